@@ -1,0 +1,67 @@
+"""The ``samattha`` command line: the operator's way in. Command names are a contract; scripts use them."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from flask import Flask
+from sqlalchemy.engine import make_url
+
+from plugin.app import create_app
+from plugin.clock import utcnow
+from plugin.config import load_config
+from plugin.migrate import upgrade
+from plugin.standards.commands import ensure_standard_loaded, standards
+
+__all__ = ["main"]
+
+
+def _app(**overrides: Any) -> Flask:
+    return create_app(load_config(**overrides))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="samattha")
+def main() -> None:
+    """Samattha: competency-standard mapping, an xAPI LRS and evidence portfolios for Moodle (LTI 1.3)."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+def serve(host: str, port: int, threads: int) -> None:
+    """Apply pending migrations, load the standard if the database has none, and serve with waitress."""
+    import waitress
+
+    overrides: dict[str, Any] = {}
+    if not os.environ.get("SAMATTHA_BASE_URL"):
+        overrides["base_url"] = f"http://{host}:{port}"
+    app = _app(**overrides)
+    engine = app.extensions["samattha.engine"]
+    upgrade(engine)
+    loaded = ensure_standard_loaded(app, now=utcnow())
+    if loaded:
+        click.echo(f"Loaded the competency standard: {loaded} units.")
+    url = make_url(app.config["SAMATTHA"].database_url).render_as_string(hide_password=True)
+    click.echo(f"Samattha on http://{host}:{port}/ (database {url}; instance {app.instance_path})")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="samattha")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations (the one schema path for SQLite and PostgreSQL)."""
+    app = _app()
+    upgrade(app.extensions["samattha.engine"], revision)
+    click.echo(f"Database at revision {revision}.")
+
+
+main.add_command(standards)

@@ -1,0 +1,72 @@
+"""Configuration from ``SAMATTHA_*`` environment variables, with safe defaults.
+
+Nothing here is a secret: when no ``SAMATTHA_SECRET_KEY`` is given, a random key is generated once into
+the instance folder (mode 0600) so sessions survive restarts without a constant key in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Config", "load_config"]
+
+ENV_PREFIX = "SAMATTHA_"
+
+
+@dataclass(frozen=True)
+class Config:
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    base_url: str
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **changes)
+
+
+def _default_instance_path(env: Mapping[str, str]) -> Path:
+    return Path(env.get(ENV_PREFIX + "INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+def _secret_key(instance_path: Path, env: Mapping[str, str]) -> str:
+    given = env.get(ENV_PREFIX + "SECRET_KEY")
+    if given:
+        return given
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once must agree on one key, not overwrite each other's.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    """Read the configuration; ``overrides`` (keyword names of :class:`Config`) win over the environment."""
+    env = os.environ if env is None else env
+    instance_path = Path(overrides.pop("instance_path", None) or _default_instance_path(env))
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = overrides.pop("database_url", None) or env.get(ENV_PREFIX + "DATABASE_URL") or (
+        f"sqlite:///{instance_path / 'samattha.db'}"
+    )
+    secret_key = overrides.pop("secret_key", None) or _secret_key(instance_path, env)
+    base_url = (overrides.pop("base_url", None) or env.get(ENV_PREFIX + "BASE_URL") or "http://127.0.0.1:8000")
+    return Config(
+        instance_path=instance_path,
+        database_url=database_url,
+        secret_key=secret_key,
+        base_url=base_url.rstrip("/"),
+        **overrides,
+    )

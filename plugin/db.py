@@ -1,0 +1,60 @@
+"""Engine and the one-Session-per-request rule.
+
+Data functions take a Session and never open or commit one; a request gets its Session lazily through
+:func:`get_session` and the app closes it (rolling back anything uncommitted) when the request ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["discard_session", "get_session", "init_db", "make_engine"]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers go on while the LRS writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def init_db(app: Flask, engine: Engine) -> None:
+    app.extensions["samattha.engine"] = engine
+    app.extensions["samattha.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("samattha_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_session() -> Session:
+    session: Session | None = g.get("samattha_session")
+    if session is None:
+        session = current_app.extensions["samattha.sessionmaker"]()
+        g.samattha_session = session
+    return session
+
+
+def discard_session() -> None:
+    """Roll back and drop the request's Session after an error, so nothing half-done is committed."""
+    session: Session | None = g.pop("samattha_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()

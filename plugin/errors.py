@@ -1,0 +1,39 @@
+"""Typed errors mapped to responses in one place: JSON under /api, a page elsewhere, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+__all__ = ["register_error_handlers", "wants_json"]
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/healthz", "/xapi/")) or request.accept_mimetypes.best == (
+        "application/json"
+    )
+
+
+def _respond(status: int, title: str, message: str) -> tuple[Response | str, int]:
+    if wants_json():
+        return jsonify({"error": title, "message": message}), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+        return _respond(error.code or 500, error.name, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response | str, int]:
+        # Log the detail for operators; the client learns nothing internal.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from plugin.db import discard_session
+
+        discard_session()
+        return _respond(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")

@@ -1,0 +1,20 @@
+"""Alembic environment: runs against the engine handed over by plugin.migrate."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from plugin.models import Base
+
+engine = context.config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        # SQLite cannot ALTER most things; batch mode copies the table, the same script serves PostgreSQL.
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,38 @@
+"""README's first command, as a process: `samattha serve` migrates, loads the standard and answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from tests.conftest import TEST_DATABASE_URL, FreshDatabases
+from tests.servers import serve
+from tests.test_standard_web import ALL_UNITS
+
+
+def test_serve_on_a_fresh_instance_shows_the_standard(databases: FreshDatabases, tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    database_url = databases.new() if TEST_DATABASE_URL else None
+    with serve(instance, database_url) as server:
+        home = requests.get(server.url + "/", timeout=10)
+        assert home.status_code == 200
+        assert home.headers["Content-Type"] == "text/html; charset=utf-8"
+        for code in ALL_UNITS:
+            assert f">{code}</a>" in home.text
+        # The waitress server, not Flask's development server, answers.
+        assert home.headers.get("Server") == "samattha"
+        assert requests.get(server.url + "/static/fonts/sarabun-thai-400-normal.woff2", timeout=10).ok
+    assert (instance / "secret_key").exists()
+    if database_url is None:
+        assert (instance / "samattha.db").exists()
+
+
+def test_serve_twice_on_the_same_instance_keeps_data(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    with serve(instance) as server:
+        first = requests.get(server.url + "/api/standards", timeout=10).json()
+    with serve(instance) as server:
+        again = requests.get(server.url + "/api/standards", timeout=10).json()
+    assert first == again
+    assert len(again["units"]) == 17
