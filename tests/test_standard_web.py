@@ -62,6 +62,8 @@ def test_api_lists_all_units_with_counts(client: FlaskClient, standard: object) 
     assert by_code["DG-OPSR-023"]["criteria"] == 8
     assert by_code["DG100"]["elements"] == 2
     assert by_code["DG100"]["criteria"] == 4
+    # 167 performance criteria in all: the number coordinators plan coverage against.
+    assert sum(unit["criteria"] for unit in body["units"]) == 167
 
 
 def test_api_unit_is_the_canonical_unit(client: FlaskClient, standard: list[dict[str, object]]) -> None:

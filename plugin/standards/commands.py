@@ -133,7 +133,9 @@ def _describe(found: Unit | Element | Criterion) -> dict[str, Any]:
 @click.option("--format", "format_", type=click.Choice(["json", "moodle-csv", "case"]), default="json",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
-def export(format_: str, out: Path | None) -> None:
+@click.option("--idnumber", default="TPQI-DG-EXEC-DEV", show_default=True,
+              help="moodle-csv: the framework's ID number (Moodle refuses one that is already in use).")
+def export(format_: str, out: Path | None, idnumber: str) -> None:
     """Export the standard as canonical JSON, Moodle's competency-framework CSV, or a CASE 1.0 package."""
     app = _cli_app()
     with _session(app) as session:
@@ -141,7 +143,7 @@ def export(format_: str, out: Path | None) -> None:
     if not docs:
         raise click.ClickException("no standard is loaded: run `samattha standards import`")
     if format_ == "moodle-csv":
-        payload = to_moodle_csv(docs)
+        payload = to_moodle_csv(docs, idnumber=idnumber)
     elif format_ == "case":
         payload = json.dumps(to_case_package(docs, base_uri=app.config["SAMATTHA"].base_url),
                              ensure_ascii=False, indent=2) + "\n"
