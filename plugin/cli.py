@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from plugin.app import create_app
 from plugin.clock import utcnow
 from plugin.config import load_config
+from plugin.lrs import lrs
 from plugin.migrate import upgrade
 from plugin.standards.commands import ensure_standard_loaded, standards
 
@@ -19,7 +20,13 @@ __all__ = ["main"]
 
 
 def _app(**overrides: Any) -> Flask:
-    return create_app(load_config(**overrides))
+    """The app for a command; the schema is brought to head first, as `serve` does, so a fresh instance works."""
+    app = create_app(load_config(**overrides))
+    engine = app.extensions["samattha.engine"]
+    # Close pooled connections when the command ends instead of leaving them to the garbage collector.
+    click.get_current_context().call_on_close(engine.dispose)
+    upgrade(engine)
+    return app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,8 +47,6 @@ def serve(host: str, port: int, threads: int) -> None:
     if not os.environ.get("SAMATTHA_BASE_URL"):
         overrides["base_url"] = f"http://{host}:{port}"
     app = _app(**overrides)
-    engine = app.extensions["samattha.engine"]
-    upgrade(engine)
     loaded = ensure_standard_loaded(app, now=utcnow())
     if loaded:
         click.echo(f"Loaded the competency standard: {loaded} units.")
@@ -59,9 +64,11 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations (the one schema path for SQLite and PostgreSQL)."""
-    app = _app()
+    app = create_app(load_config())
     upgrade(app.extensions["samattha.engine"], revision)
+    app.extensions["samattha.engine"].dispose()
     click.echo(f"Database at revision {revision}.")
 
 
 main.add_command(standards)
+main.add_command(lrs)

@@ -35,3 +35,21 @@ def test_wheel_ships_sources_clean_data_migrations_templates_and_font(tmp_path: 
     assert not any(name.startswith("tests/") for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "samattha = plugin.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_installed_console_script_finds_its_data_from_any_directory(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "samattha"
+    if not script.exists():  # pragma: no cover - only when the package is not installed at all
+        import pytest
+
+        pytest.skip("the samattha console script is not installed in this environment")
+    env = {"PATH": "/usr/bin:/bin", "SAMATTHA_INSTANCE_PATH": str(tmp_path / "instance")}
+    imported = subprocess.run(  # noqa: S603
+        [str(script), "standards", "import"], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    assert "dg-opsr-023.txt: 1 created" in imported.stdout
+    shown = subprocess.run(  # noqa: S603
+        [str(script), "standards", "show", "DS601.01"], cwd=tmp_path, env=env, capture_output=True, text=True,
+        check=True,
+    )
+    assert '"system_code": "216768"' in shown.stdout
