@@ -2,16 +2,132 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
 import click
 from flask import Flask
+
+import xapi
+from plugin.clock import utcnow
+from plugin.db import get_session
 
 __all__ = ["init_lrs", "lrs"]
 
 
 def init_lrs(app: Flask) -> None:
-    """Mount the LRS under /xapi/ (filled in by the LRS work)."""
+    """Mount the LRS under /xapi/ with the app's per-request Session and clock."""
+    app.register_blueprint(xapi.create_blueprint(get_session, clock=utcnow))
+
+
+def _session_maker() -> object:
+    from plugin.cli import _app
+
+    app = _app()
+    return app.extensions["samattha.sessionmaker"]
 
 
 @click.group()
 def lrs() -> None:
     """The learning record store: credentials, pull from and forward to other LRSs."""
+
+
+@lrs.group()
+def credentials() -> None:
+    """Keys and secrets for xAPI clients (Basic auth)."""
+
+
+@credentials.command("create")
+@click.option("--name", required=True, help="Who uses it, e.g. moodle.")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(xapi.SCOPES),
+              help="xAPI scope (repeatable); default statements/write and statements/read/mine.")
+@click.option("--expires", type=click.DateTime(), default=None, help="Expiry (UTC).")
+def credentials_create(name: str, scopes: tuple[str, ...], expires: datetime | None) -> None:
+    """Issue a key and secret; the secret is shown once and stored only as a hash."""
+    from datetime import UTC
+
+    maker = _session_maker()
+    with maker() as session:  # type: ignore[operator]
+        key, secret = xapi.create_credential(
+            session, name=name, scopes=scopes, now=utcnow(),
+            expires_at=expires.replace(tzinfo=UTC) if expires else None,
+        )
+        session.commit()
+    click.echo(f"key: {key}\nsecret: {secret}")
+    click.echo("Keep the secret now: it cannot be shown again.", err=True)
+
+
+@credentials.command("list")
+def credentials_list() -> None:
+    """Keys, names, scopes and state (never secrets)."""
+    maker = _session_maker()
+    with maker() as session:  # type: ignore[operator]
+        for row in xapi.list_credentials(session):
+            state = "revoked" if row["revoked"] else "active"
+            click.echo(f"{row['key']}\t{row['name']}\t{' '.join(row['scopes'])}\t{state}")
+
+
+@credentials.command("revoke")
+@click.argument("key")
+def credentials_revoke(key: str) -> None:
+    """Revoke a key at once."""
+    maker = _session_maker()
+    with maker() as session:  # type: ignore[operator]
+        revoked = xapi.revoke_credential(session, key, now=utcnow())
+        session.commit()
+    if not revoked:
+        raise click.ClickException(f"no active credential {key}")
+    click.echo(f"revoked {key}")
+
+
+def _state_file(kind: str, url: str) -> Path:
+    from plugin.cli import _app
+
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return Path(_app().instance_path) / f"lrs-{kind}-{digest}.json"
+
+
+def _position(kind: str, url: str, given: str | None) -> str | None:
+    if given is not None:
+        return given
+    path = _state_file(kind, url)
+    return str(json.loads(path.read_text())["position"]) if path.exists() else None
+
+
+def _remember(kind: str, url: str, position: str | None) -> None:
+    if position is not None:
+        path = _state_file(kind, url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"url": url, "position": position}))
+
+
+@lrs.command("pull")
+@click.option("--from", "url", required=True, help="The other LRS's xAPI endpoint, e.g. https://lrs.example/xapi")
+@click.option("--key", required=True)
+@click.option("--secret", required=True)
+@click.option("--since", default=None, help="Stored timestamp to start after (default: where the last pull stopped).")
+def pull_command(url: str, key: str, secret: str, since: str | None) -> None:
+    """Copy statements from another LRS, following `more` pages; resumes where it stopped."""
+    start = _position("pull", url, since)
+    maker = _session_maker()
+    authority = {"objectType": "Agent", "name": "pull", "account": {"homePage": url, "name": key}}
+    with maker() as session:  # type: ignore[operator]
+        progress = xapi.pull(session, url, key, secret, since=start, authority=authority, clock=utcnow)
+    _remember("pull", url, progress.position)
+    click.echo(f"pulled {progress.statements} statements; next pull starts after {progress.position}")
+
+
+@lrs.command("forward")
+@click.option("--to", "url", required=True, help="The other LRS's xAPI endpoint.")
+@click.option("--key", required=True)
+@click.option("--secret", required=True)
+def forward_command(url: str, key: str, secret: str) -> None:
+    """Push our statements to another LRS; resumes after the last one forwarded."""
+    start = _position("forward", url, None)
+    maker = _session_maker()
+    with maker() as session:  # type: ignore[operator]
+        progress = xapi.forward(session, url, key, secret, since_us=int(start) if start else None)
+    _remember("forward", url, progress.position)
+    click.echo(f"forwarded {progress.statements} statements")

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+import xapi
 from plugin import create_app
 from plugin.clock import utcnow
 from plugin.config import load_config
@@ -83,8 +84,9 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     yield application
     engine = application.extensions["samattha.engine"]
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+        for metadata in (xapi.metadata, Base.metadata):
+            for table in reversed(metadata.sorted_tables):
+                connection.execute(table.delete())
     engine.dispose()
 
 

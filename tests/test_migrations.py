@@ -5,6 +5,7 @@ from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import inspect, text
 
+import xapi
 from plugin.db import make_engine
 from plugin.migrate import current_revision, head_revision, upgrade
 from plugin.models import Base
@@ -16,7 +17,8 @@ def test_migrations_build_exactly_the_models_schema(databases: FreshDatabases) -
     upgrade(engine)
     assert current_revision(engine) == head_revision(engine)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, [Base.metadata, xapi.metadata])
     engine.dispose()
     assert differences == []
 
@@ -25,7 +27,8 @@ def test_upgrade_twice_is_harmless(databases: FreshDatabases) -> None:
     engine = make_engine(databases.new())
     upgrade(engine)
     upgrade(engine)
-    assert set(inspect(engine).get_table_names()) >= {"units", "elements", "criteria", "unit_revisions"}
+    expected = {"units", "elements", "criteria", "unit_revisions", "lrs_statements", "lrs_credentials"}
+    assert set(inspect(engine).get_table_names()) >= expected
     engine.dispose()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import xapi
 from plugin.models import Base
 
 engine = context.config.attributes["engine"]
@@ -11,7 +12,8 @@ engine = context.config.attributes["engine"]
 with engine.begin() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        # The app's tables and the LRS's (xapi keeps its own MetaData so it never imports plugin).
+        target_metadata=[Base.metadata, xapi.metadata],
         # SQLite cannot ALTER most things; batch mode copies the table, the same script serves PostgreSQL.
         render_as_batch=True,
         compare_type=True,

@@ -1,0 +1,126 @@
+"""Benchmark Samattha's LRS against a running `samattha serve`.
+
+    python benchmarks/lrs_bench.py --url http://127.0.0.1:8000/xapi --key K --secret S \
+        [--seed 1000000 --database-url sqlite:///instance/samattha.db]
+
+Prints single-statement POST/s (1 and 8 clients), statements/s in batches of 100 and 1,000, GET p50/p95
+for 100 statements by agent+verb and by activity (after --seed N statements are loaded directly by SQL),
+and the floor: raw SQLite executemany of the same JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from typing import Any
+
+import requests
+from sqlalchemy import create_engine
+
+from xapi.models import Statement, StatementActivity, StatementAgent
+from xapi.prepare import prepare_statement, to_micros
+
+
+def make(n: int) -> dict[str, Any]:
+    return {
+        "actor": {"objectType": "Agent", "mbox": f"mailto:learner{n % 1000}@example.org"},
+        "verb": {"id": f"http://adlnet.gov/expapi/verbs/v{n % 10}"},
+        "object": {"id": f"http://example.org/activity/{n % 5000}", "definition": {"name": {"en": "A"}}},
+        "timestamp": "2025-01-01T00:00:00Z",
+    }
+
+
+def post_rate(url: str, auth: tuple[str, str], batch: int, total: int, clients: int) -> float:
+    def work(count: int) -> None:
+        with requests.Session() as http:
+            http.auth = auth
+            http.headers["X-Experience-API-Version"] = "1.0.3"
+            for start in range(0, count, batch):
+                body = [make(n) for n in range(start, start + batch)]
+                http.post(url + "/statements", json=body if batch > 1 else body[0], timeout=120).raise_for_status()
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(total // clients,)) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return total / (time.perf_counter() - began)
+
+
+def seed(database_url: str, count: int) -> None:
+    engine = create_engine(database_url)
+    authority = {"objectType": "Agent", "name": "seed", "account": {"homePage": "https://seed.invalid", "name": "s"}}
+    base = to_micros(__import__("datetime").datetime.now(__import__("datetime").UTC)) - count
+    with engine.begin() as connection:
+        for start in range(0, count, 10_000):
+            prepared = [
+                prepare_statement(make(n), new_id=lambda: str(uuid.uuid4()), stored_us=base + n,
+                                  authority=authority, version="1.0.3")
+                for n in range(start, min(count, start + 10_000))
+            ]
+            connection.execute(Statement.__table__.insert(), [p.row for p in prepared])
+            connection.execute(StatementAgent.__table__.insert(), [r for p in prepared for r in p.agents])
+            connection.execute(StatementActivity.__table__.insert(), [r for p in prepared for r in p.activities])
+    engine.dispose()
+
+
+def latency(url: str, auth: tuple[str, str], params: dict[str, str], rounds: int = 50) -> tuple[float, float]:
+    times = []
+    with requests.Session() as http:
+        http.auth = auth
+        http.headers["X-Experience-API-Version"] = "1.0.3"
+        for _ in range(rounds):
+            began = time.perf_counter()
+            http.get(url + "/statements", params={**params, "limit": "100"}, timeout=60).raise_for_status()
+            times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times), statistics.quantiles(times, n=20)[18]
+
+
+def floor(count: int = 100_000) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        connection = sqlite3.connect(f"{tmp}/floor.db")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("CREATE TABLE s (id TEXT PRIMARY KEY, raw TEXT)")
+        rows = [(str(uuid.uuid4()), json.dumps(make(n))) for n in range(count)]
+        began = time.perf_counter()
+        with connection:
+            connection.executemany("INSERT INTO s VALUES (?, ?)", rows)
+        connection.close()
+        return count / (time.perf_counter() - began)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("--seed", type=int, default=0, help="statements to preload by SQL before the query figures")
+    parser.add_argument("--database-url", help="the server's database (needed for --seed)")
+    args = parser.parse_args()
+    auth = (args.key, args.secret)
+    print(f"single POST, 1 client:   {post_rate(args.url, auth, 1, 1000, 1):8.0f} statements/s")
+    print(f"single POST, 8 clients:  {post_rate(args.url, auth, 1, 2000, 8):8.0f} statements/s")
+    print(f"batches of 100:          {post_rate(args.url, auth, 100, 20_000, 2):8.0f} statements/s")
+    print(f"batches of 1,000:        {post_rate(args.url, auth, 1000, 20_000, 2):8.0f} statements/s")
+    if args.seed and args.database_url:
+        began = time.perf_counter()
+        seed(args.database_url, args.seed)
+        print(f"seeded {args.seed} statements in {time.perf_counter() - began:.0f} s")
+    agent = json.dumps({"mbox": "mailto:learner7@example.org"})
+    p50, p95 = latency(args.url, auth, {"agent": agent, "verb": "http://adlnet.gov/expapi/verbs/v7"})
+    print(f"GET agent+verb, 100:     p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
+    p50, p95 = latency(args.url, auth, {"activity": "http://example.org/activity/7"})
+    print(f"GET activity, 100:       p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
+    print(f"floor: SQLite executemany {floor():8.0f} rows/s")
+
+
+if __name__ == "__main__":
+    main()

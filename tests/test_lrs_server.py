@@ -1,0 +1,116 @@
+"""Against a real `samattha serve`: concurrent writers, durability under SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+import xapi
+from plugin.clock import utcnow
+from plugin.db import make_engine
+from plugin.migrate import upgrade
+from tests.conftest import FreshDatabases
+from tests.lrs_support import headers, statement
+from tests.servers import Server, serve
+from xapi.models import Statement
+
+
+def _credential(database_url: str) -> dict[str, str]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        key, secret = xapi.create_credential(session, name="load", scopes=["all"], now=utcnow())
+        session.commit()
+    engine.dispose()
+    return headers(key, secret)
+
+
+def _count(database_url: str) -> tuple[int, int]:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        total = connection.execute(select(func.count()).select_from(Statement)).scalar_one()
+        distinct = connection.execute(select(func.count(func.distinct(Statement.statement_id)))).scalar_one()
+    engine.dispose()
+    return total, distinct
+
+
+@pytest.fixture
+def lrs_server(databases: FreshDatabases, tmp_path: Path) -> Iterator[tuple[Server, str, dict[str, str]]]:
+    url = databases.new()
+    hdrs = _credential(url)
+    with serve(tmp_path / "instance", url) as server:
+        yield server, url, hdrs
+
+
+def _writers(server: Server, hdrs: dict[str, str], writers: int, per_writer: int, batch: int) -> list[str]:
+    errors: list[str] = []
+
+    def write(worker: int) -> None:
+        with requests.Session() as http:
+            for start in range(0, per_writer, batch):
+                body = [statement(worker * per_writer + n, id=str(uuid.uuid4())) for n in range(start, start + batch)]
+                response = http.post(server.url + "/xapi/statements", json=body, headers=hdrs, timeout=60)
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {response.text[:200]}")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_eight_concurrent_single_statement_writers(lrs_server: tuple[Server, str, dict[str, str]]) -> None:
+    server, url, hdrs = lrs_server
+    assert _writers(server, hdrs, writers=8, per_writer=100, batch=1) == []
+    assert _count(url) == (800, 800)
+
+
+def test_eight_writers_times_five_thousand(lrs_server: tuple[Server, str, dict[str, str]]) -> None:
+    server, url, hdrs = lrs_server
+    assert _writers(server, hdrs, writers=8, per_writer=5000, batch=100) == []
+    assert _count(url) == (40_000, 40_000)
+
+
+def test_every_acknowledged_statement_survives_sigkill(lrs_server: tuple[Server, str, dict[str, str]]) -> None:
+    server, url, hdrs = lrs_server
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        with requests.Session() as http:
+            while not stop.is_set():
+                body = [statement(n, id=str(uuid.uuid4())) for n in range(20)]
+                try:
+                    response = http.post(server.url + "/xapi/statements", json=body, headers=hdrs, timeout=10)
+                except requests.RequestException:
+                    return
+                if response.status_code == 200:
+                    acknowledged.extend(response.json())
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2.0)
+    os.kill(server.process.pid, signal.SIGKILL)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert len(acknowledged) > 100
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        stored = set(connection.execute(select(Statement.statement_id)).scalars())
+    engine.dispose()
+    assert set(acknowledged) <= stored

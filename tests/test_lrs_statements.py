@@ -1,0 +1,145 @@
+# ruff: noqa: F811 - the `lrs` fixture is imported from tests.lrs_support and used as a parameter
+"""Statements over HTTP: Moodle's fixtures, exact round trips, voiding, immutability, queries and paging."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.lrs_support import lrs, moodle_statements, statement  # noqa: F401 - fixture
+
+Lrs = tuple[FlaskClient, dict[str, str]]
+ASSIGNED = ("id", "stored", "authority", "version")
+
+
+def _stripped(exact: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in exact.items() if key not in ASSIGNED}
+
+
+def _exact(client: FlaskClient, hdrs: dict[str, str], statement_id: str) -> bytes:
+    response = client.get(f"/xapi/statements?statementId={statement_id}&format=exact", headers=hdrs)
+    assert response.status_code == 200
+    return response.get_data()
+
+
+def _assert_round_trip(client: FlaskClient, hdrs: dict[str, str], sent: list[dict[str, Any]], ids: list[str]) -> None:
+    assert len(ids) == len(set(ids)) == len(sent)
+    for original, statement_id in zip(sent, ids, strict=True):
+        exact = json.loads(_exact(client, hdrs, statement_id))
+        # The statement as received, key order and values intact, plus only what the LRS assigns (§2.4).
+        expected = json.dumps(original, ensure_ascii=False, separators=(",", ":"))
+        assert json.dumps(_stripped(exact), ensure_ascii=False, separators=(",", ":")) == expected
+        assert exact["id"] == statement_id
+
+
+def test_moodle_fixtures_in_one_post_round_trip_exactly(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    sent = moodle_statements()
+    assert len(sent) == 190
+    response = client.post("/xapi/statements", data=json.dumps(sent), headers=hdrs, content_type="application/json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    _assert_round_trip(client, hdrs, sent, response.get_json())
+
+
+def test_moodle_fixtures_one_by_one(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    sent = moodle_statements()
+    ids = []
+    for stmt in sent:
+        response = client.post("/xapi/statements", json=[stmt], headers=hdrs)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        ids.extend(response.get_json())
+    _assert_round_trip(client, hdrs, sent, ids)
+    everything = client.get("/xapi/statements?limit=0", headers=hdrs).get_json()
+    assert len(everything["statements"]) == 190
+
+
+def test_same_id_same_content_is_stored_once_different_content_conflicts(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    stmt = statement(1, id=str(uuid.uuid4()))
+    assert client.put(f"/xapi/statements?statementId={stmt['id']}", json=stmt, headers=hdrs).status_code == 204
+    assert client.post("/xapi/statements", json=stmt, headers=hdrs).status_code == 200
+    changed = {**stmt, "verb": {"id": "http://example.org/verbs/other"}}
+    assert client.post("/xapi/statements", json=changed, headers=hdrs).status_code == 409
+    assert len(client.get("/xapi/statements", headers=hdrs).get_json()["statements"]) == 1
+
+
+def test_voiding_hides_the_statement_but_voidedStatementId_finds_it(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    (target,) = client.post("/xapi/statements", json=statement(2), headers=hdrs).get_json()
+    voiding = statement(3, verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                        object={"objectType": "StatementRef", "id": target})
+    (voiding_id,) = client.post("/xapi/statements", json=voiding, headers=hdrs).get_json()
+    assert client.get(f"/xapi/statements?statementId={target}", headers=hdrs).status_code == 404
+    assert client.get(f"/xapi/statements?voidedStatementId={target}", headers=hdrs).status_code == 200
+    ids = [s["id"] for s in client.get("/xapi/statements", headers=hdrs).get_json()["statements"]]
+    assert ids == [voiding_id]
+    # A voiding statement cannot itself be voided (1.0.3 §2.3.2).
+    again = statement(4, verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                      object={"objectType": "StatementRef", "id": voiding_id})
+    assert client.post("/xapi/statements", json=again, headers=hdrs).status_code == 400
+
+
+def test_filters_and_more_paging(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    batch = [statement(n) for n in range(60)]
+    assert client.post("/xapi/statements", json=batch, headers=hdrs).status_code == 200
+    agent = json.dumps({"mbox": "mailto:learner3@example.org"})
+    query = {"agent": agent, "verb": "http://adlnet.gov/expapi/verbs/completed", "limit": "2"}
+    expected = [
+        s for s in batch if s["actor"]["mbox"].endswith("learner3@example.org") and "completed" in s["verb"]["id"]
+    ]
+    seen: list[dict[str, Any]] = []
+    page = client.get("/xapi/statements", query_string=query, headers=hdrs).get_json()
+    while True:
+        seen.extend(page["statements"])
+        if not page["more"]:
+            break
+        page = client.get(page["more"], headers=hdrs).get_json()
+    assert len(seen) == len(expected) and len({s["id"] for s in seen}) == len(seen)
+    activity = {"activity": "http://example.org/activity/4"}
+    by_activity = client.get("/xapi/statements", query_string=activity, headers=hdrs)
+    assert len(by_activity.get_json()["statements"]) == 12
+    ascending = client.get("/xapi/statements?ascending=true&limit=5&format=ids", headers=hdrs).get_json()["statements"]
+    assert [s["stored"] for s in ascending] == sorted(s["stored"] for s in ascending)
+    assert set(ascending[0]["verb"]) == {"id"} and set(ascending[0]["object"]) == {"id"}
+
+
+def test_version_header_required_and_echoed(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    no_version = {"Authorization": hdrs["Authorization"]}
+    response = client.get("/xapi/statements", headers=no_version)
+    assert response.status_code == 400 and "X-Experience-API-Version" in response.headers
+    assert json.loads(response.get_data())["message"].startswith("X-Experience-API-Version")
+    v2 = client.get("/xapi/statements", headers={**hdrs, "X-Experience-API-Version": "2.0.0"})
+    assert v2.headers["X-Experience-API-Version"] == "2.0.0"
+    assert client.get("/xapi/about").get_json()["version"][-1] == "2.0.0"
+
+
+def test_authentication_and_scopes(lrs: Lrs, app: Any) -> None:
+    from tests.lrs_support import headers, issue
+
+    client, hdrs = lrs
+    assert client.get("/xapi/statements", headers={"X-Experience-API-Version": "1.0.3"}).status_code == 401
+    wrong = headers("nobody", "nothing")
+    assert client.post("/xapi/statements", json=statement(), headers=wrong).status_code == 401
+    writer = headers(*issue(app, "statements/write", "statements/read/mine", name="moodle"))
+    assert client.post("/xapi/statements", json=statement(), headers=writer).status_code == 200
+    client.post("/xapi/statements", json=statement(9), headers=hdrs)
+    mine = client.get("/xapi/statements", headers=writer).get_json()["statements"]
+    assert len(mine) == 1 and mine[0]["authority"]["name"] == "moodle"
+    assert client.put("/xapi/activities/state?activityId=http://x.org/a&agent=%7B%22mbox%22%3A%22mailto%3Aa%40b.c%22%7D"
+                      "&stateId=s", data=b"x", headers=writer).status_code == 403
+
+
+def test_statement_errors_name_the_field(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    bad = statement(verb={"id": "not an iri"})
+    response = client.post("/xapi/statements", json=[statement(), bad], headers=hdrs)
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith("[1].verb.id:")
+    assert client.get("/xapi/statements", headers=hdrs).get_json()["statements"] == []

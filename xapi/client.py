@@ -1,0 +1,113 @@
+"""Outbound xAPI client on tincan's RemoteLRS: pull statements from another LRS, forward ours to one.
+
+tincan (1.0.0) imports and runs on Python 3.11, but its model classes re-serialise statements (dropping
+2.0 properties and changing shapes), so only its transport (RemoteLRS + HTTPRequest) is used and the
+statement JSON passes through untouched.  Both functions commit once per page so an interrupted run
+resumes from the last page stored (the caller keeps the returned position).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from sqlalchemy.orm import Session
+from tincan import RemoteLRS
+from tincan.http_request import HTTPRequest
+
+from xapi.prepare import prepare_statement, to_micros
+from xapi.query import StatementFilters, find_statements
+from xapi.store import begin_write, store_statements
+from xapi.validation import validate_statement
+
+__all__ = ["ClientError", "Progress", "forward", "pull"]
+
+
+class ClientError(Exception):
+    """The remote LRS refused a request or answered with something that is not xAPI."""
+
+
+@dataclass
+class Progress:
+    statements: int = 0
+    position: str | None = None  # pull: the remote ``stored`` of the last statement copied; forward: µs
+
+
+def _remote(url: str, key: str, secret: str, version: str) -> RemoteLRS:
+    return RemoteLRS(endpoint=url.rstrip("/") + "/", username=key, password=secret, version=version)
+
+
+def _send(lrs: RemoteLRS, method: str, resource: str, params: dict[str, Any] | None = None,
+          content: str | None = None) -> str:
+    request = HTTPRequest(method=method, resource=resource)
+    request.query_params = params or {}
+    if content is not None:
+        request.content = content
+        request.headers["Content-Type"] = "application/json"
+    response = lrs._send_request(request)  # noqa: SLF001 - the transport, without tincan's models
+    if not response.success:
+        raise ClientError(f"{method} {resource}: HTTP {response.response.status} {str(response.data)[:200]}")
+    return str(response.data)
+
+
+def _store_page(session: Session, statements: list[dict[str, Any]], authority: dict[str, Any], now: datetime) -> None:
+    for index, statement in enumerate(statements):
+        validate_statement(statement, version=str(statement.get("version") or "1.0.3"))
+        statements[index] = {k: v for k, v in statement.items() if k != "stored"}
+    begin_write(session)
+    prepared = [
+        prepare_statement(s, new_id=lambda: str(uuid.uuid4()), stored_us=to_micros(now),
+                          authority=s.get("authority") or authority, version="1.0.3")
+        for s in statements
+    ]
+    store_statements(session, prepared, {p.statement_id for p in prepared})
+    session.commit()
+
+
+def pull(
+    session: Session, url: str, key: str, secret: str, *, since: str | None, authority: dict[str, Any],
+    clock: Callable[[], datetime], version: str = "1.0.3", page_size: int = 500,
+) -> Progress:
+    """Copy the remote LRS's statements stored after ``since`` (oldest first, following ``more``)."""
+    lrs = _remote(url, key, secret, version)
+    params: dict[str, Any] = {"ascending": "true", "limit": page_size}
+    if since:
+        params["since"] = since
+    progress = Progress(position=since)
+    resource, query = "statements", params
+    while True:
+        result = json.loads(_send(lrs, "GET", resource, query))
+        statements = result.get("statements") or []
+        if statements:
+            stored = [s.get("stored") for s in statements]
+            _store_page(session, statements, authority, clock())
+            progress.statements += len(statements)
+            progress.position = stored[-1]
+        more = result.get("more")
+        if not more:
+            return progress
+        resource, query = urljoin(url, more), {}
+
+
+def forward(
+    session: Session, url: str, key: str, secret: str, *, since_us: int | None, version: str = "1.0.3",
+    page_size: int = 500,
+) -> Progress:
+    """POST our statements stored after ``since_us`` to another LRS (it keeps each id once)."""
+    lrs = _remote(url, key, secret, version)
+    filters = StatementFilters(ascending=True, limit=page_size, since_us=since_us)
+    progress = Progress(position=str(since_us) if since_us is not None else None)
+    cursor = None
+    while True:
+        raws, cursor = find_statements(session, filters, cursor)
+        if raws:
+            _send(lrs, "POST", "statements", content="[" + ",".join(raws) + "]")
+            progress.statements += len(raws)
+            progress.position = str(to_micros(datetime.fromisoformat(json.loads(raws[-1])["stored"])))
+        if cursor is None:
+            return progress

@@ -1,0 +1,170 @@
+"""The xAPI HTTP surface: one blueprint under /xapi, xAPI headers on every response, errors in one place.
+
+Requests are first normalised into an :class:`XapiRequest` (which also unpacks the 1.0.3 alternate request
+syntax, Part Three §1.3), then authenticated, then dispatched to a thin handler by (resource, method).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from xapi.auth import AuthError, authenticate
+from xapi.documents import DocumentError
+from xapi.errors import StatementError
+from xapi.http_documents import DOCUMENT_ROUTES
+from xapi.http_statements import STATEMENT_ROUTES
+from xapi.http_types import Handler, XapiError, XapiRequest
+from xapi.prepare import format_stored, to_micros
+from xapi.store import ConflictError
+from xapi.validation_time import validate_version_header
+
+__all__ = ["create_blueprint"]
+
+log = logging.getLogger(__name__)
+# Key → the xAPI version of its last request, for answering a request that names none (§3.3).
+_last_version: dict[str, str] = {}
+ROUTES: dict[tuple[str, str], Handler] = {**STATEMENT_ROUTES, **DOCUMENT_ROUTES}
+_ALTERNATE_HEADERS = {"authorization", "x-experience-api-version", "content-type", "content-length", "if-match",
+                      "if-none-match"}
+_CORS_HEADERS = ("Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language, "
+                 "X-Experience-API-Consistent-Through")
+_EXPOSED = "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through, Content-Type"
+
+
+def _alternate(method: str, version: str | None) -> tuple[str, dict[str, str], dict[str, str], bytes]:
+    """1.0.3 Part Three §1.3: POST ?method=X with the headers and content as form fields."""
+    if request.args.keys() - {"method"}:
+        raise XapiError(400, "method", "the alternate request syntax allows no other query parameters")
+    if method not in ("GET", "PUT", "POST", "DELETE"):
+        raise XapiError(400, "method", "must be GET, PUT, POST or DELETE")
+    if not (request.content_type or "").startswith("application/x-www-form-urlencoded"):
+        raise XapiError(400, "Content-Type", "the alternate request syntax needs application/x-www-form-urlencoded")
+    form = dict(parse_qsl(request.get_data().decode("utf-8", "replace"), keep_blank_values=True))
+    skip = ("content-type", "content-length")
+    headers = {name.lower(): value for name, value in request.headers.items() if name.lower() not in skip}
+    params: dict[str, str] = {}
+    for name, value in form.items():
+        if name.lower() in _ALTERNATE_HEADERS:
+            headers[name.lower()] = value
+        elif name != "content":
+            params[name] = value
+    return method, params, headers, form.get("content", "").encode("utf-8")
+
+
+def _parse_request(resource: str) -> XapiRequest:
+    method = request.method
+    alternate = request.args.get("method")
+    if alternate is not None and method == "POST":
+        method, params, headers, body = _alternate(alternate.upper(), None)
+    else:
+        params = {}
+        for name, values in request.args.lists():
+            if len(values) > 1:
+                raise XapiError(400, name, "is given more than once")
+            params[name] = values[0]
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        body = request.get_data(cache=False)
+    raw_version = headers.get("x-experience-api-version")
+    version = "2.0.0"
+    if resource != "about":
+        if raw_version is None:
+            # Answer in the version this client last spoke (its key, unverified, only picks the header).
+            g.xapi_version = _last_version.get(_credentials(headers)[0] or "", "2.0.0")
+            raise XapiError(400, "X-Experience-API-Version", "header is required")
+        version = validate_version_header(raw_version)
+        user = _credentials(headers)[0]
+        if user is not None and len(_last_version) < 10_000:
+            _last_version[user] = version
+    elif raw_version is not None and raw_version.strip().startswith("1.0"):
+        version = "1.0.3"
+    if alternate is not None and version.startswith("2."):
+        raise XapiError(400, "method", "xAPI 2.0 has no alternate request syntax")
+    return XapiRequest(resource=resource, method="GET" if method == "HEAD" else method, params=params,
+                       headers=headers, body=body, version=version)
+
+
+def _credentials(headers: dict[str, str]) -> tuple[str | None, str | None]:
+    value = headers.get("authorization", "")
+    scheme, _, encoded = value.partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        user, colon, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    return (user, password) if colon else (None, None)
+
+
+def _error_response(status: int, title: str, message: str) -> Response:
+    response = jsonify({"error": title, "message": message})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
+    return response
+
+
+def _handle_error(error: Exception) -> Response:
+    if isinstance(error, XapiError | DocumentError):
+        return _error_response(error.status, "Bad Request" if error.status == 400 else "Error", str(error))
+    if isinstance(error, StatementError):
+        return _error_response(400, "Bad Request", str(error))
+    if isinstance(error, AuthError):
+        return _error_response(error.status, "Unauthorized" if error.status == 401 else "Forbidden", error.message)
+    if isinstance(error, ConflictError):
+        return _error_response(409, "Conflict", str(error))
+    if isinstance(error, HTTPException):
+        return _error_response(error.code or 500, error.name, error.description or error.name)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _error_response(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
+
+
+def create_blueprint(session_factory: Callable[[], Session], *, clock: Callable[[], datetime]) -> Blueprint:
+    """The LRS at /xapi (xAPI 1.0.3 and 2.0), storing through ``session_factory()`` sessions."""
+    blueprint = Blueprint("xapi", __name__, url_prefix="/xapi")
+
+    @blueprint.route("/<path:resource>", methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"])
+    def dispatch(resource: str) -> Response:
+        resource = resource.strip("/")
+        if request.method == "OPTIONS":  # CORS preflight: no credentials are sent (Fetch §3.2)
+            return Response(status=200)
+        xreq = _parse_request(resource)
+        g.xapi_version = xreq.version
+        handler = ROUTES.get((resource, xreq.method))
+        if handler is None:
+            known = any(r == resource for r, _ in ROUTES)
+            raise XapiError(405 if known else 404, resource, "no such xAPI resource or method")
+        session = session_factory()
+        if resource != "about":
+            user, password = _credentials(xreq.headers)
+            xreq.principal = authenticate(session, user, password, now=clock())
+        response = handler(xreq, session, clock)
+        if request.method == "HEAD":
+            response.set_data(b"")
+        return response
+
+    @blueprint.after_request
+    def _xapi_headers(response: Response) -> Response:
+        version = g.get("xapi_version", "2.0.0")
+        if request.method in ("GET", "HEAD") and request.path.rstrip("/").endswith("/statements"):
+            # §2.1.3: on every GET of statements, whatever the status.
+            response.headers.setdefault("X-Experience-API-Consistent-Through", format_stored(to_micros(clock())))
+        response.headers["X-Experience-API-Version"] = "2.0.0" if version.startswith("2.") else "1.0.3"
+        response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, PUT, POST, DELETE, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
+        response.headers["Access-Control-Expose-Headers"] = _EXPOSED
+        response.headers["Vary"] = "Origin"
+        return response
+
+    blueprint.register_error_handler(Exception, _handle_error)
+    return blueprint

@@ -1,0 +1,125 @@
+"""Strict parsing of xAPI request parameters and bodies (xAPI 1.0.3 Part Three §2, §3.2).
+
+Every function raises StatementError naming the parameter, which the HTTP layer maps to 400.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from xapi.errors import StatementError
+from xapi.prepare import ifi_of, to_micros
+from xapi.validation_agents import validate_agent, validate_group
+from xapi.validation_time import parse_timestamp
+from xapi.validation_values import validate_iri, validate_uuid
+
+__all__ = [
+    "decode_token",
+    "encode_token",
+    "parse_agent",
+    "parse_bool",
+    "parse_json_body",
+    "parse_limit",
+    "parse_time",
+    "reject_unknown",
+]
+
+MAX_LIMIT = 1000
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json_body(body: bytes, path: str = "body") -> Any:
+    """Plain json.loads, strictly: UTF-8 only, no NaN/Infinity (RFC 8259)."""
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise StatementError(path, f"is not valid JSON ({type(exc).__name__})") from None
+
+
+def reject_unknown(params: Mapping[str, str], allowed: set[str]) -> None:
+    """§3.2: parameters the LRS does not recognise in their context are a 400."""
+    for name in params:
+        if name not in allowed:
+            raise StatementError(name, "is not a parameter of this resource")
+
+
+def parse_bool(params: Mapping[str, str], name: str) -> bool:
+    value = params.get(name)
+    if value is None:
+        return False
+    if value not in ("true", "false"):
+        raise StatementError(name, 'must be "true" or "false"')
+    return value == "true"
+
+
+def parse_limit(params: Mapping[str, str]) -> int:
+    value = params.get("limit", "0")
+    if not value.isascii() or not value.isdigit():
+        raise StatementError("limit", "must be a non-negative integer")
+    number = int(value)
+    # §2.1.3: 0 means "the maximum the server allows".
+    return MAX_LIMIT if number == 0 or number > MAX_LIMIT else number
+
+
+def parse_time(params: Mapping[str, str], name: str, version: str) -> int | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        return to_micros(parse_timestamp(value, version=version))
+    except ValueError as exc:
+        raise StatementError(name, f"must be a timestamp ({exc})") from None
+
+
+def parse_agent(params: Mapping[str, str], name: str, version: str, *, required: bool) -> str | None:
+    """An Agent (or identified Group) as JSON in a parameter, returned as its IFI string."""
+    raw = params.get(name)
+    if raw is None:
+        if required:
+            raise StatementError(name, "is required")
+        return None
+    agent = parse_json_body(raw.encode("utf-8"), name)
+    if isinstance(agent, dict) and agent.get("objectType") == "Group":
+        validate_group(agent, name, version)
+    else:
+        validate_agent(agent, name, version)
+    ifi = ifi_of(agent)
+    if ifi is None:
+        raise StatementError(name, "must identify an Agent or Group by an Inverse Functional Identifier")
+    return ifi
+
+
+def parse_iri(params: Mapping[str, str], name: str, *, required: bool) -> str | None:
+    value = params.get(name)
+    if value is None:
+        if required:
+            raise StatementError(name, "is required")
+        return None
+    return validate_iri(value, name)
+
+
+def parse_uuid(params: Mapping[str, str], name: str) -> str | None:
+    value = params.get(name)
+    return None if value is None else validate_uuid(value, name).lower()
+
+
+def encode_token(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str) -> dict[str, Any]:
+    """The state behind a ``more`` IRL (§2.1.3 StatementResult)."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error):
+        raise StatementError("more", "is not a token this LRS issued") from None
+    if not isinstance(data, dict):
+        raise StatementError("more", "is not a token this LRS issued")
+    return data

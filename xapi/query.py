@@ -1,0 +1,154 @@
+"""Statement queries (xAPI 1.0.3 Part Three §2.1.3): filters, a stable ``more`` cursor, StatementRef targets.
+
+Every filter is an index range: the driving table is the agent or activity link table when those filters
+are given (their (iri, stored_us) indexes yield rows already in order), otherwise ``lrs_statements``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from xapi.models import Statement, StatementActivity, StatementAgent
+
+__all__ = [
+    "Cursor",
+    "StatementFilters",
+    "find_statements",
+    "get_statement",
+    "iter_statements",
+    "query_statements",
+]
+
+Cursor = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class StatementFilters:
+    agent: str | None = None  # an IFI string (xapi.prepare.ifi_of)
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_agents: bool = False
+    related_activities: bool = False
+    since_us: int | None = None
+    until_us: int | None = None
+    limit: int = 0
+    ascending: bool = False
+    credential_key: str | None = None  # statements/read/mine
+
+    @property
+    def has_match_filters(self) -> bool:
+        return any(v is not None for v in (self.agent, self.verb, self.activity, self.registration))
+
+
+def _match_conditions(stmt: type[Statement] | Any, filters: StatementFilters) -> list[Any]:
+    """The non-time filters applied to ``stmt`` (an alias of Statement)."""
+    conditions: list[Any] = []
+    if filters.verb is not None:
+        conditions.append(stmt.verb_iri == filters.verb)
+    if filters.registration is not None:
+        conditions.append(stmt.registration == filters.registration.lower())
+    if filters.activity is not None and not filters.related_activities:
+        conditions.append(stmt.activity_iri == filters.activity)
+    elif filters.activity is not None:
+        link = aliased(StatementActivity)
+        conditions.append(
+            select(link.statement_id)
+            .where(link.statement_id == stmt.statement_id, link.activity_iri == filters.activity)
+            .exists()
+        )
+    if filters.agent is not None:
+        agent = aliased(StatementAgent)
+        where = [agent.statement_id == stmt.statement_id, agent.ifi == filters.agent]
+        if not filters.related_agents:
+            where.append(agent.direct.is_(True))
+        conditions.append(select(agent.statement_id).where(*where).exists())
+    return conditions
+
+
+def _page(query: Select[int, str, str], filters: StatementFilters, cursor: Cursor | None) -> Select[int, str, str]:
+    key = tuple_(Statement.stored_us, Statement.statement_id)
+    if filters.since_us is not None:
+        query = query.where(Statement.stored_us > filters.since_us)
+    if filters.until_us is not None:
+        query = query.where(Statement.stored_us <= filters.until_us)
+    if filters.credential_key is not None:
+        query = query.where(Statement.credential_key == filters.credential_key)
+    if cursor is not None:
+        query = query.where(key > tuple_(*cursor) if filters.ascending else key < tuple_(*cursor))
+    if filters.ascending:
+        query = query.order_by(Statement.stored_us, Statement.statement_id)
+    else:
+        query = query.order_by(Statement.stored_us.desc(), Statement.statement_id.desc())
+    return query.limit(filters.limit + 1) if filters.limit else query
+
+
+def _rows(session: Session, filters: StatementFilters, cursor: Cursor | None) -> list[tuple[int, str, str]]:
+    columns = (Statement.stored_us, Statement.statement_id, Statement.raw)
+    base = select(*columns).where(Statement.voided.is_(False), *_match_conditions(Statement, filters))
+    rows = [(r[0], r[1], r[2]) for r in session.execute(_page(base, filters, cursor)).all()]
+    if not filters.has_match_filters or not _has_statement_refs(session):
+        return rows
+    # §2.1.3 "Filter Conditions for StatementRefs": a statement targeting a match also matches.
+    target = aliased(Statement)
+    matching_targets = select(target.statement_id).where(*_match_conditions(target, filters))
+    refs = select(*columns).where(Statement.voided.is_(False), Statement.target_id.in_(matching_targets))
+    more = [(r[0], r[1], r[2]) for r in session.execute(_page(refs, filters, cursor)).all()]
+    unique = {r[1]: r for r in rows + more}.values()
+    merged = sorted(unique, key=lambda r: (r[0], r[1]), reverse=not filters.ascending)
+    return merged[: filters.limit + 1] if filters.limit else merged
+
+
+def _has_statement_refs(session: Session) -> bool:
+    # "> ''" rather than IS NOT NULL: an index range SQLite uses without ANALYZE.
+    found = session.execute(select(Statement.statement_id).where(Statement.target_id > "").limit(1))
+    return found.first() is not None
+
+
+def find_statements(
+    session: Session, filters: StatementFilters, cursor: Cursor | None = None
+) -> tuple[list[str], Cursor | None]:
+    """One page: raw statement JSON texts and the cursor of the next page (None when this is the last)."""
+    rows = _rows(session, filters, cursor)
+    next_cursor: Cursor | None = None
+    if filters.limit and len(rows) > filters.limit:
+        rows = rows[: filters.limit]
+        next_cursor = (rows[-1][0], rows[-1][1])
+    return [row[2] for row in rows], next_cursor
+
+
+def get_statement(session: Session, statement_id: str, *, voided: bool) -> str | None:
+    """GET by statementId (voided=False) or voidedStatementId (voided=True), §2.1.3."""
+    found = session.execute(
+        select(Statement.raw).where(
+            and_(Statement.statement_id == statement_id.lower(), Statement.voided.is_(voided))
+        )
+    ).scalar_one_or_none()
+    return found
+
+
+def query_statements(session: Session, filters: StatementFilters | None = None) -> list[dict[str, Any]]:
+    """Stored, not voided statements matching ``filters`` (all pages), as dicts: for the app's own use."""
+    return list(iter_statements(session, filters=filters))
+
+
+def iter_statements(
+    session: Session, *, since_stored: int | None = None, filters: StatementFilters | None = None, page: int = 500
+) -> Iterator[dict[str, Any]]:
+    """Stream not-voided statements in stored order (ascending), ``since_stored`` in epoch microseconds."""
+    base = filters or StatementFilters()
+    since = since_stored if since_stored is not None else base.since_us
+    base = replace(base, ascending=True, limit=page, since_us=since)
+    cursor: Cursor | None = None
+    while True:
+        raws, cursor = find_statements(session, base, cursor)
+        for raw in raws:
+            yield json.loads(raw)
+        if cursor is None:
+            return

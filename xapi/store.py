@@ -1,0 +1,161 @@
+"""Storage functions: each takes the caller's Session and neither opens nor commits one.
+
+The hot path is a handful of bulk statements per batch (executemany), never a round trip per statement.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from xapi.errors import StatementError
+from xapi.models import ActivityDefinition, Attachment, Statement, StatementActivity, StatementAgent
+from xapi.prepare import Prepared, activity_definitions, comparable
+
+__all__ = ["ConflictError", "begin_write", "store_attachments", "store_statements"]
+
+# Properties the LRS assigns (or may add): they do not count when comparing a re-sent statement.
+_LRS_ASSIGNED = ("stored", "authority", "version")
+
+
+class ConflictError(Exception):
+    """A statement id already stored with different content (xAPI 1.0.3 Part Three §2.1.1: 409)."""
+
+
+def begin_write(session: Session) -> None:
+    """Take SQLite's write lock up front (BEGIN IMMEDIATE) so concurrent writers queue on busy_timeout
+    instead of failing with "database is locked" when a read transaction tries to upgrade."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
+
+
+def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
+    if not rows:
+        return
+    if not ignore:
+        session.execute(model.__table__.insert(), rows)
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(model.__table__).on_conflict_do_nothing(), rows)
+
+
+def _is_same(received: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """Statement equivalence for re-sent ids (§2.1.1): what the client sent, LRS additions aside."""
+    ignore = set(_LRS_ASSIGNED) | ({"timestamp"} if "timestamp" not in received else set())
+    if "version" in received and received["version"] != stored.get("version"):
+        return False
+    left = {k: v for k, v in comparable(received).items() if k not in ignore}
+    right = {k: v for k, v in comparable(stored).items() if k not in ignore}
+    return left == right
+
+
+def _drop_known(session: Session, batch: list[Prepared], client_ids: set[str]) -> list[Prepared]:
+    """Remove statements already stored with the same content; raise ConflictError on a different one."""
+    if not client_ids:
+        return batch
+    found = dict(
+        session.execute(select(Statement.statement_id, Statement.raw).where(Statement.statement_id.in_(client_ids)))
+
+        .all()
+    )
+    if not found:
+        return batch
+    kept = []
+    for item in batch:
+        raw = found.get(item.statement_id)
+        if raw is None:
+            kept.append(item)
+        elif not _is_same(item.received, json.loads(raw)):
+            raise ConflictError(f"statement {item.statement_id} is already stored with different content")
+    return kept
+
+
+def _check_voiding(session: Session, batch: list[Prepared]) -> list[str]:
+    """Targets of voiding statements; a voiding statement cannot target another voiding statement
+    (xAPI 1.0.3 §2.3.2, suite XAPI-00016)."""
+    targets = [p.row["target_id"] for p in batch if p.row["is_voiding"]]
+    if not targets:
+        return []
+    in_batch = {p.statement_id for p in batch if p.row["is_voiding"]}
+    voiding = set(
+        session.scalars(
+            select(Statement.statement_id).where(Statement.statement_id.in_(targets), Statement.is_voiding)
+        )
+    )
+    for target in targets:
+        if target in voiding or target in in_batch:
+            raise StatementError("object.id", f"statement {target} is a voiding statement and cannot be voided")
+    return targets
+
+
+def _merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """§2.5 (suite XAPI-00303): the canonical definition keeps every language seen; other fields take the
+    latest value."""
+    merged = {**old, **new}
+    for key in ("name", "description"):
+        if isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
+            merged[key] = {**old[key], **new[key]}
+    return merged
+
+
+def _upsert_definitions(session: Session, batch: Iterable[Prepared]) -> None:
+    latest: dict[str, dict[str, Any]] = {}
+    for item in batch:
+        for iri, definition in activity_definitions(item.received):
+            latest[iri] = _merge_definition(latest.get(iri, {}), definition)
+    if not latest:
+        return
+    known = session.execute(
+        select(ActivityDefinition.activity_iri, ActivityDefinition.definition).where(
+            ActivityDefinition.activity_iri.in_(latest)
+        )
+    )
+    for iri, definition in known:
+        latest[iri] = _merge_definition(definition, latest[iri])
+    # JSONB cannot hold NUL; such a definition is simply not made canonical.
+    rows = [
+        {"activity_iri": iri, "definition": definition}
+        for iri, definition in latest.items()
+        if "\\u0000" not in json.dumps(definition)
+    ]
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ActivityDefinition.__table__)
+    # §2.5: the LRS keeps the most recent definition as canonical.
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["activity_iri"], set_={"definition": statement.excluded.definition}
+        ),
+        rows,
+    )
+
+
+def store_statements(session: Session, batch: list[Prepared], client_ids: set[str]) -> list[str]:
+    """Insert a validated, prepared batch; returns every statement id in batch order (including ones
+    that were already stored identically, which are not duplicated)."""
+    ids = [item.statement_id for item in batch]
+    new = _drop_known(session, batch, client_ids)
+    targets = _check_voiding(session, new)
+    _insert(session, Statement, [item.row for item in new])
+    _insert(session, StatementAgent, [row for item in new for row in item.agents])
+    _insert(session, StatementActivity, [row for item in new for row in item.activities])
+    _upsert_definitions(session, new)
+    if targets:
+        session.execute(
+            update(Statement)
+            .where(Statement.statement_id.in_(targets), Statement.is_voiding.is_(False))
+            .values(voided=True)
+        )
+    return ids
+
+
+def store_attachments(session: Session, parts: Iterable[tuple[str, str, bytes]]) -> None:
+    """(sha2, content type, bytes); content-addressed, so a repeat is a no-op."""
+    rows = [{"sha2": sha2, "content_type": ctype[:255], "content": body} for sha2, ctype, body in parts]
+    _insert(session, Attachment, rows, ignore=True)
