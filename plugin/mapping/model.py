@@ -1,0 +1,263 @@
+"""The mapping's data: which Moodle activity evidences which part of the standard, under which rule.
+
+Plain frozen dataclasses over plain data, plus :class:`StandardIndex`, a read-only index of the canonical
+standard JSON (content/standards/SCHEMA.md) by code and in the standard's order. No I/O, no database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "EVIDENCE_KINDS",
+    "RULE_KINDS",
+    "CodeKind",
+    "CourseMapping",
+    "CriterionInfo",
+    "ElementInfo",
+    "EvidenceItemInfo",
+    "EvidenceKind",
+    "MappingEntry",
+    "Rule",
+    "RuleKind",
+    "StandardIndex",
+    "UnitInfo",
+    "activity_matches",
+    "cmid_of",
+    "expand_targets",
+    "linked_items",
+    "mapped_units",
+    "normalize_wwwroot",
+]
+
+RuleKind = Literal["completed", "passed", "score", "verbs", "any"]
+EvidenceKind = Literal["knowledge", "performance"]
+CodeKind = Literal["unit", "element", "criterion", "knowledge_evidence", "performance_evidence"]
+RULE_KINDS: tuple[RuleKind, ...] = ("completed", "passed", "score", "verbs", "any")
+EVIDENCE_KINDS: tuple[EvidenceKind, ...] = ("knowledge", "performance")
+
+# What moodle-logstore_xapi sends for anything inside a course module: {wwwroot}/mod/<mod>/view.php?id=<cmid>,
+# with a fragment for the module's parts (#submission, #lesson, #sco). Other query parameters (pageid,
+# chapterid) name a page inside the module; those statements carry the module itself as parent[0].
+_MODULE_IRI = re.compile(r"(?P<root>.+)/mod/[a-z][a-z0-9_]*/view\.php\?id=(?P<cmid>[0-9]+)(?:#.*)?")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a statement about a mapped activity counts as evidence (see rules.statement_counts)."""
+
+    kind: RuleKind
+    threshold: float | None = None  # "score" only: fraction of the maximum, 0..1
+    verbs: tuple[str, ...] = ()  # "verbs" only: verb IRIs
+
+
+@dataclass(frozen=True, kw_only=True)
+class MappingEntry:
+    """One activity (an IRI, or a Moodle course-module id resolved against the course's wwwroot)."""
+
+    activity: str | None = None
+    cmid: int | None = None
+    targets: tuple[str, ...]
+    evidence: EvidenceKind
+    rule: Rule
+    title: str = ""
+
+    @property
+    def key(self) -> str:
+        """A stable label for the activity: its IRI, or ``cmid:<n>``."""
+        return self.activity if self.activity is not None else f"cmid:{self.cmid}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CourseMapping:
+    course_id: str  # the LTI context.id (Moodle's course id, as a string)
+    wwwroot: str  # Moodle's $CFG->wwwroot, no trailing slash
+    entries: tuple[MappingEntry, ...]
+    version: int = 1  # the mapping's own revision, recorded in every portfolio compiled from it
+    title: str = ""
+
+
+def normalize_wwwroot(wwwroot: str) -> str:
+    # Moodle never ends $CFG->wwwroot with "/", and statement IRIs are built as wwwroot + "/mod/…".
+    return wwwroot.rstrip("/")
+
+
+def cmid_of(iri: str, wwwroot: str) -> int | None:
+    """The course-module id when ``iri`` is a module IRI of the site at ``wwwroot``, else None."""
+    found = _MODULE_IRI.fullmatch(iri)
+    if found is None or found["root"] != normalize_wwwroot(wwwroot):
+        return None
+    return int(found["cmid"])
+
+
+def activity_matches(entry: MappingEntry, statement_activity_iri: str, wwwroot: str) -> bool:
+    """IRI entries compare exactly: an Activity is identified by its id IRI (xAPI 1.0.3 Data §2.4.4.1) and we
+    normalise nothing, so "…/x" and "…/x/" are different activities (a trailing slash is a different page
+    to a web server too). Cmid entries match any module name and any fragment under the course's wwwroot."""
+    if entry.activity is not None:
+        return statement_activity_iri == entry.activity
+    return entry.cmid is not None and cmid_of(statement_activity_iri, wwwroot) == entry.cmid
+
+
+@dataclass(frozen=True)
+class CriterionInfo:
+    code: str
+    number: str
+    text: str
+    element: str
+    unit: str
+    order: int  # position in the whole standard
+
+
+@dataclass(frozen=True)
+class ElementInfo:
+    code: str
+    title: str
+    unit: str
+    assessment_methods: tuple[str, ...]
+    criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceItemInfo:
+    code: str  # "<unit>.KE<n>" or "<unit>.PE<n>", n from 1, as plugin.standards.catalog numbers them
+    kind: EvidenceKind
+    unit: str
+    text: str
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    code: str
+    title: str
+    elements: tuple[str, ...]
+    criteria: tuple[str, ...]
+    knowledge_evidence: tuple[str, ...]
+    performance_evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class StandardIndex:
+    """Units, elements, criteria and evidence items by code; tuples keep the standard's order.
+
+    Compared and hashed by identity (eq=False): it is built once and shared, and compilers cache on it."""
+
+    units: Mapping[str, UnitInfo]
+    elements: Mapping[str, ElementInfo]
+    criteria: Mapping[str, CriterionInfo]
+    evidence_items: Mapping[str, EvidenceItemInfo]
+    sources: tuple[tuple[str, str], ...] = field(default=())  # (file, sha256) of each document
+
+    @classmethod
+    def from_documents(cls, docs: Sequence[Mapping[str, Any]]) -> StandardIndex:
+        """Index canonical documents (``samattha-standard/1``) in the order given, then each file's order."""
+        units: dict[str, UnitInfo] = {}
+        elements: dict[str, ElementInfo] = {}
+        criteria: dict[str, CriterionInfo] = {}
+        items: dict[str, EvidenceItemInfo] = {}
+        for doc in docs:
+            for unit in doc["units"]:
+                units[unit["code"]] = _index_unit(unit, elements, criteria, items)
+        sources = tuple((d["source"]["file"], d["source"]["sha256"]) for d in docs if "source" in d)
+        return cls(units, elements, criteria, items, sources)
+
+    @property
+    def unit_order(self) -> tuple[str, ...]:
+        return tuple(self.units)
+
+    def kind_of(self, code: str) -> CodeKind | None:
+        if code in self.criteria:
+            return "criterion"
+        if code in self.elements:
+            return "element"
+        if code in self.units:
+            return "unit"
+        item = self.evidence_items.get(code)
+        if item is None:
+            return None
+        return "knowledge_evidence" if item.kind == "knowledge" else "performance_evidence"
+
+    def unit_of(self, code: str) -> str | None:
+        """The unit a code belongs to (a unit is its own unit)."""
+        if code in self.units:
+            return code
+        found = self.criteria.get(code) or self.elements.get(code) or self.evidence_items.get(code)
+        return found.unit if found is not None else None
+
+
+def _index_unit(
+    unit: Mapping[str, Any],
+    elements: dict[str, ElementInfo],
+    criteria: dict[str, CriterionInfo],
+    items: dict[str, EvidenceItemInfo],
+) -> UnitInfo:
+    code = unit["code"]
+    unit_criteria: list[str] = []
+    for element in unit["elements"]:
+        codes = tuple(c["code"] for c in element["criteria"])
+        for c in element["criteria"]:
+            criteria[c["code"]] = CriterionInfo(c["code"], c["number"], c["text"], element["code"], code, len(criteria))
+        elements[element["code"]] = ElementInfo(
+            element["code"], element["title"], code, tuple(element["assessment_methods"]), codes
+        )
+        unit_criteria.extend(codes)
+    ke = _index_items(code, "knowledge", unit["knowledge_evidence"], items)
+    pe = _index_items(code, "performance", unit["performance_evidence"], items)
+    return UnitInfo(code, unit["title"], tuple(e["code"] for e in unit["elements"]), tuple(unit_criteria), ke, pe)
+
+
+def _index_items(
+    unit: str, kind: EvidenceKind, texts: Iterable[str], items: dict[str, EvidenceItemInfo]
+) -> tuple[str, ...]:
+    prefix = f"{unit}.{'KE' if kind == 'knowledge' else 'PE'}"
+    codes = []
+    for n, text in enumerate(texts, start=1):
+        items[f"{prefix}{n}"] = EvidenceItemInfo(f"{prefix}{n}", kind, unit, text)
+        codes.append(f"{prefix}{n}")
+    return tuple(codes)
+
+
+def expand_targets(targets: Iterable[str], standard: StandardIndex) -> frozenset[str]:
+    """Criterion codes a list of targets stands for: a unit → all its criteria, an element → its criteria,
+    a criterion → itself. Evidence items (``DG100.KE1``) stand for themselves: they are tracked beside the
+    criteria, not instead of them. Unknown codes raise KeyError (files.load_mapping reports them first)."""
+    out: set[str] = set()
+    for code in targets:
+        kind = standard.kind_of(code)
+        if kind == "unit":
+            out.update(standard.units[code].criteria)
+        elif kind == "element":
+            out.update(standard.elements[code].criteria)
+        elif kind is not None:
+            out.add(code)
+        else:
+            raise KeyError(f"unknown code in the standard: {code}")
+    return frozenset(out)
+
+
+def linked_items(entry: MappingEntry, standard: StandardIndex) -> frozenset[str]:
+    """The evidence items (``DG100.KE1``) an entry's statements are filed under.
+
+    An item the entry targets directly is always linked. Otherwise, for each unit the entry reaches through
+    a unit, element or criterion target, every item of the entry's evidence kind in that unit is linked —
+    unless the entry names items of that unit directly: naming some says which ones, so the rest are not.
+    """
+    explicit = {t for t in entry.targets if t in standard.evidence_items}
+    named_units = {standard.evidence_items[t].unit for t in explicit}
+    out = set(explicit)
+    for target in entry.targets:
+        unit = standard.unit_of(target)
+        if target in explicit or unit is None or unit in named_units:
+            continue
+        info = standard.units[unit]
+        out.update(info.knowledge_evidence if entry.evidence == "knowledge" else info.performance_evidence)
+    return frozenset(out)
+
+
+def mapped_units(mapping: CourseMapping, standard: StandardIndex) -> tuple[str, ...]:
+    """Units any entry reaches (through any target), in the standard's order."""
+    reached = {standard.unit_of(t) for entry in mapping.entries for t in entry.targets}
+    return tuple(code for code in standard.units if code in reached)
