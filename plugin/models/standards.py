@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from plugin.models.base import Base
 
@@ -132,28 +132,29 @@ class Criterion(Base):
     element: Mapped[Element] = relationship(back_populates="criteria")
 
 
-class KnowledgeEvidence(Base):
-    __tablename__ = "knowledge_evidence"
-    __table_args__ = (UniqueConstraint("unit_id", "position"),)
+class _EvidenceItem:
+    """Columns shared by a unit's knowledge and performance evidence items (section 14 (ข) and (ก))."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:
+        # A fresh constraint per table: one object cannot belong to two tables.
+        return (UniqueConstraint("unit_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(48), unique=True)
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+
+
+class KnowledgeEvidence(_EvidenceItem, Base):
+    __tablename__ = "knowledge_evidence"
 
     unit: Mapped[Unit] = relationship(back_populates="knowledge_evidence")
 
 
-class PerformanceEvidence(Base):
+class PerformanceEvidence(_EvidenceItem, Base):
     __tablename__ = "performance_evidence"
-    __table_args__ = (UniqueConstraint("unit_id", "position"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
-    code: Mapped[str] = mapped_column(String(48), unique=True)
-    position: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
 
     unit: Mapped[Unit] = relationship(back_populates="performance_evidence")
 
