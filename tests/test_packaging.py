@@ -30,6 +30,9 @@ def test_wheel_ships_sources_clean_data_migrations_templates_and_font(tmp_path: 
         "plugin/static/style.css",
         "plugin/static/fonts/sarabun-thai-400-normal.woff2",
         "plugin/static/fonts/OFL.txt",
+        "content/packages/dg-opsr-023-ds601/tincan.xml",
+        "content/packages/dg-opsr-023-ds601/index.html",
+        "content/packages/shared/xapi.js",
     }
     assert expected <= names
     assert not any(name.startswith("tests/") for name in names)
