@@ -10,6 +10,7 @@ from flask import Flask
 from plugin.config import Config, load_config
 from plugin.db import init_db, make_engine
 from plugin.errors import register_error_handlers
+from plugin.launch import init_launch
 from plugin.lrs import init_lrs
 
 __all__ = ["create_app"]
@@ -34,6 +35,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     init_db(app, make_engine(config.database_url))
     register_error_handlers(app)
     init_lrs(app)
+    init_launch(app)
 
     from plugin.web import blueprints
 

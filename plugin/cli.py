@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from plugin.app import create_app
 from plugin.clock import utcnow
 from plugin.config import load_config
+from plugin.launch import keys, platforms
 from plugin.lrs import lrs
 from plugin.migrate import upgrade
 from plugin.standards.commands import ensure_standard_loaded, standards
@@ -72,3 +73,5 @@ def db_upgrade(revision: str) -> None:
 
 main.add_command(standards)
 main.add_command(lrs)
+main.add_command(platforms)
+main.add_command(keys)

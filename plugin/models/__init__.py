@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 from plugin.models.base import Base
+from plugin.models.lti import (
+    AgsLineItem,
+    AgsScoreLog,
+    AssessorAppointment,
+    Course,
+    Deployment,
+    Enrolment,
+    LaunchNonce,
+    Platform,
+    ResourceLink,
+    SigningKey,
+    User,
+)
 from plugin.models.standards import (
     Criterion,
     Element,
@@ -16,14 +29,25 @@ from plugin.models.standards import (
 )
 
 __all__ = [
+    "AgsLineItem",
+    "AgsScoreLog",
+    "AssessorAppointment",
     "Base",
+    "Course",
     "Criterion",
+    "Deployment",
     "Element",
+    "Enrolment",
     "KeyFunction",
     "KnowledgeEvidence",
+    "LaunchNonce",
     "PerformanceEvidence",
+    "Platform",
     "Qualification",
+    "ResourceLink",
+    "SigningKey",
     "Standard",
     "Unit",
     "UnitRevision",
+    "User",
 ]

@@ -1,0 +1,144 @@
+"""A tiny Thai/English catalogue for the LTI pages. The language follows the launch's
+``launch_presentation.locale`` (LTI Core 1.3 §5.4.4; Moodle sends its user language, "th" or "en")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, g, request, session
+
+__all__ = ["current_language", "install", "language_for", "reason", "translate"]
+
+THAI, ENGLISH = "th", "en"
+
+# key -> (English, Thai). Placeholders use str.format names.
+MESSAGES: Mapping[str, tuple[str, str]] = {
+    "refused.title": ("The launch was refused", "ไม่สามารถเปิดใช้งานได้"),
+    "refused.lead": ("Samattha could not accept this request from Moodle. Reason:",
+                     "Samattha ไม่สามารถรับคำขอนี้จาก Moodle ได้ เหตุผล:"),
+    "refused.again": ("Go back to the course and open the activity again. If it keeps happening, show this code to "
+                      "your Moodle administrator.",
+                      "กลับไปที่รายวิชาแล้วเปิดกิจกรรมอีกครั้ง หากยังเกิดขึ้นอีก โปรดแจ้งรหัสนี้แก่ผู้ดูแลระบบ Moodle"),
+    "refused.code": ("Code", "รหัส"),
+    "newwindow.title": ("Open Samattha in a new window", "เปิด Samattha ในหน้าต่างใหม่"),
+    "newwindow.lead": ("Your browser blocked the cookie Samattha needs inside Moodle's frame.",
+                       "เบราว์เซอร์ของคุณบล็อกคุกกี้ที่ Samattha ต้องใช้ภายในกรอบของ Moodle"),
+    "newwindow.button": ("Open in a new window", "เปิดในหน้าต่างใหม่"),
+    "cookies.title": ("Cookies are blocked", "คุกกี้ถูกบล็อก"),
+    "cookies.lead": ("Allow cookies for this site, then open the activity again from Moodle.",
+                     "โปรดอนุญาตคุกกี้สำหรับเว็บไซต์นี้ แล้วเปิดกิจกรรมจาก Moodle อีกครั้ง"),
+    "nosession.title": ("Please open Samattha from Moodle", "โปรดเปิด Samattha จาก Moodle"),
+    "nosession.lead": ("This page is reached through the Samattha activity in your Moodle course.",
+                       "หน้านี้เข้าถึงได้ผ่านกิจกรรม Samattha ในรายวิชา Moodle ของคุณ"),
+    "forbidden.title": ("Not allowed", "ไม่ได้รับอนุญาต"),
+    "forbidden.lead": ("Your role in this course does not give access to this page.",
+                       "บทบาทของคุณในรายวิชานี้ไม่สามารถเข้าถึงหน้านี้ได้"),
+    "role.learner": ("Learner", "ผู้เรียน"),
+    "role.coordinator": ("Coordinator", "ผู้ประสานงานรายวิชา"),
+    "role.assessor": ("Assessor", "ผู้ประเมิน"),
+    "role.admin": ("Administrator", "ผู้ดูแลระบบ"),
+    "course": ("Course", "รายวิชา"),
+    "welcome": ("Welcome, {name}", "ยินดีต้อนรับ {name}"),
+    "learner.units": ("Units of competency in this course", "หน่วยสมรรถนะในรายวิชานี้"),
+    "learner.progress_later": ("Your progress against each criterion will appear here.",
+                               "ความก้าวหน้าของคุณตามเกณฑ์แต่ละข้อจะแสดงที่นี่"),
+    "learner.no_units": ("No unit of the standard is placed in this course yet.",
+                         "ยังไม่มีหน่วยสมรรถนะที่ผูกกับรายวิชานี้"),
+    "unit": ("Unit", "หน่วยสมรรถนะ"),
+    "element": ("Element", "สมรรถนะย่อย"),
+    "criterion": ("Performance criterion", "เกณฑ์การปฏิบัติงาน"),
+    "roster": ("Roster", "รายชื่อผู้เรียน"),
+    "roster.sync": ("Sync roster from Moodle", "ดึงรายชื่อจาก Moodle"),
+    "roster.synced": ("Roster synced: {count} members.", "ดึงรายชื่อแล้ว: {count} คน"),
+    "roster.never": ("Never synced", "ยังไม่เคยดึงรายชื่อ"),
+    "name": ("Name", "ชื่อ"),
+    "roles": ("Roles", "บทบาท"),
+    "source": ("Source", "ที่มา"),
+    "status": ("Status", "สถานะ"),
+    "assessors": ("Assessors", "ผู้ประเมิน"),
+    "assessors.none": ("No assessor is appointed.", "ยังไม่มีผู้ประเมิน"),
+    "assessors.appoint": ("Appoint assessor", "แต่งตั้งผู้ประเมิน"),
+    "assessors.revoke": ("Revoke", "ยกเลิก"),
+    "assessors.appointed": ("Appointed", "แต่งตั้งเมื่อ"),
+    "later.mapping": ("Mapping editor (coming)", "การจับคู่กิจกรรมกับเกณฑ์ (เร็ว ๆ นี้)"),
+    "later.coverage": ("Coverage (coming)", "ความครอบคลุม (เร็ว ๆ นี้)"),
+    "assessor.learners": ("Learners you assess", "ผู้เรียนที่คุณประเมิน"),
+    "admin.platforms": ("Trusted platforms", "แพลตฟอร์มที่เชื่อถือ"),
+    "admin.issuer": ("Issuer", "ผู้ออก (issuer)"),
+    "admin.deployments": ("Deployments", "การติดตั้ง"),
+    "admin.active": ("Active", "ใช้งาน"),
+    "pages": ("Pages", "หน้า"),
+    "dl.title": ("Place a Samattha activity", "วางกิจกรรม Samattha"),
+    "dl.lead": ("Choose the unit or element of the standard this activity stands for.",
+                "เลือกหน่วยสมรรถนะหรือสมรรถนะย่อยที่กิจกรรมนี้เป็นตัวแทน"),
+    "dl.submit": ("Add to course", "เพิ่มลงในรายวิชา"),
+    "dl.none": ("No standard is loaded: run `samattha standards import`.",
+                "ยังไม่ได้นำเข้ามาตรฐาน: สั่ง `samattha standards import`"),
+    "reg.title": ("Register Samattha with this platform", "ลงทะเบียน Samattha กับแพลตฟอร์มนี้"),
+    "reg.lead": ("Samattha will register itself with {issuer} by LTI Dynamic Registration, asking for deep linking, "
+                 "grades (AGS), the roster (NRPS) and users' names and e-mail addresses.",
+                 "Samattha จะลงทะเบียนกับ {issuer} ด้วย LTI Dynamic Registration โดยขอสิทธิ์ deep linking, "
+                 "การส่งคะแนน (AGS), รายชื่อผู้เรียน (NRPS) และชื่อกับอีเมลของผู้ใช้"),
+    "reg.submit": ("Register", "ลงทะเบียน"),
+    "reg.done": ("Registration complete. Activate the tool in Moodle's tool list.",
+                 "ลงทะเบียนเรียบร้อย โปรดเปิดใช้งานเครื่องมือในรายการเครื่องมือของ Moodle"),
+}
+
+# Reasons a launch is refused, in Thai; the English text comes from the ``lti`` error itself.
+REASONS_TH: Mapping[str, str] = {
+    "bad_signature": "ลายเซ็นของคำขอไม่ตรงกับกุญแจสาธารณะของแพลตฟอร์ม",
+    "bad_aud": "คำขอนี้ไม่ได้ส่งถึงเครื่องมือนี้ (aud ไม่ตรงกับ client ID)",
+    "azp_mismatch": "ผู้รับอนุญาต (azp) ไม่ใช่ client ID ของเครื่องมือนี้",
+    "expired": "คำขอหมดอายุแล้ว ต้องถึงเครื่องมือภายในหนึ่งนาที",
+    "iat_in_future": "เวลาในคำขออยู่ในอนาคต นาฬิกาของ Moodle กับเครื่องมือไม่ตรงกัน",
+    "nonce_reused": "คำขอนี้ถูกใช้ไปแล้ว ไม่สามารถใช้ซ้ำได้",
+    "unknown_issuer": "ไม่มีแพลตฟอร์มนี้ลงทะเบียนไว้กับเครื่องมือ",
+    "unknown_deployment": "การติดตั้ง (deployment) นี้ไม่ได้ลงทะเบียนไว้กับเครื่องมือ",
+    "unknown_client_id": "client ID นี้ไม่ได้ลงทะเบียนไว้กับเครื่องมือ",
+    "unknown_kid": "คำขอถูกลงนามด้วยกุญแจที่แพลตฟอร์มไม่ได้เผยแพร่",
+    "alg_not_allowed": "อัลกอริทึมการลงนามไม่ได้รับอนุญาต (ใช้ได้เฉพาะ RS256)",
+    "malformed_token": "คำขอไม่มี id_token ที่ถูกต้อง",
+    "state_mismatch": "คำขอนี้ไม่ได้เริ่มจากเบราว์เซอร์นี้ (state ไม่ตรงกัน)",
+    "state_expired": "การเข้าสู่ระบบเริ่มนานเกินไปแล้ว",
+    "cookies_blocked": "เบราว์เซอร์บล็อกคุกกี้ที่จำเป็น",
+    "registration_refused": "แพลตฟอร์มปฏิเสธการลงทะเบียน",
+    "inactive_platform": "แพลตฟอร์มนี้ถูกปิดใช้งานในเครื่องมือ",
+}
+
+
+def language_for(locale: str | None) -> str:
+    """``th``, ``th_TH``, ``th-TH`` → Thai; anything else (or nothing) → English."""
+    if locale and locale.strip().lower().replace("_", "-").split("-")[0] == THAI:
+        return THAI
+    return ENGLISH
+
+
+def current_language() -> str:
+    """The request's language: set for this request (e.g. from a refused launch), else the session's,
+    else the browser's preference."""
+    chosen = g.get("lti_language")
+    if isinstance(chosen, str):
+        return chosen
+    stored = session.get("locale")
+    if isinstance(stored, str):
+        return language_for(stored)
+    return language_for(request.accept_languages.best_match([THAI, ENGLISH]))
+
+
+def translate(key: str, language: str | None = None, **params: object) -> str:
+    english, thai = MESSAGES.get(key, (key, key))
+    text = thai if (language or current_language()) == THAI else english
+    return text.format(**params) if params else text
+
+
+def reason(code: str, english: str, language: str | None = None) -> str:
+    """The reason for a refusal in the page's language (the English text is the ``lti`` error's)."""
+    if (language or current_language()) == THAI and code in REASONS_TH:
+        return REASONS_TH[code]
+    return english
+
+
+def install(app: Flask) -> None:
+    """The Jinja global ``t("key", **params)``; our views pass ``lang`` (base.html's ``<html lang>``) themselves
+    so the standard's bilingual pages keep their Thai default."""
+    app.jinja_env.globals["t"] = translate

@@ -1,0 +1,129 @@
+"""The course pages a launch lands on, one per role: learner, coordinator, assessor, administrator.
+Thin views: check the role, call the repository or service, render."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+import lti
+from plugin.clock import utcnow
+from plugin.db import get_session
+from plugin.launch import access
+from plugin.launch import repository as repo
+from plugin.launch.service import service_client, sync_roster
+from plugin.launch.web import bp, render
+from plugin.models import Course, Platform, ResourceLink, Unit, User
+from plugin.standards import catalog
+
+__all__: list[str] = []
+
+
+def _course_units(course: Course) -> list[Unit]:
+    """The units placed in the course by deep linking (their code rides in each link's custom parameters)."""
+    query = select(ResourceLink.unit_code).where(ResourceLink.course_id == course.id,
+                                                 ResourceLink.unit_code.is_not(None)).distinct()
+    codes = sorted(code for code in get_session().scalars(query) if code)
+    return [unit for unit in (catalog.get_unit(get_session(), code) for code in codes) if unit is not None]
+
+
+def _page(template: str, course: Course, user: User, role: str, **context: object) -> tuple[str, int]:
+    return render(template, course=course, user=user, role=role, roles=access.roles_in(course, user),
+                  csrf=access.csrf_token(), **context)
+
+
+@bp.get("/course/<int:course_pk>/")
+def course_home(course_pk: int) -> Response:
+    """Where a launch lands: the page of the most capable role the user holds in this course."""
+    course = access.course_or_404(course_pk)
+    role = access.landing_role(access.roles_in(course, access.require_user()))
+    if role is None:
+        raise access.AccessDenied(403, "forbidden")
+    return redirect(url_for(f"launch.{role}_page", course_pk=course.id), code=303)
+
+
+@bp.get("/course/<int:course_pk>/learner")
+def learner_page(course_pk: int) -> tuple[str, int]:
+    course = access.course_or_404(course_pk)
+    user = access.require_role(course, "learner")
+    return _page("lti/learner.html", course, user, "learner", units=_course_units(course))
+
+
+@bp.get("/course/<int:course_pk>/coordinator")
+def coordinator_page(course_pk: int) -> tuple[str, int]:
+    course = access.course_or_404(course_pk)
+    user = access.require_role(course, "coordinator")
+    db = get_session()
+    assessors = repo.active_assessors(db, course)
+    appointed = {a.user_id for a in assessors}
+    roster = repo.members(db, course)
+    candidates = [e for e in roster if e.status == "Active" and e.user_id not in appointed]
+    links = list(db.scalars(select(ResourceLink).where(ResourceLink.course_id == course.id).order_by(ResourceLink.id)))
+    return _page("lti/coordinator.html", course, user, "coordinator", roster=roster, assessors=assessors,
+                 candidates=candidates, links=links)
+
+
+@bp.post("/course/<int:course_pk>/coordinator/roster")
+def roster_sync(course_pk: int) -> Response:
+    course = access.course_or_404(course_pk)
+    access.require_role(course, "coordinator")
+    access.check_csrf()
+    db = get_session()
+    try:
+        count = sync_roster(db, course, utcnow(), client=_client(course))
+        db.commit()
+        flash(str(count), "roster.synced")
+    except lti.ServiceError as error:
+        db.rollback()
+        flash(f"{error.code}: {error.message}", "error")
+    return redirect(url_for("launch.coordinator_page", course_pk=course.id), code=303)
+
+
+def _client(course: Course) -> lti.ServiceClient:
+    return service_client(get_session(), course, now=utcnow(), cache=current_app.extensions["samattha.lti_tokens"])
+
+
+@bp.post("/course/<int:course_pk>/coordinator/assessors")
+def appoint(course_pk: int) -> Response:
+    """Appoint an assessor from the course's members (Moodle has no assessor role to send)."""
+    course = access.course_or_404(course_pk)
+    coordinator = access.require_role(course, "coordinator")
+    access.check_csrf()
+    db = get_session()
+    member_ids = {e.user_id for e in repo.members(db, course) if e.status == "Active"}
+    user_id = request.form.get("user_id", type=int)
+    user = db.get(User, user_id) if user_id in member_ids else None
+    if user is None:
+        raise access.AccessDenied(400, "forbidden")
+    repo.appoint_assessor(db, course, user, by=coordinator, now=utcnow())
+    db.commit()
+    return redirect(url_for("launch.coordinator_page", course_pk=course.id), code=303)
+
+
+@bp.post("/course/<int:course_pk>/coordinator/assessors/<int:user_pk>/revoke")
+def revoke(course_pk: int, user_pk: int) -> Response:
+    course = access.course_or_404(course_pk)
+    access.require_role(course, "coordinator")
+    access.check_csrf()
+    db = get_session()
+    repo.revoke_assessor(db, course, user_pk, now=utcnow())
+    db.commit()
+    return redirect(url_for("launch.coordinator_page", course_pk=course.id), code=303)
+
+
+@bp.get("/course/<int:course_pk>/assessor")
+def assessor_page(course_pk: int) -> tuple[str, int]:
+    course = access.course_or_404(course_pk)
+    user = access.require_role(course, "assessor")
+    learners = [e for e in repo.members(get_session(), course)
+                if e.status == "Active" and lti.ROLE_LEARNER in e.roles]
+    return _page("lti/assessor.html", course, user, "assessor", learners=learners)
+
+
+@bp.get("/course/<int:course_pk>/admin")
+def admin_page(course_pk: int) -> tuple[str, int]:
+    course = access.course_or_404(course_pk)
+    user = access.require_role(course, "admin")
+    platforms = list(get_session().scalars(select(Platform).order_by(Platform.issuer, Platform.client_id)))
+    return _page("lti/admin.html", course, user, "admin", platforms=platforms)

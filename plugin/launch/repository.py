@@ -1,0 +1,241 @@
+"""Persistence for LTI: every function takes the caller's Session and neither opens nor commits one.
+
+Rows keyed by what the platform sends (issuer+sub, issuer+context.id, …) are created with
+``INSERT … ON CONFLICT DO NOTHING`` then read back, so two first launches of the same person racing
+each other (two tabs, a double click) meet on the unique index instead of failing one request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+import lti
+from plugin.models import (
+    AssessorAppointment,
+    Base,
+    Course,
+    Deployment,
+    Enrolment,
+    LaunchNonce,
+    Platform,
+    ResourceLink,
+    User,
+)
+
+__all__ = [
+    "LaunchRecord", "active_assessors", "appoint_assessor", "aware", "consume_nonce", "find_registrations",
+    "is_assessor", "members", "record_launch", "revoke_assessor", "save_registration", "to_registration",
+    "upsert_roster",
+]
+
+Row = TypeVar("Row", bound=Base)
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for ``DateTime(timezone=True)``; everything we store is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _insert_ignoring_conflict(
+    session: Session, model: type[Base], keys: Sequence[str], values: Mapping[str, Any]
+) -> bool:
+    """True if the row was inserted. RETURNING, not rowcount: psycopg reports -1 for this statement."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    statement = (insert(table).values(**values)  # type: ignore[arg-type]
+                 .on_conflict_do_nothing(index_elements=list(keys)).returning(*table.primary_key.columns))  # type: ignore[attr-defined]
+    return session.execute(statement).first() is not None
+
+
+def _ensure(session: Session, model: type[Row], keys: Mapping[str, Any], defaults: Mapping[str, Any]) -> Row:
+    found = session.scalars(select(model).filter_by(**keys)).one_or_none()
+    if found is None:
+        _insert_ignoring_conflict(session, model, list(keys), {**keys, **defaults})
+        found = session.scalars(select(model).filter_by(**keys)).one()
+    return found
+
+
+# --- registrations and nonces -------------------------------------------------------------------------
+
+def to_registration(platform: Platform) -> lti.Registration:
+    return lti.Registration(
+        issuer=platform.issuer, client_id=platform.client_id, auth_login_url=platform.auth_login_url,
+        auth_token_url=platform.auth_token_url, key_set_url=platform.key_set_url,
+        deployment_ids=tuple(d.deployment_id for d in platform.deployments), auth_audience=platform.auth_audience,
+    )
+
+
+def find_registrations(session: Session, issuer: str) -> list[lti.Registration]:
+    """Active registrations of one issuer (Moodle gives course-level tools their own client_id)."""
+    rows = session.scalars(select(Platform).where(Platform.issuer == issuer, Platform.active.is_(True)))
+    return [to_registration(row) for row in rows]
+
+
+def save_registration(
+    session: Session, registration: lti.Registration, *, source: str, now: datetime, name: str | None = None
+) -> Platform:
+    """Create or update the (issuer, client_id) registration; deployment ids are added, never dropped."""
+    platform = session.scalars(select(Platform).filter_by(issuer=registration.issuer,
+                                                          client_id=registration.client_id)).one_or_none()
+    if platform is None:
+        platform = Platform(issuer=registration.issuer, client_id=registration.client_id, source=source,
+                            created_at=now, active=True, deployments=[])
+        session.add(platform)
+    platform.auth_login_url = registration.auth_login_url
+    platform.auth_token_url = registration.auth_token_url
+    platform.key_set_url = registration.key_set_url
+    platform.auth_audience = registration.auth_audience
+    platform.name = name or platform.name
+    known = {d.deployment_id for d in platform.deployments}
+    for deployment_id in registration.deployment_ids:
+        if deployment_id not in known:
+            platform.deployments.append(Deployment(deployment_id=deployment_id))
+            known.add(deployment_id)
+    session.flush()
+    return platform
+
+
+def consume_nonce(session: Session, issuer: str, nonce: str, until: datetime, *, now: datetime) -> bool:
+    """True the first time (issuer, nonce) is seen (Security Framework §5.1.3 step 9). The unique index
+    makes it atomic: a concurrent replay waits for our commit and then inserts nothing."""
+    session.execute(delete(LaunchNonce).where(LaunchNonce.expires_at < now))
+    return _insert_ignoring_conflict(session, LaunchNonce, ("issuer", "nonce"),
+                                     {"issuer": issuer, "nonce": nonce, "expires_at": until})
+
+
+# --- what a launch says ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LaunchRecord:
+    user: User
+    course: Course | None
+    link: ResourceLink | None
+
+
+def _user(session: Session, ctx: lti.LaunchContext, now: datetime) -> User:
+    user = _ensure(session, User, {"issuer": ctx.issuer, "subject": ctx.subject},
+                   {"created_at": now, "xapi_actor": ctx.xapi_actor()})
+    user.name, user.given_name, user.family_name = ctx.name, ctx.given_name, ctx.family_name
+    user.email, user.locale, user.last_launch_at = ctx.email, ctx.locale, now
+    user.xapi_actor = ctx.xapi_actor()
+    return user
+
+
+def _course(session: Session, ctx: lti.LaunchContext, platform: Platform, now: datetime) -> Course | None:
+    if ctx.context is None:
+        return None
+    course = _ensure(session, Course, {"issuer": ctx.issuer, "context_id": ctx.context.id},
+                     {"updated_at": now, "ags_scopes": []})
+    course.title, course.label, course.platform_id, course.updated_at = (
+        ctx.context.title, ctx.context.label, platform.id, now)
+    # Service URLs are only as good as the last launch that carried them (AGS 2.0 §3.1, NRPS 2.0 §3.6.1.1).
+    if ctx.ags is not None:
+        course.lineitems_url, course.ags_scopes = ctx.ags.lineitems, list(ctx.ags.scope)
+    if ctx.nrps is not None:
+        course.memberships_url = ctx.nrps.context_memberships_url
+    return course
+
+
+def _link(session: Session, ctx: lti.LaunchContext, course: Course, now: datetime) -> ResourceLink | None:
+    if ctx.resource_link is None:
+        return None
+    link = _ensure(session, ResourceLink, {"issuer": ctx.issuer, "resource_link_id": ctx.resource_link.id},
+                   {"course_id": course.id, "updated_at": now, "custom": {}})
+    link.course_id, link.title, link.updated_at = course.id, ctx.resource_link.title, now
+    # Deep Linking 2.0 §3.1: custom parameters of the content item come back in every launch (and survive
+    # a Moodle course copy), so they are the source of truth for the bound unit.
+    link.custom = dict(ctx.custom)
+    link.unit_code = ctx.custom.get("unit_code") or None
+    link.lineitem_url = ctx.ags.lineitem if ctx.ags is not None else None
+    return link
+
+
+def _enrol(session: Session, course: Course, user: User, roles: Sequence[str], source: str, status: str,
+           now: datetime) -> Enrolment:
+    enrolment = _ensure(session, Enrolment, {"course_id": course.id, "user_id": user.id},
+                        {"roles": list(roles), "source": source, "status": status, "updated_at": now})
+    enrolment.roles, enrolment.status, enrolment.updated_at = list(roles), status, now
+    if source == "launch":
+        enrolment.source = "launch"  # once launched, always "launch": the roster must not hide that
+    return enrolment
+
+
+def record_launch(session: Session, ctx: lti.LaunchContext, platform: Platform, *, now: datetime) -> LaunchRecord:
+    """Upsert the user, course, resource link and membership a validated launch describes."""
+    user = _user(session, ctx, now)
+    course = _course(session, ctx, platform, now)
+    link = None
+    if course is not None:
+        link = _link(session, ctx, course, now)
+        _enrol(session, course, user, ctx.roles, "launch", "Active", now)
+    session.flush()
+    return LaunchRecord(user, course, link)
+
+
+def upsert_roster(session: Session, course: Course, roster: Sequence[lti.Member], *, now: datetime) -> int:
+    """Store an NRPS roster (NRPS 2.0 §3.6.2); members no longer listed are marked "Deleted"."""
+    seen: set[int] = set()
+    for member in roster:
+        user = _ensure(session, User, {"issuer": course.issuer, "subject": member.user_id},
+                       {"created_at": now, "xapi_actor": {"objectType": "Agent", "account": {
+                           "homePage": course.issuer, "name": member.user_id}}})
+        user.name = member.name or user.name
+        user.given_name = member.given_name or user.given_name
+        user.family_name = member.family_name or user.family_name
+        user.email = member.email or user.email
+        seen.add(_enrol(session, course, user, member.roles, "nrps", member.status, now).id)
+    for enrolment in session.scalars(select(Enrolment).where(Enrolment.course_id == course.id)):
+        if enrolment.id not in seen:
+            enrolment.status, enrolment.updated_at = "Deleted", now
+    course.roster_synced_at = now
+    session.flush()
+    return len(seen)
+
+
+def members(session: Session, course: Course) -> list[Enrolment]:
+    query = select(Enrolment).join(User, Enrolment.user_id == User.id).where(Enrolment.course_id == course.id)
+    return list(session.scalars(query.order_by(User.family_name, User.given_name, User.subject)))
+
+
+# --- assessors --------------------------------------------------------------------------------------
+
+def _active(course_id: int) -> Any:
+    return select(AssessorAppointment).where(AssessorAppointment.course_id == course_id,
+                                             AssessorAppointment.revoked_at.is_(None))
+
+
+def active_assessors(session: Session, course: Course) -> list[AssessorAppointment]:
+    return list(session.scalars(_active(course.id).order_by(AssessorAppointment.appointed_at)))
+
+
+def is_assessor(session: Session, course_id: int, user_id: int) -> bool:
+    return session.scalars(_active(course_id).where(AssessorAppointment.user_id == user_id)).first() is not None
+
+
+def appoint_assessor(session: Session, course: Course, user: User, *, by: User | None,
+                     now: datetime) -> AssessorAppointment:
+    """Appoint (idempotent: an active appointment is returned as is)."""
+    current: AssessorAppointment | None = session.scalars(
+        _active(course.id).where(AssessorAppointment.user_id == user.id)).first()
+    if current is not None:
+        return current
+    appointment = AssessorAppointment(course_id=course.id, user_id=user.id, appointed_by_id=by.id if by else None,
+                                      appointed_at=now)
+    session.add(appointment)
+    session.flush()
+    return appointment
+
+
+def revoke_assessor(session: Session, course: Course, user_id: int, *, now: datetime) -> bool:
+    rows = list(session.scalars(_active(course.id).where(AssessorAppointment.user_id == user_id)))
+    for row in rows:
+        row.revoked_at = now
+    session.flush()
+    return bool(rows)

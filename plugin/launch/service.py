@@ -1,0 +1,242 @@
+"""LTI use cases, callable without Flask: login, launch, dynamic registration, the deep-linking response,
+grades to the Moodle gradebook (AGS) and the roster from it (NRPS). Each takes the caller's Session and a
+``now``; none commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import lti
+from lti.services import SCOPE_LINEITEM, service_url
+from plugin.launch import repository as repo
+from plugin.launch.keys import current_key
+from plugin.models import AgsLineItem, AgsScoreLog, Course, Element, Platform, Unit, User
+from plugin.standards import catalog
+
+__all__ = [
+    "DeepLinkRequest", "GradePush", "LaunchResult", "LoginResult", "StateRefused", "deep_link_response", "launch",
+    "login", "push_unit_grades", "register_platform", "service_client", "sync_roster",
+]
+
+TOOL_NAME = "Samattha"
+LINE_ITEM_TAG = "samattha-unit"
+SCORE_MAXIMUM = 100.0  # the gradebook shows percent of the unit's criteria evidenced
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    redirect_url: str
+    binding: str
+
+
+class StateRefused(Exception):
+    """The id_token was valid but did not come back to the browser that started the login."""
+
+    def __init__(self, check: lti.StateCheck, locale: str | None) -> None:
+        super().__init__(check.verdict.value)
+        self.check = check
+        self.locale = locale
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    context: lti.LaunchContext
+    record: repo.LaunchRecord
+
+
+def login(session: Session, params: Mapping[str, str], *, base_url: str, secret: bytes, binding: str | None,
+          now: datetime) -> LoginResult:
+    """Third-party initiated login (LTI Core 1.3 §5.1.1): answer with the platform's auth URL. The state
+    is bound to the browser's binding cookie (kept if the browser already has one, so two tabs launching
+    at once do not overwrite each other's) and carries Moodle's relaunch URL for the new-window fallback."""
+    issuer = params.get("iss") or ""
+    registration = lti.choose_registration(params, repo.find_registrations(session, issuer) if issuer else [])
+    binding = binding or lti.new_binding()
+    relaunch = lti.moodle_relaunch_url(registration.issuer, params.get("lti_message_hint"))
+    state = lti.sign_state(binding, secret, now=now, relaunch_url=relaunch)
+    url = lti.build_auth_redirect(params, registration, redirect_uri=base_url + "/lti/launch", state=state,
+                                  nonce=lti.new_nonce(), tool_origin=base_url)
+    return LoginResult(url, binding)
+
+
+def launch(session: Session, form: Mapping[str, str], *, binding: str | None, secret: bytes, keys: lti.KeySource,
+           now: datetime) -> LaunchResult:
+    """Validate the id_token (Security Framework §5.1.3), then the state binding, and only then record
+    anything about the user: a refused launch leaves no user, course or session behind."""
+    context = lti.validate_id_token(
+        form.get("id_token", ""), find_registrations=lambda issuer: repo.find_registrations(session, issuer),
+        keys=keys, consume_nonce=lambda issuer, nonce, until: repo.consume_nonce(session, issuer, nonce, until,
+                                                                                 now=now),
+        now=now)
+    check = lti.check_state(form.get("state"), binding, secret, now=now, document_target=context.document_target)
+    if not check.is_ok:
+        raise StateRefused(check, context.locale)
+    platform = session.scalars(select(Platform).filter_by(issuer=context.issuer, client_id=context.client_id)).one()
+    return LaunchResult(context, repo.record_launch(session, context, platform, now=now))
+
+
+def register_platform(session: Session, openid_configuration: str, registration_token: str, *, base_url: str,
+                      now: datetime) -> Platform:
+    """LTI Dynamic Registration 1.0 §3.3-3.6, asking for deep linking, AGS, NRPS and name/email claims."""
+    platform_config = lti.fetch_platform_configuration(openid_configuration, registration_token)
+    tool = lti.tool_configuration(
+        base_url, TOOL_NAME, platform_config,
+        description="Competency-standard mapping, evidence portfolios and an xAPI LRS",
+        deep_linking_label="Samattha: place a unit of the standard")
+    registration = lti.register(platform_config, tool, registration_token)
+    product = platform_config.raw.get("https://purl.imsglobal.org/spec/lti-platform-configuration")
+    name = product.get("product_family_code") if isinstance(product, dict) else None
+    return repo.save_registration(session, registration, source="dynamic", now=now,
+                                  name=name if isinstance(name, str) else None)
+
+
+@dataclass(frozen=True)
+class DeepLinkRequest:
+    """What a deep-linking launch asked for, small enough to keep in the session cookie until the
+    instructor has chosen (Deep Linking 2.0 §4.4)."""
+
+    issuer: str
+    client_id: str
+    deployment_id: str
+    subject: str
+    return_url: str
+    data: str | None = None
+    accept_types: tuple[str, ...] = ()
+    accept_multiple: bool = False
+
+    @classmethod
+    def from_context(cls, ctx: lti.LaunchContext) -> DeepLinkRequest:
+        settings = ctx.deep_linking
+        if settings is None:
+            raise lti.DeepLinkingError("not_deep_linking", "This launch is not a content selection request.")
+        return cls(ctx.issuer, ctx.client_id, ctx.deployment_id, ctx.subject, settings.deep_link_return_url,
+                   settings.data, settings.accept_types, settings.accept_multiple)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "accept_types": list(self.accept_types)}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> DeepLinkRequest:
+        return cls(**{**raw, "accept_types": tuple(raw.get("accept_types", ()))})
+
+    def launch_context(self) -> lti.LaunchContext:
+        settings = lti.DeepLinkingSettings(deep_link_return_url=self.return_url, accept_types=self.accept_types,
+                                           accept_multiple=self.accept_multiple, data=self.data)
+        return lti.LaunchContext(message_type="LtiDeepLinkingRequest", issuer=self.issuer, client_id=self.client_id,
+                                 deployment_id=self.deployment_id, subject=self.subject, roles=(),
+                                 deep_linking=settings)
+
+
+def deep_link_response(session: Session, request: DeepLinkRequest, code: str, *, base_url: str,
+                       now: datetime) -> tuple[str, str]:
+    """(return URL, signed JWT) placing one activity bound to a unit or element. The code travels in the
+    item's custom parameters (Deep Linking 2.0 §3.1), which Moodle keeps on the activity and copies with
+    the course."""
+    found = catalog.find_code(session, code)
+    if isinstance(found, Unit):
+        unit, custom = found, {"unit_code": found.code}
+    elif isinstance(found, Element):
+        unit, custom = found.unit, {"unit_code": found.unit.code, "element_code": found.code}
+    else:
+        raise lti.DeepLinkingError("unknown_code", f"'{code}' is not a unit or element of the standard.")
+    title = f"{code} {found.title}"[:255]
+    item = lti.resource_link_item(title=title, url=base_url + "/lti/launch", text=unit.title, custom=custom)
+    return lti.build_response(request.launch_context(), [item], key=current_key(session, now=now), now=now)
+
+
+# --- platform services ------------------------------------------------------------------------------
+
+def service_client(session: Session, course: Course, *, now: datetime, cache: lti.TokenCache | None = None,
+                   http: requests.Session | None = None) -> lti.ServiceClient:
+    """A client for the course's registration (the client_id of its latest launch)."""
+    platform = course.platform
+    if platform is None or not platform.active:
+        raise lti.ServiceError("no_registration", "This course has no active platform registration to call.")
+    return lti.ServiceClient(repo.to_registration(platform), current_key(session, now=now), cache=cache, session=http)
+
+
+@dataclass
+class GradePush:
+    line_items_created: int = 0
+    scores_posted: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def _line_item(session: Session, client: lti.ServiceClient, course: Course, unit_code: str, now: datetime,
+               report: GradePush) -> AgsLineItem:
+    """The unit's column: ours if stored, else one already on the platform with our resourceId (a restored
+    database, a copied course), else a new one (AGS 2.0 §3.2.4-3.2.5). Listing uses the ``lineitem`` scope
+    because Moodle's dynamic registration grants that, not always ``lineitem.readonly``."""
+    stored = session.scalars(select(AgsLineItem).filter_by(course_id=course.id, unit_code=unit_code)).one_or_none()
+    if stored is not None:
+        return stored
+    lineitems = str(course.lineitems_url)
+    url = service_url(lineitems, query={"resource_id": unit_code, "tag": LINE_ITEM_TAG})
+    existing = client.call_json("GET", url, scopes=[SCOPE_LINEITEM],
+                                accept="application/vnd.ims.lis.v2.lineitemcontainer+json")
+    found = [i for i in existing if isinstance(i, dict) and isinstance(i.get("id"), str)] \
+        if isinstance(existing, list) else []
+    if found:
+        item_url = str(found[0]["id"])
+    else:
+        unit = catalog.get_unit(session, unit_code)
+        label = f"{unit_code} {unit.title}" if unit is not None else unit_code
+        item_url = str(lti.create_line_item(client, lineitems, label=label[:255], score_maximum=SCORE_MAXIMUM,
+                                            resource_id=unit_code, tag=LINE_ITEM_TAG)["id"])
+        report.line_items_created += 1
+    row = AgsLineItem(course_id=course.id, unit_code=unit_code, lineitem_url=item_url, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _post(session: Session, client: lti.ServiceClient, item: AgsLineItem, user: User, fraction: float,
+          now: datetime) -> None:
+    log = session.scalars(select(AgsScoreLog).filter_by(line_item_id=item.id, user_id=user.id)).one_or_none()
+    # Moodle refuses a score whose timestamp is not newer, in whole seconds, than the one it holds.
+    stamp = lti.next_score_timestamp(repo.aware(log.last_timestamp) if log else None, now)
+    given = round(max(0.0, min(1.0, fraction)) * SCORE_MAXIMUM, 2)
+    lti.post_score(client, item.lineitem_url, lti.Score(user_id=user.subject, score_given=given,
+                                                        score_maximum=SCORE_MAXIMUM, timestamp=stamp))
+    if log is None:
+        session.add(AgsScoreLog(line_item_id=item.id, user_id=user.id, last_timestamp=stamp, last_score=given))
+    else:
+        log.last_timestamp, log.last_score = stamp, given
+    session.flush()
+
+
+def push_unit_grades(session: Session, course: Course, scores: Mapping[int, Mapping[str, float]], now: datetime, *,
+                     client: lti.ServiceClient | None = None) -> GradePush:
+    """Write each learner's progress per unit (evidenced criteria / all criteria, 0..1) to the gradebook:
+    one line item per unit, then one score per (learner, unit) with strictly increasing timestamps (AGS
+    2.0 §3.4). A refused score is reported and the others still go; a refused line item raises."""
+    if not course.lineitems_url:
+        raise lti.ServiceError("no_ags", "No launch from this course has carried the grade service (AGS) claim.")
+    client = client or service_client(session, course, now=now)
+    report = GradePush()
+    items = {code: _line_item(session, client, course, code, now, report)
+             for code in sorted({code for per_user in scores.values() for code in per_user})}
+    users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(list(scores))))}
+    for user_id, per_unit in scores.items():
+        for code, fraction in sorted(per_unit.items()):
+            try:
+                _post(session, client, items[code], users[user_id], fraction, now)
+                report.scores_posted += 1
+            except lti.ServiceError as error:
+                report.failures.append(f"user {user_id} unit {code}: {error.code}")
+    return report
+
+
+def sync_roster(session: Session, course: Course, now: datetime, *, client: lti.ServiceClient | None = None) -> int:
+    """Read the course roster through NRPS 2.0 and store it; returns the number of members."""
+    if not course.memberships_url:
+        raise lti.ServiceError("no_nrps", "No launch from this course has carried the roster service (NRPS) claim.")
+    client = client or service_client(session, course, now=now)
+    return repo.upsert_roster(session, course, lti.get_memberships(client, course.memberships_url), now=now)

@@ -1,0 +1,188 @@
+"""The LTI endpoints Moodle talks to: /lti/login, /lti/launch, /lti/register, /.well-known/jwks.json and
+the deep-linking selection page. Every refusal is a page that fits Moodle's iframe, says why in the
+user's language with the error's code, and leaves no session and no user behind."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+import lti
+from plugin.clock import utcnow
+from plugin.db import discard_session, get_session
+from plugin.launch import access, i18n
+from plugin.launch import service as svc
+from plugin.launch.keys import published_keys
+from plugin.models import Course
+from plugin.standards import catalog
+
+__all__ = ["bp", "init_launch", "render"]
+
+bp = Blueprint("launch", __name__)
+BINDING_COOKIE = "samattha_lti_binding"
+
+
+def init_launch(app: Flask) -> None:
+    """Register the blueprint, the per-process key and token caches, ``t()`` and the session cookie policy.
+    Behind TLS the cookies are ``SameSite=None; Secure``: the launch is a cross-site POST into an iframe."""
+    from plugin.launch import pages  # noqa: F401 - attaches the course pages to ``bp``
+
+    app.extensions["samattha.lti_keys"] = lti.KeyResolver()
+    app.extensions["samattha.lti_tokens"] = lti.TokenCache()
+    if _is_https(app):
+        app.config.update(SESSION_COOKIE_SAMESITE="None", SESSION_COOKIE_SECURE=True)
+    i18n.install(app)
+    app.register_blueprint(bp)
+
+
+def _is_https(app: Flask) -> bool:
+    return str(app.config["SAMATTHA"].base_url).startswith("https://")
+
+
+def _base_url() -> str:
+    return str(current_app.config["SAMATTHA"].base_url)
+
+
+def _state_key() -> bytes:
+    # A key of its own, derived from the app secret: a state MAC is never valid as a session signature.
+    return hashlib.sha256(b"samattha/lti-state\x00" + str(current_app.config["SECRET_KEY"]).encode()).digest()
+
+
+def render(template: str, status: int = 200, /, **context: Any) -> tuple[str, int]:
+    return render_template(template, lang=i18n.current_language(), **context), status
+
+
+def _peek_locale(id_token: str) -> str | None:
+    """The launch_presentation.locale of a token we refused, only to choose the refusal page's language;
+    nothing else is read from an unverified token."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(id_token.split(".")[1] + "=="))
+        return str(payload["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"]["locale"])
+    except (ValueError, IndexError, KeyError, TypeError):
+        return None
+
+
+@bp.errorhandler(lti.LtiError)
+def _refused(error: lti.LtiError) -> tuple[str, int]:
+    discard_session()
+    if request.form.get("id_token"):
+        g.lti_language = i18n.language_for(_peek_locale(request.form["id_token"]))
+    reason = i18n.reason(error.code, error.message)
+    return render("lti/refused.html", 400, code=error.code, reason=reason)
+
+
+@bp.errorhandler(svc.StateRefused)
+def _state_refused(error: svc.StateRefused) -> tuple[str, int]:
+    # The token was good and its nonce is now spent: keep that, so it cannot be tried again elsewhere.
+    get_session().commit()
+    g.lti_language = i18n.language_for(error.locale)
+    verdict = error.check.verdict
+    if verdict is lti.StateVerdict.OPEN_IN_NEW_WINDOW:
+        return render("lti/new_window.html", 401, relaunch_url=error.check.relaunch_url)
+    code = {lti.StateVerdict.COOKIES_BLOCKED: "cookies_blocked", lti.StateVerdict.EXPIRED: "state_expired"}.get(
+        verdict, "state_mismatch")
+    english = {"cookies_blocked": "The browser did not send back the cookie set at login: allow cookies for this "
+               "site and launch again.", "state_expired": "The login was started too long ago; launch again."}.get(
+        code, "The launch did not come back to the browser that started it (state mismatch).")
+    return render("lti/refused.html", 401 if code == "cookies_blocked" else 403, code=code,
+                  reason=i18n.reason(code, english))
+
+
+@bp.app_errorhandler(access.AccessDenied)
+def _denied(error: access.AccessDenied) -> tuple[str, int]:
+    return render("lti/message.html", error.status, key=error.key)
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+def login() -> Response:
+    """Third-party initiated login, GET or POST (LTI Core 1.3 §5.1.1); Moodle POSTs a form."""
+    result = svc.login(get_session(), request.values.to_dict(), base_url=_base_url(), secret=_state_key(),
+                       binding=request.cookies.get(BINDING_COOKIE), now=utcnow())
+    response = redirect(result.redirect_url, code=302)
+    secure = _is_https(current_app)
+    response.set_cookie(BINDING_COOKIE, result.binding, max_age=86400, path="/lti/", httponly=True, secure=secure,
+                        samesite="None" if secure else "Lax")
+    return response
+
+
+@bp.post("/lti/launch")
+def launch() -> Response:
+    db = get_session()
+    result = svc.launch(db, request.form.to_dict(), binding=request.cookies.get(BINDING_COOKIE),
+                        secret=_state_key(), keys=current_app.extensions["samattha.lti_keys"], now=utcnow())
+    db.commit()
+    ctx, record = result.context, result.record
+    access.start_session(ctx, record.user, record.course)
+    if ctx.is_deep_linking:
+        session[access.DEEP_LINK_KEY] = svc.DeepLinkRequest.from_context(ctx).as_dict()
+        return redirect(url_for("launch.deep_link"), code=303)
+    if record.course is None:
+        return redirect(url_for("pages.home"), code=303)
+    return redirect(url_for("launch.course_home", course_pk=record.course.id), code=303)
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks() -> Response:
+    db = get_session()
+    keys = published_keys(db, now=utcnow())
+    db.commit()  # the first key is made on first need
+    response = jsonify(lti.public_jwks(keys))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/lti/register")
+def register_start() -> tuple[str, int]:
+    """Dynamic Registration 1.0 §3.3: Moodle opens this in a dialog; the administrator confirms."""
+    config_url = request.args.get("openid_configuration", "")
+    token = request.args.get("registration_token", "")
+    if not config_url or not token:
+        raise lti.RegistrationError("missing_parameters", "Open this address from Moodle: Site administration → "
+                                    "Plugins → External tool → Manage tools → Tool URL, then 'Add LTI Advantage'.")
+    origin = urlsplit(config_url)
+    return render("lti/register.html", config_url=config_url, token=token, issuer=f"{origin.scheme}://{origin.netloc}")
+
+
+@bp.post("/lti/register")
+def register_finish() -> tuple[str, int]:
+    db = get_session()
+    platform = svc.register_platform(db, request.form.get("openid_configuration", ""),
+                                     request.form.get("registration_token", ""), base_url=_base_url(), now=utcnow())
+    db.commit()
+    return render("lti/registered.html", platform=platform)
+
+
+def _deep_link_request() -> tuple[svc.DeepLinkRequest, Course]:
+    raw = session.get(access.DEEP_LINK_KEY)
+    course_pk = session.get(access.COURSE_KEY)
+    if not isinstance(raw, dict) or not isinstance(course_pk, int):
+        raise access.AccessDenied(401, "nosession")
+    course = access.course_or_404(course_pk)
+    access.require_role(course, "coordinator")
+    return svc.DeepLinkRequest.from_dict(raw), course
+
+
+@bp.get("/lti/deep-link")
+def deep_link() -> tuple[str, int]:
+    """Deep Linking 2.0 §4.4: the instructor picks a unit or element of the standard."""
+    _, course = _deep_link_request()
+    return render("lti/deep_link.html", course=course, units=catalog.list_units(get_session()),
+                  csrf=access.csrf_token())
+
+
+@bp.post("/lti/deep-link")
+def deep_link_submit() -> tuple[str, int]:
+    request_, _ = _deep_link_request()
+    access.check_csrf()
+    db = get_session()
+    return_url, token = svc.deep_link_response(db, request_, request.form.get("code", "").strip(),
+                                               base_url=_base_url(), now=utcnow())
+    db.commit()
+    session.pop(access.DEEP_LINK_KEY, None)
+    return render("lti/deep_link_return.html", return_url=return_url, token=token)
