@@ -7,6 +7,8 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from plugin.db import discard_session
+
 __all__ = ["register_error_handlers", "wants_json"]
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,5 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> tuple[Response | str, int]:
         # Log the detail for operators; the client learns nothing internal.
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from plugin.db import discard_session
-
         discard_session()
         return _respond(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")

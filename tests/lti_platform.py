@@ -27,7 +27,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, abort, jsonify, request
-from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.servers import serve_app
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -458,25 +459,6 @@ def register_tool(platform: MoodlePlatform, authorization: str, payload: Any) ->
 
 
 _FIXTURES = str(__import__("pathlib").Path(__file__).parent / "fixtures" / "moodle-4.5")
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """Serve a WSGI app on 127.0.0.1, an OS-chosen port, in a daemon thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @contextmanager

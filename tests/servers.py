@@ -6,13 +6,16 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +71,24 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
             pass
         time.sleep(0.2)
     raise RuntimeError(f"samattha serve did not become healthy: {log.read_text(errors='replace')}")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """Serve a WSGI app on 127.0.0.1, an OS-chosen port, in a daemon thread; yields its base URL.
+
+    The short poll keeps shutdown quick: many tests start and stop two or three of these each."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,15 +17,15 @@ import requests
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 import lti
 from plugin.clock import utcnow
 from plugin.launch.repository import save_registration
 from plugin.models import Course, User
-from tests.lti_platform import LTI, MoodlePlatform, Tool, _QuietHandler
+from tests.lti_platform import LTI, MoodlePlatform, Tool
 from tests.lti_platform import User as PlatformUser
 from tests.lti_platform import create_app as create_platform_app
+from tests.servers import serve_app
 
 Payload = dict[str, Any]
 
@@ -99,23 +98,9 @@ def register(app: Flask, platform: MoodlePlatform, tool: Tool) -> None:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Like tests.lti_platform.serve_app, with a short shutdown poll: these tests start two servers each."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@contextmanager
 def moodle(platform: MoodlePlatform | None = None) -> Iterator[MoodlePlatform]:
     platform = platform or MoodlePlatform()
-    with serve(create_platform_app(platform)) as url:
+    with serve_app(create_platform_app(platform)) as url:
         platform.url = url
         yield platform
 
@@ -123,7 +108,7 @@ def moodle(platform: MoodlePlatform | None = None) -> Iterator[MoodlePlatform]:
 @contextmanager
 def samattha(app: Flask) -> Iterator[str]:
     """Serve the test app on loopback; its base URL becomes the served one (login checks target_link_uri)."""
-    with serve(app) as url:
+    with serve_app(app) as url:
         app.config["SAMATTHA"] = app.config["SAMATTHA"].with_overrides(base_url=url)
         yield url
 

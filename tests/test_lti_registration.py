@@ -28,7 +28,8 @@ from lti import (
     tool_configuration,
     validate_id_token,
 )
-from tests.lti_platform import MoodlePlatform, ToolKeysApp, running_platform, serve_app
+from tests.lti_platform import MoodlePlatform, ToolKeysApp, running_platform
+from tests.servers import serve_app
 from tests.test_lti_launch import registration_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "moodle-4.5"

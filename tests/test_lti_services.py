@@ -27,7 +27,8 @@ from lti import (
     public_jwks,
     service_url,
 )
-from tests.lti_platform import INSTRUCTOR, LEARNER, MoodlePlatform, Tool, ToolKeysApp, User, running_platform, serve_app
+from tests.lti_platform import INSTRUCTOR, LEARNER, MoodlePlatform, Tool, ToolKeysApp, User, running_platform
+from tests.servers import serve_app
 
 MEMBERS = "CourseSection/2/bindings/1/memberships"
 

@@ -21,7 +21,8 @@ from plugin.models import Course, Enrolment, Platform, ResourceLink, User
 from tests.browser import chromium
 from tests.lti_platform import LTI, MoodlePlatform
 from tests.lti_platform import create_app as create_platform_app
-from tests.test_lti_flow import Env, csrf, customise, env_fixture, field, moodle, register, role_of, samattha, serve
+from tests.servers import serve_app
+from tests.test_lti_flow import Env, csrf, customise, env_fixture, field, moodle, register, role_of, samattha
 
 assert env_fixture  # the `env` fixture, shared with test_lti_flow
 
@@ -227,7 +228,7 @@ def test_learner_page_renders_inside_moodles_iframe(app: Flask) -> None:
         return Response(f'<form name="ltiInitiateLoginForm" action="{platform.tool().initiate_login_uri}" '
                         f'method="post">{inputs}</form><script>document.ltiInitiateLoginForm.submit();</script>')
 
-    with serve(moodle_app) as moodle_url, samattha(app) as url, chromium() as browser:
+    with serve_app(moodle_app) as moodle_url, samattha(app) as url, chromium() as browser:
         platform.url = moodle_url
         tool = platform.add_tool(target_link_uri=f"{url}/lti/launch", jwks_uri=f"{url}/.well-known/jwks.json")
         tool.initiate_login_uri = f"{url}/lti/login"

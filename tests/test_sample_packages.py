@@ -11,7 +11,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,11 @@ import pytest
 from flask import Flask, Response, abort, jsonify, request, send_from_directory
 from lxml import etree
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from plugin.content.manifests import TinCanPackage, read_package
 from plugin.content.samples import assemble_sample, zip_sample
 from tests.browser import chromium
+from tests.servers import serve_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "content" / "packages"
@@ -271,23 +270,10 @@ class Servers:
     fake: FakeLRS
 
 
-@contextmanager
-def serving(app: Flask) -> Iterator[str]:
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
     fake = FakeLRS()
-    with serving(content_app()) as content, serving(fake.app()) as lrs:
+    with serve_app(content_app()) as content, serve_app(fake.app()) as lrs:
         yield Servers(content=content, lrs=lrs, fake=fake)
 
 
