@@ -6,9 +6,11 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 import xapi
 from plugin.clock import utcnow
@@ -17,9 +19,17 @@ from plugin.db import get_session
 __all__ = ["init_lrs", "lrs"]
 
 
+def _statement_guard(session: Session, credential: dict[str, Any], statements: list[dict[str, Any]]) -> None:
+    """Whatever guard a feature has installed as ``app.extensions["samattha.statement_guard"]``, looked up
+    per request so it can be installed after the LRS is mounted."""
+    guard = current_app.extensions.get("samattha.statement_guard")
+    if guard is not None:
+        guard(session, credential, statements)
+
+
 def init_lrs(app: Flask) -> None:
     """Mount the LRS under /xapi/ with the app's per-request Session and clock."""
-    app.register_blueprint(xapi.create_blueprint(get_session, clock=utcnow))
+    app.register_blueprint(xapi.create_blueprint(get_session, utcnow, guard=_statement_guard))
 
 
 def _session_maker() -> object:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -72,3 +73,45 @@ def test_any_query_headers_and_body_never_fail_on_our_side(
                            data=body)
     assert response.status_code < 500, response.get_data(as_text=True)
     assert "X-Experience-API-Version" in response.headers
+
+
+def _token(**state: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+
+
+def test_edited_more_tokens_and_odd_keys_are_refused_not_crashed(lrs: Lrs) -> None:
+    """Found on PostgreSQL: a ``more`` token is client-editable JSON, and PostgreSQL (unlike SQLite) refuses
+    NUL in text and integers beyond BIGINT, so such values used to reach the database and fail there."""
+    client, hdrs = lrs
+    for _ in range(3):
+        client.post("/xapi/statements", json=statement(1), headers=hdrs)
+    first = client.get("/xapi/statements?limit=1", headers=hdrs).get_json()["more"]
+    state = json.loads(base64.urlsafe_b64decode(first.split("more=")[1] + "=="))
+    assert client.get(first, headers=hdrs).status_code == 200
+    edits = [{"agent": "mbox::\x00"}, {"cursor": [2**70, "x"]}, {"cursor": [1, "\x00"]}, {"limit": "10"},
+             {"limit": -1}, {"since_us": 2**64}, {"verb": 7}, {"ascending": "yes"}, {"extra": 1}]
+    for edit in edits:
+        response = client.get(f"/xapi/statements?more={_token(**{**state, **edit})}", headers=hdrs)
+        assert response.status_code == 400, (edit, response.get_data(as_text=True))
+        assert response.get_json()["message"].startswith("more: ")
+    nul_key = {**hdrs, "Authorization": "Basic " + base64.b64encode(b"ab\x00cd:secret").decode()}
+    assert client.get("/xapi/statements", headers=nul_key).status_code == 401
+
+
+def test_long_multibyte_identifiers_fit_every_index(lrs: Lrs) -> None:
+    """Thai IRIs of under 500 characters can exceed PostgreSQL's ~2.7 kB index row when three meet in one
+    index (documents: activity, agent, document id; agents: agent, verb)."""
+    client, hdrs = lrs
+    thai = "ก" * 450  # 1,350 UTF-8 bytes
+    agent = {"objectType": "Agent", "account": {"homePage": "https://moodle.test", "name": thai}}
+    stmt = statement(1, actor=agent, verb={"id": f"http://example.org/{thai}"},
+                     object={"id": f"http://example.org/a/{thai}"})
+    assert client.post("/xapi/statements", json=stmt, headers=hdrs).status_code == 200
+    params = {"agent": json.dumps(agent), "verb": stmt["verb"]["id"]}
+    found = client.get("/xapi/statements", query_string=params, headers=hdrs).get_json()["statements"]
+    assert len(found) == 1
+    document = {"activityId": stmt["object"]["id"], "agent": json.dumps(agent), "stateId": thai}
+    put = client.put("/xapi/activities/state", query_string=document, data=b"{}", headers=hdrs,
+                     content_type="application/json")
+    assert put.status_code == 204
+    assert client.get("/xapi/activities/state", query_string=document, headers=hdrs).get_data() == b"{}"

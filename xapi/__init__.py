@@ -1,11 +1,19 @@
 """Samattha's xAPI layer: the LRS (xAPI 1.0.3 and 2.0) with its pure validator, and a client for other LRSs."""
 
-from xapi.auth import SCOPES, create_credential, list_credentials, revoke_credential
+from xapi.auth import (
+    LAUNCH_SCOPES,
+    SCOPES,
+    create_credential,
+    create_launch_credential,
+    list_credentials,
+    revoke_credential,
+)
 from xapi.client import forward, pull
 from xapi.errors import StatementError
 from xapi.http import create_blueprint
 from xapi.models import metadata
 from xapi.query import StatementFilters, iter_statements, query_statements
+from xapi.service import StatementGuard, record_statements
 from xapi.validation import validate_statement, validate_statements
 from xapi.validation_activity import validate_activity, validate_activity_definition, validate_activity_id
 from xapi.validation_agents import validate_actor, validate_agent, validate_authority, validate_group
@@ -27,10 +35,14 @@ from xapi.validation_values import (
 )
 
 __all__ = [
+    "LAUNCH_SCOPES",
     "SCOPES",
     "StatementFilters",
+    "StatementGuard",
     "create_blueprint",
     "create_credential",
+    "create_launch_credential",
+    "record_statements",
     "forward",
     "iter_statements",
     "list_credentials",

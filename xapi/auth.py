@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from xapi.models import Credential
-from xapi.prepare import to_micros
+from xapi.prepare import ifi_of, to_micros
+from xapi.validation_values import is_uuid
 
 __all__ = [
     "SCOPES",
@@ -29,6 +30,7 @@ __all__ = [
     "Principal",
     "authenticate",
     "create_credential",
+    "create_launch_credential",
     "list_credentials",
     "revoke_credential",
 ]
@@ -65,6 +67,19 @@ class Principal:
     name: str
     scopes: frozenset[str]
     authority: dict[str, Any]
+    # Set for launch credentials: the one agent (and its IFI) and registration they may act for.
+    agent: dict[str, Any] | None = None
+    agent_ifi: str | None = None
+    registration: str | None = None
+
+    @property
+    def bound(self) -> bool:
+        return self.agent_ifi is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """What a statement guard is told about the credential."""
+        return {"key": self.key, "name": self.name, "agent": self.agent, "registration": self.registration,
+                "scopes": sorted(self.scopes)}
 
     def allows(self, *wanted: str) -> bool:
         return "all" in self.scopes or any(scope in self.scopes for scope in wanted)
@@ -103,6 +118,26 @@ def create_credential(
     return key, secret
 
 
+# A launched content package writes and reads its own statements and keeps its state and profiles.
+LAUNCH_SCOPES = ("statements/write", "statements/read/mine", "state", "profile")
+
+
+def create_launch_credential(
+    session: Session, *, name: str, agent: dict[str, Any], registration: str, expires_at: datetime, now: datetime
+) -> tuple[str, str]:
+    """A key and secret for one launch: only ``agent``'s statements and documents, only in ``registration``,
+    until ``expires_at``."""
+    agent_ifi = ifi_of(agent)
+    if agent_ifi is None:
+        raise ValueError("agent: must have an Inverse Functional Identifier (mbox, mbox_sha1sum, openid, account)")
+    if not is_uuid(registration):
+        raise ValueError("registration: must be a UUID")
+    key, secret = create_credential(session, name=name, scopes=LAUNCH_SCOPES, now=now, expires_at=expires_at,
+                                    registration=registration.lower())
+    session.execute(update(Credential).where(Credential.key == key).values(agent=agent, agent_ifi=agent_ifi))
+    return key, secret
+
+
 def revoke_credential(session: Session, key: str, *, now: datetime) -> bool:
     credential = session.get(Credential, key)
     if credential is None or credential.revoked_us is not None:
@@ -124,16 +159,25 @@ def list_credentials(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def _secret_matches(credential: Credential, secret: str) -> bool:
-    digest = hashlib.sha256(credential.salt + secret.encode()).digest()
+_COLUMNS = (Credential.key, Credential.name, Credential.salt, Credential.secret_hash, Credential.scopes,
+            Credential.authority, Credential.agent, Credential.agent_ifi, Credential.registration,
+            Credential.expires_us, Credential.revoked_us)
+
+
+# Built once: constructing the expression would cost as much as running it.
+_BY_KEY = select(*_COLUMNS).where(Credential.key == bindparam("key"))
+
+
+def _secret_matches(key: str, salt: bytes, secret_hash: bytes, secret: str) -> bool:
+    digest = hashlib.sha256(salt + secret.encode()).digest()
     with _verified_lock:
-        known = _verified.get(credential.key)
+        known = _verified.get(key)
     if known is not None and hmac.compare_digest(known, digest):
         return True
-    if not hmac.compare_digest(_hash(secret, credential.salt), credential.secret_hash):
+    if not hmac.compare_digest(_hash(secret, salt), secret_hash):
         return False
     with _verified_lock:
-        _verified[credential.key] = digest
+        _verified[key] = digest
     return True
 
 
@@ -141,12 +185,16 @@ def authenticate(session: Session, key: str | None, secret: str | None, *, now: 
     """The Principal behind Basic credentials, or AuthError(401)."""
     if not key or secret is None:
         raise AuthError(401, "credentials required (HTTP Basic)")
-    credential = session.get(Credential, key) if len(key) <= 64 else None
-    if credential is None or not _secret_matches(credential, secret):
+    # A plain Core row, not an ORM object: this runs on every request.
+    # Keys are hex; anything else (a NUL, which PostgreSQL refuses in text) cannot match one.
+    plausible = len(key) <= 64 and key.isascii() and key.isalnum()
+    row = session.connection().execute(_BY_KEY, {"key": key}).first() if plausible else None
+    if row is None or not _secret_matches(row.key, row.salt, row.secret_hash, secret):
         raise AuthError(401, "unknown key or wrong secret")
     moment = to_micros(now)
-    if credential.revoked_us is not None or (credential.expires_us is not None and credential.expires_us <= moment):
+    if row.revoked_us is not None or (row.expires_us is not None and row.expires_us <= moment):
         raise AuthError(401, "credential revoked or expired")
     return Principal(
-        key=credential.key, name=credential.name, scopes=frozenset(credential.scopes), authority=credential.authority
+        key=row.key, name=row.name, scopes=frozenset(row.scopes), authority=row.authority,
+        agent=row.agent, agent_ifi=row.agent_ifi, registration=row.registration,
     )

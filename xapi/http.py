@@ -24,6 +24,7 @@ from xapi.http_documents import DOCUMENT_ROUTES
 from xapi.http_statements import STATEMENT_ROUTES
 from xapi.http_types import Handler, XapiError, XapiRequest
 from xapi.prepare import format_stored, to_micros
+from xapi.service import StatementGuard
 from xapi.store import ConflictError
 from xapi.validation_time import validate_version_header
 
@@ -116,7 +117,7 @@ def _handle_error(error: Exception) -> Response:
     if isinstance(error, XapiError | DocumentError):
         return _error_response(error.status, "Bad Request" if error.status == 400 else "Error", str(error))
     if isinstance(error, StatementError):
-        return _error_response(400, "Bad Request", str(error))
+        return _error_response(error.status, "Bad Request" if error.status == 400 else "Forbidden", str(error))
     if isinstance(error, AuthError):
         return _error_response(error.status, "Unauthorized" if error.status == 401 else "Forbidden", error.message)
     if isinstance(error, ConflictError):
@@ -127,8 +128,13 @@ def _handle_error(error: Exception) -> Response:
     return _error_response(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
 
 
-def create_blueprint(session_factory: Callable[[], Session], *, clock: Callable[[], datetime]) -> Blueprint:
-    """The LRS at /xapi (xAPI 1.0.3 and 2.0), storing through ``session_factory()`` sessions."""
+def create_blueprint(
+    session_factory: Callable[[], Session], clock: Callable[[], datetime], *, guard: StatementGuard | None = None
+) -> Blueprint:
+    """The LRS at /xapi (xAPI 1.0.3 and 2.0), storing through ``session_factory()`` sessions.
+
+    ``guard`` is called with every POST/PUT batch before it is stored and may refuse it by raising
+    StatementError (its status, 400 or 403, is the response's)."""
     blueprint = Blueprint("xapi", __name__, url_prefix="/xapi")
 
     @blueprint.route("/<path:resource>", methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"])
@@ -137,6 +143,7 @@ def create_blueprint(session_factory: Callable[[], Session], *, clock: Callable[
         if request.method == "OPTIONS":  # CORS preflight: no credentials are sent (Fetch §3.2)
             return Response(status=200)
         xreq = _parse_request(resource)
+        xreq.guard = guard
         g.xapi_version = xreq.version
         handler = ROUTES.get((resource, xreq.method))
         if handler is None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from flask import Response
 from sqlalchemy.orm import Session
 
+from xapi.auth import AuthError
 from xapi.documents import DocumentKey, Preconditions, delete_documents, document_ids, get_document, save_document
 from xapi.http_types import Handler, XapiError, XapiRequest
 from xapi.models import ActivityDefinition
@@ -34,6 +35,9 @@ def _key(xreq: XapiRequest) -> tuple[DocumentKey, bool]:
     reject_unknown(params, allowed)
     activity = parse_iri(params, "activityId", required=True) if "activityId" in allowed else None
     agent = parse_agent(params, "agent", xreq.version, required=True) if "agent" in allowed else None
+    principal = xreq.principal
+    if agent is not None and principal is not None and principal.bound and agent != principal.agent_ifi:
+        raise AuthError(403, "agent: this credential may only use its own agent's documents")
     registration = parse_uuid(params, "registration")
     document_id = params.get(id_param)
     key = DocumentKey(kind=kind, activity_iri=index_key(activity or ""), agent_ifi=agent or "",
@@ -50,7 +54,9 @@ def _preconditions(xreq: XapiRequest) -> Preconditions:
 
 def _scope(xreq: XapiRequest, *, read: bool) -> None:
     scope = _RESOURCES[xreq.resource][3]
-    xreq.require(scope, "all/read") if read else xreq.require(scope)
+    principal = xreq.require(scope, "all/read") if read else xreq.require(scope)
+    if principal.bound and xreq.resource == "activities/profile" and not read:
+        raise AuthError(403, "activityId: this credential may only read activity profiles")
 
 
 def get_documents(xreq: XapiRequest, session: Session, clock: Clock) -> Response:

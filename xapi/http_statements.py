@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xapi.auth import AuthError
 from xapi.formats import apply_format, preferred_languages
 from xapi.http_types import Handler, XapiError, XapiRequest
 from xapi.models import Attachment
@@ -28,8 +29,9 @@ from xapi.params import (
     parse_uuid,
     reject_unknown,
 )
-from xapi.prepare import format_stored, index_key, prepare_statement, to_micros
+from xapi.prepare import format_stored, ifi_of, index_key, to_micros
 from xapi.query import StatementFilters, find_statements, get_statement
+from xapi.service import check_binding, prepare_batch
 from xapi.store import begin_write, store_attachments, store_statements
 from xapi.validation import validate_statements
 
@@ -65,15 +67,14 @@ def _store(
     batch: list[dict[str, Any]] = body if isinstance(body, list) else [body]
     files = check_attachments(batch, parts) if parts or any("attachments" in s for s in batch) else []
     principal = xreq.require("statements/write")
+    check_binding(principal, batch)
     client_ids = {str(s["id"]).lower() for s in batch if "id" in s}
     begin_write(session)
     # Stored is read after taking the write lock, so on SQLite commit order is stored order (§2.1.3 more).
-    stored_us = to_micros(clock())
-    prepared = [
-        prepare_statement(s, new_id=lambda: str(uuid.uuid4()), stored_us=stored_us, authority=principal.authority,
-                          version=xreq.version, credential_key=principal.key)
-        for s in batch
-    ]
+    prepared = prepare_batch(batch, stored_us=to_micros(clock()), authority=principal.authority,
+                             version=xreq.version, credential_key=principal.key)
+    if xreq.guard is not None:
+        xreq.guard(session, principal.as_dict(), [item.full for item in prepared])
     ids = store_statements(session, prepared, client_ids)
     store_attachments(session, files)
     session.commit()  # acknowledged only once durable
@@ -143,14 +144,23 @@ def _respond(session: Session, body: str, statements: list[dict[str, Any]], atta
     return Response(data, content_type=content_type)
 
 
-def _single(xreq: XapiRequest, session: Session, fmt: str, attachments: bool) -> Response:
+def _visible(raw: str, xreq: XapiRequest) -> bool:
+    principal = xreq.principal
+    if principal is None or not principal.bound:
+        return True
+    stmt = json.loads(raw)
+    registration = (stmt.get("context") or {}).get("registration")
+    return ifi_of(stmt.get("actor")) == principal.agent_ifi and str(registration).lower() == principal.registration
+
+
+def _single(xreq: XapiRequest, session: Session, fmt: str, attachments: bool, mine: str | None) -> Response:
     reject_unknown(xreq.params, _SINGLE_PARAMS)
     if "statementId" in xreq.params and "voidedStatementId" in xreq.params:
         raise XapiError(400, "statementId", "cannot be combined with voidedStatementId")
     voided = "voidedStatementId" in xreq.params
     statement_id = parse_uuid(xreq.params, "voidedStatementId" if voided else "statementId")
-    raw = get_statement(session, str(statement_id), voided=voided)
-    if raw is None:
+    raw = get_statement(session, str(statement_id), voided=voided, credential_key=mine)
+    if raw is None or not _visible(raw, xreq):
         raise XapiError(404, "statementId", "no such statement")
     texts, statements = _render([raw], fmt, xreq, attachments)
     response = _respond(session, texts[0], statements or [json.loads(raw)], attachments)
@@ -165,18 +175,31 @@ def _http_date(stored: str) -> str:
 
 def get_statements(xreq: XapiRequest, session: Session, clock: Callable[[], datetime]) -> Response:
     principal = xreq.require("statements/read", "all/read", "statements/read/mine")
-    mine = None if principal.allows("statements/read", "all/read") else principal.key
+    # A launch credential reads its agent's statements in its registration, whoever wrote them.
+    mine = None if principal.bound or principal.allows("statements/read", "all/read") else principal.key
     consistent = format_stored(to_micros(clock()))
     fmt = xreq.params.get("format", "exact")
     if fmt not in _FORMATS:
         raise XapiError(400, "format", "must be exact, ids or canonical")
     attachments = parse_bool(xreq.params, "attachments")
     if "statementId" in xreq.params or "voidedStatementId" in xreq.params:
-        response = _single(xreq, session, fmt, attachments)
+        response = _single(xreq, session, fmt, attachments, mine)
     else:
         response = _query(xreq, session, fmt, attachments, mine)
     response.headers["X-Experience-API-Consistent-Through"] = consistent
     return response
+
+
+def _bind(filters: StatementFilters, xreq: XapiRequest) -> StatementFilters:
+    """A launch credential's queries are limited to its agent and registration."""
+    principal = xreq.principal
+    if principal is None or not principal.bound:
+        return filters
+    if filters.agent is not None and filters.agent != principal.agent_ifi:
+        raise AuthError(403, "agent: this credential may only read its own agent's statements")
+    if filters.registration is not None and filters.registration.lower() != principal.registration:
+        raise AuthError(403, "registration: this credential may only read statements of its own registration")
+    return replace(filters, agent=principal.agent_ifi, registration=principal.registration)
 
 
 def _query(xreq: XapiRequest, session: Session, fmt: str, attachments: bool, mine: str | None) -> Response:
@@ -193,7 +216,7 @@ def _query(xreq: XapiRequest, session: Session, fmt: str, attachments: bool, min
     else:
         filters = StatementFilters(**_filters(xreq))
     # A statements/read/mine credential only ever sees its own statements (§4.2), whatever the token says.
-    filters = StatementFilters(**{**filters.__dict__, "credential_key": mine})
+    filters = _bind(StatementFilters(**{**filters.__dict__, "credential_key": mine}), xreq)
     raws, next_cursor = find_statements(session, filters, cursor)
     texts, statements = _render(raws, fmt, xreq, attachments)
     more = ""

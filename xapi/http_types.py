@@ -10,6 +10,7 @@ from flask import Response
 from sqlalchemy.orm import Session
 
 from xapi.auth import AuthError, Principal
+from xapi.service import StatementGuard
 
 __all__ = ["Handler", "XapiError", "XapiRequest"]
 
@@ -35,6 +36,7 @@ class XapiRequest:
     body: bytes
     version: str
     principal: Principal | None = field(default=None)
+    guard: StatementGuard | None = field(default=None)
 
     @property
     def content_type(self) -> str:

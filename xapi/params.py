@@ -114,12 +114,40 @@ def encode_token(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+_TOKEN_TEXT = ("agent", "verb", "activity", "registration", "credential_key")
+_TOKEN_FLAGS = ("related_agents", "related_activities", "ascending", "attachments")
+_TOKEN_TIMES = ("since_us", "until_us")
+_BIGINT = 2**62
+
+
+def _token_shape(data: dict[str, Any]) -> bool:
+    """A ``more`` token is plain JSON a client could edit: every field must have the type and range we
+    issue, so nothing odd reaches the database (NUL in text, integers beyond BIGINT)."""
+
+    def text(value: object) -> bool:
+        return isinstance(value, str) and len(value) <= 2048 and "\x00" not in value
+
+    def integer(value: object) -> bool:
+        return type(value) is int and -_BIGINT < value < _BIGINT
+
+    cursor = data.get("cursor")
+    return (
+        set(data) == {*_TOKEN_TEXT, *_TOKEN_FLAGS, *_TOKEN_TIMES, "limit", "format", "cursor"}
+        and all(data[name] is None or text(data[name]) for name in _TOKEN_TEXT)
+        and all(isinstance(data[name], bool) for name in _TOKEN_FLAGS)
+        and all(data[name] is None or integer(data[name]) for name in _TOKEN_TIMES)
+        and integer(data["limit"]) and 0 <= data["limit"] <= MAX_LIMIT
+        and text(data["format"])
+        and isinstance(cursor, list) and len(cursor) == 2 and integer(cursor[0]) and text(cursor[1])
+    )
+
+
 def decode_token(token: str) -> dict[str, Any]:
     """The state behind a ``more`` IRL (§2.1.3 StatementResult)."""
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (ValueError, binascii.Error):
         raise StatementError("more", "is not a token this LRS issued") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not _token_shape(data):
         raise StatementError("more", "is not a token this LRS issued")
     return data

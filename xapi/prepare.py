@@ -60,8 +60,9 @@ def format_stored(micros: int) -> str:
 
 def index_key(value: str) -> str:
     """The value as stored in an indexed column: long or NUL-bearing values by their SHA-256, so any
-    IRI fits a B-tree entry (PostgreSQL's limit is ~2.7 kB) and text columns never see NUL."""
-    if len(value) <= 500 and "\x00" not in value:
+    IRI fits a B-tree entry and text columns never see NUL.  The limit is in characters and in UTF-8
+    bytes: three such keys together must stay under PostgreSQL's ~2.7 kB index row."""
+    if len(value) <= 500 and "\x00" not in value and len(value.encode("utf-8", "surrogatepass")) <= 700:
         return value
     return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -242,7 +243,8 @@ def prepare_statement(
         full=full,
         row=row,
         agents=[
-            {"statement_id": statement_id, "ifi": k, "direct": d, "stored_us": stored_us} for k, d in agents.items()
+            {"statement_id": statement_id, "ifi": k, "direct": d, "stored_us": stored_us, "verb_iri": row["verb_iri"]}
+            for k, d in agents.items()
         ],
         activities=[
             {"statement_id": statement_id, "activity_iri": k, "direct": d, "stored_us": stored_us}

@@ -72,33 +72,61 @@ def _match_conditions(stmt: type[Statement] | Any, filters: StatementFilters) ->
     return conditions
 
 
-def _page(query: Select[int, str, str], filters: StatementFilters, cursor: Cursor | None) -> Select[int, str, str]:
-    key = tuple_(Statement.stored_us, Statement.statement_id)
+def _page(query: Select[int, str, str], filters: StatementFilters, cursor: Cursor | None,
+          order: tuple[Any, Any] = (Statement.stored_us, Statement.statement_id)) -> Select[int, str, str]:
+    """Time range, cursor and order on ``order`` (the driving table's (stored_us, statement_id))."""
+    stored, statement_id = order
+    key = tuple_(stored, statement_id)
     if filters.since_us is not None:
-        query = query.where(Statement.stored_us > filters.since_us)
+        query = query.where(stored > filters.since_us)
     if filters.until_us is not None:
-        query = query.where(Statement.stored_us <= filters.until_us)
+        query = query.where(stored <= filters.until_us)
     if filters.credential_key is not None:
         query = query.where(Statement.credential_key == filters.credential_key)
     if cursor is not None:
         query = query.where(key > tuple_(*cursor) if filters.ascending else key < tuple_(*cursor))
     if filters.ascending:
-        query = query.order_by(Statement.stored_us, Statement.statement_id)
+        query = query.order_by(stored, statement_id)
     else:
-        query = query.order_by(Statement.stored_us.desc(), Statement.statement_id.desc())
+        query = query.order_by(stored.desc(), statement_id.desc())
     return query.limit(filters.limit + 1) if filters.limit else query
 
 
+_COLUMNS = (Statement.stored_us, Statement.statement_id, Statement.raw)
+
+
+def _by_agent(filters: StatementFilters, cursor: Cursor | None) -> Select[int, str, str]:
+    """Driven by the agent link table: (ifi, verb_iri, stored_us, statement_id) or (ifi, stored_us) is an
+    index range already in order, so a page costs its own rows whatever the store's size."""
+    link = StatementAgent
+    where = [link.ifi == filters.agent, Statement.voided.is_(False)]
+    if not filters.related_agents:
+        where.append(link.direct.is_(True))
+    if filters.verb is not None:
+        where.append(link.verb_iri == filters.verb)
+    rest = replace(filters, agent=None, verb=None)
+    query = (
+        select(*_COLUMNS)
+        .select_from(link)
+        .join(Statement, Statement.statement_id == link.statement_id)
+        .where(*where, *_match_conditions(Statement, rest))
+    )
+    return _page(query, filters, cursor, (link.stored_us, link.statement_id))
+
+
 def _rows(session: Session, filters: StatementFilters, cursor: Cursor | None) -> list[tuple[int, str, str]]:
-    columns = (Statement.stored_us, Statement.statement_id, Statement.raw)
-    base = select(*columns).where(Statement.voided.is_(False), *_match_conditions(Statement, filters))
-    rows = [(r[0], r[1], r[2]) for r in session.execute(_page(base, filters, cursor)).all()]
+    if filters.agent is not None:
+        query = _by_agent(filters, cursor)
+    else:
+        base = select(*_COLUMNS).where(Statement.voided.is_(False), *_match_conditions(Statement, filters))
+        query = _page(base, filters, cursor)
+    rows = [(r[0], r[1], r[2]) for r in session.execute(query).all()]
     if not filters.has_match_filters or not _has_statement_refs(session):
         return rows
     # §2.1.3 "Filter Conditions for StatementRefs": a statement targeting a match also matches.
     target = aliased(Statement)
     matching_targets = select(target.statement_id).where(*_match_conditions(target, filters))
-    refs = select(*columns).where(Statement.voided.is_(False), Statement.target_id.in_(matching_targets))
+    refs = select(*_COLUMNS).where(Statement.voided.is_(False), Statement.target_id.in_(matching_targets))
     more = [(r[0], r[1], r[2]) for r in session.execute(_page(refs, filters, cursor)).all()]
     unique = {r[1]: r for r in rows + more}.values()
     merged = sorted(unique, key=lambda r: (r[0], r[1]), reverse=not filters.ascending)
@@ -123,14 +151,17 @@ def find_statements(
     return [row[2] for row in rows], next_cursor
 
 
-def get_statement(session: Session, statement_id: str, *, voided: bool) -> str | None:
-    """GET by statementId (voided=False) or voidedStatementId (voided=True), §2.1.3."""
-    found = session.execute(
-        select(Statement.raw).where(
-            and_(Statement.statement_id == statement_id.lower(), Statement.voided.is_(voided))
-        )
-    ).scalar_one_or_none()
-    return found
+def get_statement(
+    session: Session, statement_id: str, *, voided: bool, credential_key: str | None = None
+) -> str | None:
+    """GET by statementId (voided=False) or voidedStatementId (voided=True), §2.1.3; with ``credential_key``
+    only a statement that credential stored (statements/read/mine)."""
+    query = select(Statement.raw).where(
+        and_(Statement.statement_id == statement_id.lower(), Statement.voided.is_(voided))
+    )
+    if credential_key is not None:
+        query = query.where(Statement.credential_key == credential_key)
+    return session.execute(query).scalar_one_or_none()
 
 
 def query_statements(session: Session, filters: StatementFilters | None = None) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,11 +37,13 @@ def begin_write(session: Session) -> None:
 def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
     if not rows:
         return
+    # Core on the Session's connection: executemany without the ORM's per-call bookkeeping.
+    connection = session.connection()
     if not ignore:
-        session.execute(model.__table__.insert(), rows)
+        connection.execute(model.__table__.insert(), rows)
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(model.__table__).on_conflict_do_nothing(), rows)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(dialect.insert(model.__table__).on_conflict_do_nothing(), rows)
 
 
 def _is_same(received: dict[str, Any], stored: dict[str, Any]) -> bool:
@@ -103,6 +105,11 @@ def _merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
     return merged
 
 
+_DEFINITIONS = select(ActivityDefinition.activity_iri, ActivityDefinition.definition).where(
+    ActivityDefinition.activity_iri.in_(bindparam("iris", expanding=True))
+)
+
+
 def _upsert_definitions(session: Session, batch: Iterable[Prepared]) -> None:
     latest: dict[str, dict[str, Any]] = {}
     for item in batch:
@@ -110,25 +117,23 @@ def _upsert_definitions(session: Session, batch: Iterable[Prepared]) -> None:
             latest[iri] = _merge_definition(latest.get(iri, {}), definition)
     if not latest:
         return
-    known = session.execute(
-        select(ActivityDefinition.activity_iri, ActivityDefinition.definition).where(
-            ActivityDefinition.activity_iri.in_(latest)
-        )
-    )
-    for iri, definition in known:
-        latest[iri] = _merge_definition(definition, latest[iri])
-    # JSONB cannot hold NUL; such a definition is simply not made canonical.
-    rows = [
-        {"activity_iri": iri, "definition": definition}
-        for iri, definition in latest.items()
-        if "\\u0000" not in json.dumps(definition)
-    ]
-    if not rows:
+    connection = session.connection()
+    known: dict[str, dict[str, Any]] = {
+        iri: definition for iri, definition in connection.execute(_DEFINITIONS, {"iris": list(latest)})
+    }
+    changed = {}
+    for iri, definition in latest.items():
+        merged = _merge_definition(known[iri], definition) if iri in known else definition
+        # Most statements repeat a known definition: then there is nothing to write.
+        if known.get(iri) != merged and "\\u0000" not in json.dumps(merged):  # JSONB cannot hold NUL
+            changed[iri] = merged
+    if not changed:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [{"activity_iri": iri, "definition": definition} for iri, definition in changed.items()]
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ActivityDefinition.__table__)
     # §2.5: the LRS keeps the most recent definition as canonical.
-    session.execute(
+    connection.execute(
         statement.on_conflict_do_update(
             index_elements=["activity_iri"], set_={"definition": statement.excluded.definition}
         ),

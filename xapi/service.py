@@ -1,0 +1,75 @@
+"""Writing statements: the one path both the Statement Resource and the app's own code (recording assessors'
+judgements) take, so ids, ``stored``, ``authority`` and the voiding rules are the same whoever writes.
+
+Also the launch-credential binding (a content package may write only for its own agent and registration)
+and the statement-guard hook through which a feature (cmi5 rules) may refuse a whole request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from xapi.auth import Principal
+from xapi.errors import StatementError
+from xapi.prepare import Prepared, ifi_of, prepare_statement, to_micros
+from xapi.store import ConflictError, store_statements
+from xapi.validation import validate_statements
+from xapi.validation_agents import validate_authority
+
+__all__ = ["StatementGuard", "check_binding", "prepare_batch", "record_statements"]
+
+# guard(session, credential {key, name, agent, registration, scopes}, statements as they will be stored).
+StatementGuard = Callable[[Session, dict[str, Any], list[dict[str, Any]]], None]
+
+
+def prepare_batch(
+    batch: list[dict[str, Any]], *, stored_us: int, authority: dict[str, Any], version: str,
+    credential_key: str | None,
+) -> list[Prepared]:
+    return [
+        prepare_statement(s, new_id=lambda: str(uuid.uuid4()), stored_us=stored_us, authority=authority,
+                          version=version, credential_key=credential_key)
+        for s in batch
+    ]
+
+
+def check_binding(principal: Principal, batch: list[dict[str, Any]]) -> None:
+    """A launch credential writes only statements whose actor is its agent, in its registration (403)."""
+    if not principal.bound:
+        return
+    for index, stmt in enumerate(batch):
+        prefix = f"[{index}]." if len(batch) > 1 else ""
+        if ifi_of(stmt.get("actor")) != principal.agent_ifi:
+            raise StatementError(f"{prefix}actor", "this credential may only write statements for its own agent",
+                                 status=403)
+        registration = (stmt.get("context") or {}).get("registration")
+        if not isinstance(registration, str) or registration.lower() != principal.registration:
+            raise StatementError(f"{prefix}context.registration",
+                                 "this credential may only write statements in its own registration", status=403)
+
+
+def record_statements(
+    session: Session, statements: list[dict[str, Any]], *, authority: dict[str, Any], now: datetime,
+    version: str = "1.0.3",
+) -> list[str]:
+    """Validate and store server-generated statements exactly as a POST would; the caller commits.
+
+    Returns the statement ids in order (assigned when absent).  Raises StatementError on an invalid
+    statement, an id already stored with different content, or a voiding statement that cannot void.
+    """
+    if not statements:
+        return []
+    validate_statements(statements, version=version)
+    validate_authority(authority, "authority", version)
+    client_ids = {str(s["id"]).lower() for s in statements if "id" in s}
+    prepared = prepare_batch(statements, stored_us=to_micros(now), authority=authority, version=version,
+                             credential_key=None)
+    try:
+        return store_statements(session, prepared, client_ids)
+    except ConflictError as exc:
+        raise StatementError("id", str(exc)) from None
