@@ -13,6 +13,7 @@ import lti
 from plugin.clock import utcnow
 from plugin.launch import keys as tool_keys
 from plugin.launch.repository import save_registration
+from plugin.mapping.webservice import save_token
 from plugin.models import Platform
 
 __all__ = ["keys", "platforms"]
@@ -65,6 +66,26 @@ def platforms_list() -> None:
             deployments = ",".join(d.deployment_id for d in row.deployments) or "-"
             state = "active" if row.active else "inactive"
             click.echo(f"{row.issuer}\t{row.client_id}\tdeployments={deployments}\t{row.source}\t{state}")
+
+
+@platforms.command("webservice")
+@click.option("--issuer", required=True, help="The registered platform's issuer (Moodle's wwwroot).")
+@click.option("--token", required=True, help="A Moodle Web Services token allowed core_course_get_contents.")
+@click.option("--url", default=None, help="Where Moodle answers Web Services, if not at the issuer.")
+def platforms_webservice(issuer: str, token: str, url: str | None) -> None:
+    """Store the platform's Moodle Web Services token: mapping then lists a course's activities from Moodle."""
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise click.BadParameter(f"{url!r} is not a web URL", param_hint="--url")
+    with _session() as session:
+        if session.scalars(select(Platform).where(Platform.issuer == issuer)).first() is None:
+            raise click.BadParameter(f"no platform with issuer {issuer!r}: see `samattha platforms list`",
+                                     param_hint="--issuer")
+        try:
+            service = save_token(session, issuer=issuer, token=token, url=url, now=utcnow())
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--token") from None
+        session.commit()
+        click.echo(f"web services token stored for {issuer} (calls {service.url}/webservice/rest/server.php)")
 
 
 @click.group()

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 
 from flask import Flask, g, request, session
 
-__all__ = ["current_language", "install", "language_for", "reason", "translate"]
+__all__ = ["current_language", "install", "language_for", "reason", "register_messages", "translate"]
 
 THAI, ENGLISH = "th", "en"
 
 # key -> (English, Thai). Placeholders use str.format names.
-MESSAGES: Mapping[str, tuple[str, str]] = {
+MESSAGES: dict[str, tuple[str, str]] = {
     "refused.title": ("The launch was refused", "ไม่สามารถเปิดใช้งานได้"),
     "refused.lead": ("Samattha could not accept this request from Moodle. Reason:",
                      "Samattha ไม่สามารถรับคำขอนี้จาก Moodle ได้ เหตุผล:"),
@@ -40,8 +40,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "course": ("Course", "รายวิชา"),
     "welcome": ("Welcome, {name}", "ยินดีต้อนรับ {name}"),
     "learner.units": ("Units of competency in this course", "หน่วยสมรรถนะในรายวิชานี้"),
-    "learner.progress_later": ("Your progress against each criterion will appear here.",
-                               "ความก้าวหน้าของคุณตามเกณฑ์แต่ละข้อจะแสดงที่นี่"),
+    "learner.as_of": ("Your progress against each criterion, as compiled at {when} (UTC).",
+                      "ความก้าวหน้าของคุณตามเกณฑ์แต่ละข้อ ณ การรวบรวมเมื่อ {when} (UTC)"),
+    "learner.not_compiled": ("Your progress appears here once your evidence has been compiled.",
+                             "ความก้าวหน้าของคุณจะแสดงที่นี่เมื่อมีการรวบรวมหลักฐานแล้ว"),
     "learner.no_units": ("No unit of the standard is placed in this course yet.",
                          "ยังไม่มีหน่วยสมรรถนะที่ผูกกับรายวิชานี้"),
     "unit": ("Unit", "หน่วยสมรรถนะ"),
@@ -60,8 +62,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "assessors.appoint": ("Appoint assessor", "แต่งตั้งผู้ประเมิน"),
     "assessors.revoke": ("Revoke", "ยกเลิก"),
     "assessors.appointed": ("Appointed", "แต่งตั้งเมื่อ"),
-    "later.mapping": ("Mapping editor (coming)", "การจับคู่กิจกรรมกับเกณฑ์ (เร็ว ๆ นี้)"),
-    "later.coverage": ("Coverage (coming)", "ความครอบคลุม (เร็ว ๆ นี้)"),
+    "nav.mapping": ("Mapping editor", "การจับคู่กิจกรรมกับเกณฑ์"),
+    "nav.coverage": ("Coverage", "ความครอบคลุม"),
+    "nav.content": ("Content packages", "ชุดเนื้อหาการเรียนรู้"),
+    "nav.portfolios": ("Portfolios", "แฟ้มสะสมผลงาน"),
+    "nav.my_portfolio": ("My portfolio", "แฟ้มสะสมผลงานของฉัน"),
     "assessor.learners": ("Learners you assess", "ผู้เรียนที่คุณประเมิน"),
     "admin.platforms": ("Trusted platforms", "แพลตฟอร์มที่เชื่อถือ"),
     "admin.issuer": ("Issuer", "ผู้ออก (issuer)"),
@@ -123,6 +128,14 @@ def current_language() -> str:
     if isinstance(stored, str):
         return language_for(stored)
     return language_for(request.accept_languages.best_match([THAI, ENGLISH]))
+
+
+def register_messages(messages: Mapping[str, tuple[str, str]]) -> None:
+    """Add a feature's own (English, Thai) texts; each feature keeps its catalogue beside its views."""
+    clash = sorted(key for key, texts in messages.items() if MESSAGES.get(key, texts) != texts)
+    if clash:
+        raise ValueError(f"message keys defined twice with different texts: {', '.join(clash)}")
+    MESSAGES.update(messages)
 
 
 def translate(key: str, language: str | None = None, **params: object) -> str:

@@ -16,6 +16,7 @@ from plugin.models.lti import (
     SigningKey,
     User,
 )
+from plugin.models.mapping import CourseActivity, MappingRevision, MoodleWebService
 from plugin.models.standards import (
     Criterion,
     Element,
@@ -34,6 +35,7 @@ __all__ = [
     "AssessorAppointment",
     "Base",
     "Course",
+    "CourseActivity",
     "Criterion",
     "Deployment",
     "Element",
@@ -41,6 +43,8 @@ __all__ = [
     "KeyFunction",
     "KnowledgeEvidence",
     "LaunchNonce",
+    "MappingRevision",
+    "MoodleWebService",
     "PerformanceEvidence",
     "Platform",
     "Qualification",
@@ -51,3 +55,6 @@ __all__ = [
     "UnitRevision",
     "User",
 ]
+
+# Feature modules whose classes are imported from the module itself; importing registers their tables.
+from plugin.models import content, judgements, portfolios  # noqa: E402, F401

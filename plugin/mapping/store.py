@@ -1,0 +1,177 @@
+"""Persistence of course mappings: numbered, append-only revisions holding the mapping file text.
+
+The mapping's ``version`` is its revision number, so a portfolio compiled from version 7 names the exact text
+the history shows as revision 7. Undo and restore append a revision; nothing is rewritten or deleted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from plugin.mapping.files import MappingFileError, dump_mapping, load_mapping
+from plugin.mapping.model import CourseMapping, MappingEntry, Rule, StandardIndex
+from plugin.models import Course, MappingRevision, User
+from plugin.standards import catalog
+
+__all__ = [
+    "MappingMismatch",
+    "current_mapping",
+    "current_revision",
+    "describe_change",
+    "restore",
+    "revision_count",
+    "revisions",
+    "save_mapping",
+    "standard_index",
+    "undo",
+]
+
+
+class MappingMismatch(ValueError):
+    """The mapping names another course than the one it is saved for."""
+
+
+def standard_index(session: Session) -> StandardIndex:
+    """The standard as loaded in this database, indexed for mapping, coverage and compilation."""
+    return StandardIndex.from_documents(catalog.standard_documents(session))
+
+
+def current_revision(session: Session, course: Course) -> MappingRevision | None:
+    query = (select(MappingRevision).where(MappingRevision.course_id == course.id)
+             .order_by(MappingRevision.number.desc()).limit(1))
+    return session.scalars(query).first()
+
+
+def current_mapping(session: Session, course: Course, standard: StandardIndex) -> CourseMapping | None:
+    """The course's mapping as of its newest revision (``None`` before the first save)."""
+    revision = current_revision(session, course)
+    if revision is None:
+        return None
+    return load_mapping(revision.text, standard=standard, file_name=f"revision {revision.number}")
+
+
+def revisions(session: Session, course: Course) -> list[MappingRevision]:
+    """The history, newest first."""
+    query = (select(MappingRevision).where(MappingRevision.course_id == course.id)
+             .order_by(MappingRevision.number.desc()))
+    return list(session.scalars(query))
+
+
+def save_mapping(
+    session: Session, course: Course, mapping: CourseMapping, standard: StandardIndex, *, author: User | None,
+    now: datetime,
+    source: str, summary: str | None = None, restores: int | None = None,
+) -> MappingRevision:
+    """Append ``mapping`` as the course's next revision; saving what is already current adds nothing.
+
+    The caller has validated the mapping against the standard (load_mapping does); this checks that it is
+    this course's. The caller commits."""
+    if mapping.course_id != course.context_id:
+        raise MappingMismatch(f"course.id: the mapping is for course {mapping.course_id!r}, "
+                              f"this is course {course.context_id!r}")
+    last = current_revision(session, course)
+    number = 1 if last is None else last.number + 1
+    if last is not None and last.text == dump_mapping(replace(mapping, version=last.number)):
+        return last
+    revision = MappingRevision(
+        course_id=course.id, number=number, text=dump_mapping(replace(mapping, version=number)), source=source,
+        restores=restores,
+        summary=summary if summary is not None else describe_change(
+            None if last is None else _earlier(last, standard), mapping),
+        author_id=None if author is None else author.id, created_at=now,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def undo(session: Session, course: Course, standard: StandardIndex, *, author: User | None,
+         now: datetime) -> MappingRevision | None:
+    """Bring back the state before the current one; repeated undo walks further back. ``None``: nothing to undo.
+
+    The walk's position is the current revision, or, when that is itself an undo, the revision it brought
+    back; so undoing a restore (or an edit made after undoing) returns to the state just before it."""
+    last = current_revision(session, course)
+    if last is None:
+        return None
+    position = last.restores if last.source == "undo" and last.restores is not None else last.number
+    if position <= 1:
+        return None
+    return restore(session, course, standard, position - 1, author=author, now=now, source="undo")
+
+
+def restore(session: Session, course: Course, standard: StandardIndex, number: int, *, author: User | None,
+            now: datetime, source: str = "restore") -> MappingRevision | None:
+    """Append a copy of revision ``number`` (``None`` if the course has no such revision). Restoring the
+    current text adds nothing and returns the current revision. Raises MappingFileError if the standard
+    has since lost a code the old revision names."""
+    query = select(MappingRevision).where(MappingRevision.course_id == course.id, MappingRevision.number == number)
+    old = session.scalars(query).first()
+    if old is None:
+        return None
+    mapping = load_mapping(old.text, standard=standard, file_name=f"revision {old.number}")
+    verb = "Undo" if source == "undo" else "Restore"
+    return save_mapping(session, course, mapping, standard, author=author, now=now, source=source,
+                        summary=f"{verb}: back to revision {old.number}", restores=old.number)
+
+
+def revision_count(session: Session, course: Course) -> int:
+    return session.scalar(select(func.count()).where(MappingRevision.course_id == course.id)) or 0
+
+
+def describe_change(old: CourseMapping | None, new: CourseMapping) -> str:
+    """What changed, in a line per activity, for the history list. An activity may be listed once per
+    evidence kind, so entries are paired by (activity, evidence kind)."""
+    if old is None:
+        return f"Created with {len(new.entries)} activities"
+    before = {(entry.key, entry.evidence): entry for entry in old.entries}
+    after = {(entry.key, entry.evidence): entry for entry in new.entries}
+    lines = [f"Added {_name(after[key])}: {', '.join(after[key].targets)}" for key in after if key not in before]
+    lines += [f"Removed {_name(before[key])}" for key in before if key not in after]
+    for key in after:
+        if key in before and after[key] != before[key]:
+            lines.append(f"Changed {_name(after[key])}: {_difference(before[key], after[key])}")
+    if not lines and list(before) != list(after):
+        lines.append("Reordered the activities")
+    if (old.title, old.wwwroot) != (new.title, new.wwwroot):
+        lines.append("Changed the course details")
+    return "; ".join(lines) or "No change"
+
+
+def _difference(old: MappingEntry, new: MappingEntry) -> str:
+    parts: list[str] = []
+    added = [code for code in new.targets if code not in old.targets]
+    removed = [code for code in old.targets if code not in new.targets]
+    if added:
+        parts.append("+" + " +".join(added))
+    if removed:
+        parts.append("−" + " −".join(removed))
+    if old.rule != new.rule:
+        parts.append(f"rule {_rule_text(old.rule)} → {_rule_text(new.rule)}")
+    if old.title != new.title:
+        parts.append("title")
+    return ", ".join(parts) or "order of targets"
+
+
+def _rule_text(rule: Rule) -> str:
+    if rule.kind == "score":
+        return f"score ≥ {rule.threshold:g}"
+    if rule.kind == "verbs":
+        return "verbs " + ", ".join(verb.rsplit("/", 1)[-1] for verb in rule.verbs)
+    return rule.kind
+
+
+def _name(entry: MappingEntry) -> str:
+    return f"{entry.title or entry.key} ({entry.evidence})"
+
+
+def _earlier(revision: MappingRevision, standard: StandardIndex) -> CourseMapping | None:
+    """An earlier revision read back for the change summary. It was valid when saved; if the standard has
+    since lost a code it names, the summary says "created" rather than failing the new save."""
+    try:
+        return load_mapping(revision.text, standard=standard, file_name=f"revision {revision.number}")
+    except MappingFileError:
+        return None
