@@ -1,19 +1,27 @@
 """Time coverage and portfolio compiling at course scale.
 
     .venv/bin/python benchmarks/coverage_bench.py [--learners 200] [--statements 100000] [--portfolios 10000]
+        [--database-url sqlite:///… | postgresql+psycopg://…]   (default: a temporary SQLite file)
+
+The database part runs the app and asks for the coverage page and the JSON API over HTTP (Flask's test
+client, as the course's coordinator): cold (no coverage_progress row, so every statement is read), warm
+(the row is up to date) and warm right after 100 new statements. Wall and CPU time of this process (for
+SQLite that includes the database's own work; PostgreSQL's server CPU is not counted), best of 3–5 runs:
+the machine may be shared.
 
 Synthetic but Moodle-shaped data: every criterion of the shipped standard (17 units, 167 criteria) is
 mapped to one of 60 activities (quizzes by score, assignments by score, pages by the viewed verb, lessons by
 completion); statements look like moodle-logstore_xapi's (attempt/submission objects with the module as
-parent[0], per-question answers one level deeper, plain views).
-"""
+parent[0], per-question answers one level deeper, plain views)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import random
+import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -117,14 +125,143 @@ def bench_portfolios(standard: StandardIndex, learners: int, per_learner: int) -
     )
 
 
+def bench_database(url: str, standard_docs: list[dict[str, Any]], learners: int, total: int) -> None:
+    """End to end over HTTP (the app through Flask's test client, as a coordinator after a launch) on a real,
+    migrated database: the coverage page and the JSON API, cold (no coverage_progress row: every statement
+    is read) and warm (the row is up to date; then again right after 100 new statements)."""
+    import uuid
+
+    from sqlalchemy.orm import Session
+
+    import lti
+    from plugin.app import create_app
+    from plugin.config import load_config
+    from plugin.mapping.store import save_mapping, standard_index
+    from plugin.migrate import upgrade
+    from plugin.models import Course, Enrolment, User
+    from plugin.standards import catalog
+    from xapi.prepare import prepare_statement, to_micros
+    from xapi.store import store_statements
+
+    with tempfile.TemporaryDirectory() as instance:
+        app = create_app(load_config(env={}, instance_path=Path(instance), database_url=url, testing=True))
+        engine = app.extensions["samattha.engine"]
+        upgrade(engine)
+        now = datetime.now(UTC)
+        context = uuid.uuid4().hex[:8]  # a fresh course each run: the database may be reused
+
+        def moodle_statement(n: int, stored_us: int) -> Any:
+            s = statement(rng, n % learners, mods, n, start)
+            s["id"] = str(uuid.uuid4())
+            s["actor"]["account"]["name"] = f"{context}-{n % learners}"
+            for parent in s["context"]["contextActivities"]["parent"]:
+                parent["id"] = parent["id"].replace("/course/view.php?id=2", f"/course/view.php?id={context}")
+            s.pop("stored")
+            return prepare_statement(s, new_id=lambda: str(uuid.uuid4()), stored_us=stored_us,
+                                     authority={"mbox": "mailto:bench@example.org"}, version="1.0.3")
+
+        with Session(engine) as db:
+            for doc in standard_docs:
+                catalog.import_document(db, doc, now=now)
+            course = Course(issuer=WWWROOT, context_id=context, title="bench", updated_at=now)
+            db.add(course)
+            db.flush()
+            for i in range(learners + 1):  # the last one is the coordinator
+                user = User(issuer=WWWROOT, subject=f"{context}-{i}", name=f"ผู้เรียน {i}", created_at=now,
+                            xapi_actor={"account": {"homePage": WWWROOT, "name": f"{context}-{i}"}})
+                db.add(user)
+                db.flush()
+                role = lti.ROLE_INSTRUCTOR if i == learners else lti.ROLE_LEARNER
+                db.add(Enrolment(course_id=course.id, user_id=user.id, source="nrps", updated_at=now, roles=[role]))
+            coordinator, course_pk = user.id, course.id
+            index = standard_index(db)
+            mapping, mods = build_mapping(index)
+            save_mapping(db, course, replace(mapping, course_id=context), index, author=None, now=now, source="file")
+            db.commit()
+            rng, start = random.Random(3), datetime(2026, 1, 1, tzinfo=UTC)
+            # The course's history, stored over the last day (statements of the last two minutes are re-read by
+            # every request: plugin.evidence.SETTLE_US).
+            history = to_micros(now - timedelta(days=1))
+            began = time.perf_counter()
+            for chunk in range(0, total, 5000):
+                n_to = min(total, chunk + 5000)
+                stored = [moodle_statement(n, history + n * 800_000) for n in range(chunk, n_to)]
+                store_statements(db, stored, set())
+                db.commit()
+            print(f"loaded {total} statements in {time.perf_counter() - began:.1f} s")
+
+        time_http(app, course_pk, coordinator, moodle_statement, total, learners)
+        engine.dispose()
+
+
+def time_http(app: Any, course_pk: int, coordinator: int, moodle_statement: Any, total: int, learners: int) -> None:
+    """Page and API over HTTP: cold, warm, and warm right after 100 new statements; best of several runs."""
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    from plugin.launch.access import USER_KEY
+    from plugin.models.mapping import CoverageProgress
+    from xapi.prepare import to_micros
+    from xapi.store import store_statements
+
+    engine = app.extensions["samattha.engine"]
+    fresh = iter(range(10**9))
+    client = app.test_client()
+    with client.session_transaction() as flask_session:
+        flask_session[USER_KEY] = coordinator
+    paths = {"page": f"/course/{course_pk}/coverage", "API": f"/api/courses/{course_pk}/coverage"}
+
+    def get(path: str) -> tuple[float, float, int]:
+        began, cpu = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        assert response.status_code == 200, response.status_code
+        return time.perf_counter() - began, time.process_time() - cpu, len(response.data)
+
+    def forget() -> None:
+        with Session(engine) as db:
+            db.execute(delete(CoverageProgress).where(CoverageProgress.course_id == course_pk))
+            db.commit()
+
+    def add(count: int) -> None:
+        with Session(engine) as db:
+            stored_us = to_micros(datetime.now(UTC))
+            store_statements(db, [moodle_statement(total + next(fresh), stored_us) for _ in range(count)], set())
+            db.commit()
+
+    def report(label: str, runs: list[tuple[float, float, int]]) -> None:
+        wall, cpu_time, size = min(runs)
+        print(f"  {label}: {wall:.3f} s wall, {cpu_time:.3f} s CPU (best of {len(runs)}; {size // 1024} KiB)")
+
+    print(f"coverage over HTTP ({engine.dialect.name}): {learners} learners x 167 criteria x {total} statements")
+    for name, path in paths.items():
+        cold = []
+        for _ in range(3):
+            forget()
+            cold.append(get(path))
+        report(f"{name} cold (no cache row: every statement read)", cold)
+        report(f"{name} warm (cache up to date)", [get(path) for _ in range(5)])
+        after = []
+        for _ in range(3):
+            add(100)
+            after.append(get(path))
+        report(f"{name} warm, first request after 100 new statements", after)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--statements", type=int, default=100_000)
     parser.add_argument("--portfolios", type=int, default=10_000)
     parser.add_argument("--per-learner", type=int, default=100)
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
     standard = load_standard()
+    docs = [json.loads(f.read_text(encoding="utf-8")) for f in sorted((ROOT / "content" / "standards").glob("*.json"))]
+    if args.database_url:
+        bench_database(args.database_url, docs, args.learners, args.statements)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_database(f"sqlite:///{tmp}/bench.db", docs, args.learners, args.statements)
     bench_progress(standard, args.learners, args.statements)
     bench_portfolios(standard, args.portfolios, args.per_learner)
 

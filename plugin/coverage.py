@@ -37,9 +37,11 @@ __all__ = [
     "Progress",
     "Status",
     "coverage_matrix",
+    "entries_reached",
     "learner_progress",
     "matrix_csv",
     "progress_csv",
+    "progress_from_reach",
     "progress_svg",
 ]
 
@@ -102,16 +104,32 @@ def learner_progress(
     units: Iterable[str] | None = None,
 ) -> Progress:
     """One pass over each learner's statements; the activity → entries lookup is built once per call."""
+    index = ActivityIndex(mapping)
+    reached = {learner: entries_reached(index, statements) for learner, statements in statements_by_learner.items()}
+    return progress_from_reach(mapping, standard, reached, signed_off, units=units)
+
+
+def progress_from_reach(
+    mapping: CourseMapping,
+    standard: StandardIndex,
+    reached: Mapping[str, tuple[Set[int], Set[int]]],
+    signed_off: Mapping[str, Set[str]] | None = None,
+    *,
+    units: Iterable[str] | None = None,
+) -> Progress:
+    """:func:`learner_progress` from each learner's (met, touched) entry indexes — what
+    :func:`entries_reached` returns and plugin.evidence.course_reach keeps up to date without re-reading
+    every statement."""
     scope = _scope(mapping, standard, units)
     criteria = tuple(c for u in scope for c in standard.units[u].criteria)
     position = {code: i for i, code in enumerate(criteria)}
     reach = [tuple(position[c] for c in expand_targets(e.targets, standard) if c in position) for e in mapping.entries]
-    index = ActivityIndex(mapping)
     signed_off = signed_off or {}
-    learners = tuple(statements_by_learner) + tuple(k for k in signed_off if k not in statements_by_learner)
+    learners = tuple(reached) + tuple(k for k in signed_off if k not in reached)
+    nothing: tuple[Set[int], Set[int]] = (frozenset(), frozenset())
     statuses: dict[str, tuple[Status, ...]] = {}
     for learner in learners:
-        met, touched = _entries_reached(index, statements_by_learner.get(learner, ()))
+        met, touched = reached.get(learner, nothing)
         row = [0] * len(criteria)  # index into STATUSES
         for i in touched:
             for p in reach[i]:
@@ -126,7 +144,10 @@ def learner_progress(
     return Progress(scope, criteria, learners, statuses)
 
 
-def _entries_reached(index: ActivityIndex, statements: Iterable[Mapping[str, Any]]) -> tuple[set[int], set[int]]:
+def entries_reached(index: ActivityIndex, statements: Iterable[Mapping[str, Any]]) -> tuple[set[int], set[int]]:
+    """(met, touched): indexes of the mapping entries whose rule some statement meets, and of those it only
+    relates to. Both only grow as statements are added, so results over parts of a learner's statements
+    can be united (``touched`` may then hold a met entry: met wins)."""
     met: set[int] = set()
     touched: set[int] = set()
     for statement in statements:

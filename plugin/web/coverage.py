@@ -1,0 +1,209 @@
+"""Coverage for coordinators: which criteria the mapped activities cover (gaps per unit), how far each
+learner has got, the statements nobody in the course matches — as a page, CSV, SVG and JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plugin.coverage import (
+    Matrix,
+    Progress,
+    coverage_matrix,
+    matrix_csv,
+    progress_csv,
+    progress_from_reach,
+    progress_svg,
+)
+from plugin.db import get_session
+from plugin.evidence import LEARNER_ROLE, actor_key, course_reach, learners_of
+from plugin.launch import access, i18n
+from plugin.launch.web import render
+from plugin.mapping.model import CourseMapping, StandardIndex, normalize_wwwroot
+from plugin.mapping.store import current_mapping, standard_index
+from plugin.models import Course, Enrolment, User
+from plugin.portfolios import judgements
+
+__all__ = ["CourseCoverage", "bp", "course_coverage", "coverage_json"]
+
+bp = Blueprint("coverage", __name__)
+
+i18n.register_messages({
+    "cov.title": ("Coverage", "ความครอบคลุม"),
+    "cov.no_mapping": ("No mapping is saved for this course yet.", "รายวิชานี้ยังไม่มีการจับคู่กิจกรรม"),
+    "cov.units": ("Gaps per unit", "ช่องว่างในแต่ละหน่วยสมรรถนะ"),
+    "cov.unit": ("Unit", "หน่วยสมรรถนะ"),
+    "cov.criteria": ("Criteria", "เกณฑ์การปฏิบัติงาน"),
+    "cov.gaps": ("Gaps", "ช่องว่าง"),
+    "cov.matrix": ("Criteria × activities", "เกณฑ์ × กิจกรรม"),
+    "cov.gap": ("gap: no activity", "ช่องว่าง: ไม่มีกิจกรรม"),
+    "cov.progress": ("Learner progress", "ความก้าวหน้าของผู้เรียน"),
+    "cov.learner": ("Learner", "ผู้เรียน"),
+    "cov.never_launched": ("seen in the LRS, never launched", "พบใน LRS ยังไม่เคยเข้าผ่าน LTI"),
+    "cov.unmatched": ("Statements matching no learner", "ข้อความ xAPI ที่ไม่ตรงกับผู้เรียนคนใด"),
+    "cov.none_unmatched": ("None.", "ไม่มี"),
+    "cov.csv": ("CSV", "CSV"),
+    "cov.svg": ("Heat map (SVG)", "แผนภาพความร้อน (SVG)"),
+    "cov.status.none": ("no evidence", "ยังไม่มีหลักฐาน"),
+    "cov.status.some": ("some evidence", "มีหลักฐานบางส่วน"),
+    "cov.status.evidenced": ("evidenced", "มีหลักฐานครบ"),
+    "cov.status.signed_off": ("signed off", "ผู้ประเมินรับรองแล้ว"),
+})
+
+
+@dataclass
+class CourseCoverage:
+    course: Course
+    mapping: CourseMapping | None
+    matrix: Matrix | None = None
+    progress: Progress | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    lrs_only: set[str] = field(default_factory=set)  # learner keys of Moodle users who never launched
+    unmatched: list[dict[str, Any]] = field(default_factory=list)  # plugin.evidence.statement_summary
+
+
+def course_coverage(session: Session, course: Course, standard: StandardIndex, *,
+                    signed_off: Mapping[str, Set[str]] | None = None) -> CourseCoverage:
+    """Learners are the roster (Learner role, from launches and NRPS) plus everyone whose statements about
+    the course carry an account on the course's own Moodle (issuer): real users who have not launched yet,
+    keyed ``moodle:<Moodle user id>``. ``signed_off``: learner key → criteria an assessor signed off."""
+    mapping = current_mapping(session, course, standard)
+    if mapping is None:
+        return CourseCoverage(course, None)
+    learners = learners_of(session, course)
+    reach = course_reach(session, course, mapping)
+    by_actor = {key: str(u.id) for u in learners if (key := actor_key(u.xapi_actor)) is not None}
+    claimed = {learner: key for key, learner in by_actor.items()}
+    reached: dict[str, tuple[set[int], set[int]]] = {}
+    for user in learners:
+        actor = reach.actors.get(claimed.get(str(user.id), ("", "")))
+        reached[str(user.id)] = (actor.met, actor.touched) if actor is not None else (set(), set())
+    names = {str(u.id): u.display_name for u in learners}
+    staff = _staff_actors(session, course)
+    home = normalize_wwwroot(course.issuer)
+    lrs_only: set[str] = set()
+    for key, actor in sorted(reach.actors.items(), key=lambda item: item[1].first):
+        if key[0] != home or key in by_actor or key in staff:
+            continue  # a teacher's own views are neither evidence nor a stranger's
+        learner = f"moodle:{key[1]}"
+        reached[learner], names[learner] = (actor.met, actor.touched), actor.name or f"Moodle user {key[1]}"
+        lrs_only.add(learner)
+    unmatched = [summary for key, _, summary in reach.others
+                 if key is None or (key not in by_actor and key not in staff)]
+    return CourseCoverage(course, mapping, coverage_matrix(mapping, standard),
+                          progress_from_reach(mapping, standard, reached, signed_off or {}), names, lrs_only,
+                          unmatched)
+
+
+def _staff_actors(session: Session, course: Course) -> set[tuple[str, str]]:
+    """Account keys of the course's members without the Learner role (teachers, managers)."""
+    query = select(User, Enrolment.roles).join(Enrolment, Enrolment.user_id == User.id).where(
+        Enrolment.course_id == course.id)
+    return {key for user, roles in session.execute(query)
+            if LEARNER_ROLE not in (roles or []) and (key := actor_key(user.xapi_actor)) is not None}
+
+
+def coverage_json(report: CourseCoverage, standard: StandardIndex) -> dict[str, Any]:
+    course = report.course
+    out: dict[str, Any] = {
+        "course": {"id": course.id, "context_id": course.context_id, "title": course.title},
+        "mapping_version": report.mapping.version if report.mapping else None,
+        "units": [], "matrix": {}, "learners": [], "unmatched": [],
+    }
+    if report.matrix is None or report.progress is None:
+        return out
+    matrix, progress = report.matrix, report.progress
+    out["units"] = [{"code": unit, "title": standard.units[unit].title,
+                     "criteria": len(standard.units[unit].criteria), "gaps": list(matrix.gaps[unit])}
+                    for unit in matrix.units]
+    out["matrix"] = {code: [matrix.activities[i].key for i in sorted(matrix.cells[code])]
+                     for code in matrix.criteria}
+    out["learners"] = [{"id": key, "name": report.names.get(key, key), "launched": key not in report.lrs_only,
+                        "criteria": dict(zip(progress.criteria, progress.statuses[key], strict=True))}
+                       for key in progress.learners]
+    out["unmatched"] = report.unmatched
+    return out
+
+
+def _load(course_pk: int) -> tuple[Course, User, CourseCoverage, StandardIndex]:
+    course = access.course_or_404(course_pk)
+    user = access.require_role(course, "coordinator")
+    db = get_session()
+    standard = standard_index(db)
+    # A unit an assessor judged competent shows as signed off, criterion by criterion.
+    report = course_coverage(db, course, standard, signed_off=judgements.signed_off(db, course))
+    return course, user, report, standard
+
+
+@bp.get("/course/<int:course_pk>/coverage")
+def page(course_pk: int) -> tuple[str, int]:
+    course, user, report, standard = _load(course_pk)
+    return render("coverage/course.html", course=course, user=user, report=report, standard=standard,
+                  matrix_rows=_matrix_rows(report), learner_rows=_progress_rows(report), unmatched=report.unmatched)
+
+
+# 200 learners × 167 criteria is 33,400 cells: built here from a few fixed strings, not one template
+# expression each. A mark in every cell says the status without colour; the header names the criterion.
+_MARKS = {"none": ("n", ""), "some": ("s", "◐"), "evidenced": ("e", "●"), "signed_off": ("o", "✔")}
+_CELLS = {status: Markup('<td class="%s">%s</td>') % mark for status, mark in _MARKS.items()}
+
+
+def _progress_rows(report: CourseCoverage) -> list[tuple[str, str, Markup]]:
+    progress = report.progress
+    if progress is None:
+        return []
+    return [(key, report.names.get(key, key), Markup("").join(_CELLS[s] for s in progress.statuses[key]))
+            for key in progress.learners]
+
+
+def _matrix_rows(report: CourseCoverage) -> list[tuple[str, bool, Markup]]:
+    matrix = report.matrix
+    if matrix is None:
+        return []
+    marks = [Markup("<td>%s</td>") % entry.evidence[0].upper() for entry in matrix.activities]
+    empty, gap = Markup("<td></td>"), Markup('<td class="gap"></td>') * len(marks)
+    rows = []
+    for code in matrix.criteria:
+        cols = matrix.cells[code]
+        cells = Markup("").join(mark if i in cols else empty for i, mark in enumerate(marks)) if cols else gap
+        rows.append((code, bool(cols), cells))
+    return rows
+
+
+@bp.get("/course/<int:course_pk>/coverage/<any(matrix, progress):kind>.csv")
+def csv_download(course_pk: int, kind: str) -> Response:
+    course, _, report, standard = _load(course_pk)
+    if report.matrix is None or report.progress is None:
+        text = ""
+    elif kind == "matrix":
+        text = matrix_csv(report.matrix, standard)
+    else:
+        text = progress_csv(report.progress, report.names)
+    name = f"coverage-{kind}-course-{course.context_id}.csv"
+    return Response("\ufeff" + text, mimetype="text/csv",  # the BOM makes Excel read Thai as UTF-8
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/course/<int:course_pk>/coverage/progress.svg")
+def svg(course_pk: int) -> Response:
+    _, _, report, standard = _load(course_pk)
+    if report.progress is None:
+        return Response("no mapping yet", status=404, mimetype="text/plain")
+    return Response(progress_svg(report.progress, standard, names=report.names), mimetype="image/svg+xml")
+
+
+@bp.get("/api/courses/<int:course_pk>/coverage")
+def api(course_pk: int) -> tuple[Response, int]:
+    try:
+        _, _, report, standard = _load(course_pk)
+    except access.AccessDenied as denied:
+        messages = {401: "no launch session: open Samattha from Moodle", 403: "course: not a coordinator of it",
+                    404: "course: no such course"}
+        return jsonify({"error": messages.get(denied.status, denied.key)}), denied.status
+    return jsonify(coverage_json(report, standard)), 200
