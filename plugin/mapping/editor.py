@@ -1,0 +1,232 @@
+"""The mapping editor inside the LTI launch (issue 5): coordinators map the course's activities to the
+standard, review the history, undo, and upload a Moodle course backup to learn the activities. The form's
+logic is in editor_form."""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from plugin.clock import utcnow
+from plugin.db import get_session
+from plugin.launch import access, i18n
+from plugin.launch.web import render
+from plugin.mapping import activities, store
+from plugin.mapping.editor_form import COMMON_VERBS, Slot, activity_rows, build_mapping, slots_from_form, slots_of
+from plugin.mapping.model import normalize_wwwroot
+from plugin.mapping.moodle_backup import BackupError, activity_iri, read_course_backup
+from plugin.models import Course, MappingRevision, User
+
+__all__ = ["bp"]
+
+bp = Blueprint("mapping_editor", __name__)
+
+i18n.register_messages({
+    "map.title": ("Mapping", "การจับคู่กิจกรรมกับเกณฑ์"),
+    "map.lead": ("For each activity, choose the units, elements or criteria it gives evidence for, the kind of "
+                 "evidence and when a learner's statement counts.",
+                 "สำหรับแต่ละกิจกรรม เลือกหน่วยสมรรถนะ สมรรถนะย่อย หรือเกณฑ์ที่กิจกรรมเป็นหลักฐาน ชนิดของหลักฐาน "
+                 "และเงื่อนไขที่ทำให้ statement ของผู้เรียนนับเป็นหลักฐาน"),
+    "map.activity": ("Activity", "กิจกรรม"), "map.targets": ("Criteria", "เกณฑ์"),
+    "map.evidence": ("Evidence", "ชนิดหลักฐาน"), "map.rule": ("Counts when", "นับเป็นหลักฐานเมื่อ"),
+    "map.threshold": ("Score threshold (% of the maximum)", "คะแนนขั้นต่ำ (% ของคะแนนเต็ม)"),
+    "map.verbs": ("Verbs", "คำกริยา (verb)"), "map.verbs_other": ("Other verb IRIs, one per line",
+                                                                   "IRI ของคำกริยาอื่น บรรทัดละหนึ่งรายการ"),
+    "map.knowledge": ("Knowledge", "ความรู้"), "map.performance": ("Performance", "การปฏิบัติงาน"),
+    "map.rule.completed": ("completed", "ทำกิจกรรมเสร็จ"), "map.rule.passed": ("passed", "ผ่าน"),
+    "map.rule.score": ("score ≥ threshold", "คะแนน ≥ เกณฑ์"), "map.rule.verbs": ("one of these verbs",
+                                                                                "มีคำกริยาใดคำกริยาหนึ่งต่อไปนี้"),
+    "map.rule.any": ("any statement", "statement ใดก็ได้"),
+    "map.choose": ("Choose criteria…", "เลือกเกณฑ์…"), "map.add": ("Map this activity", "จับคู่กิจกรรมนี้"),
+    "map.add_other": ("Add the other evidence kind", "เพิ่มหลักฐานอีกชนิดหนึ่ง"),
+    "map.filter": ("Filter by code or text", "ค้นหาด้วยรหัสหรือข้อความ"), "map.done": ("Done", "เสร็จ"),
+    "map.save": ("Save mapping", "บันทึกการจับคู่"), "map.saved": ("Saved as revision {number}.",
+                                                                    "บันทึกเป็นฉบับที่ {number} แล้ว"),
+    "map.errors": ("Nothing was saved. Correct these and save again:",
+                   "ยังไม่ได้บันทึก โปรดแก้ไขรายการต่อไปนี้แล้วบันทึกอีกครั้ง:"),
+    "map.no_activities": ("No activity is known yet: upload a course backup, or launch Samattha's activities.",
+                          "ยังไม่พบกิจกรรม: อัปโหลดไฟล์สำรองรายวิชา หรือเปิดกิจกรรมของ Samattha"),
+    "map.no_standard": ("No standard is loaded: run `samattha standards import`.",
+                        "ยังไม่ได้นำเข้ามาตรฐาน: สั่ง `samattha standards import`"),
+    "map.not_listed": ("Named by the mapping, not seen in the course", "อยู่ในการจับคู่ แต่ไม่พบในรายวิชา"),
+    "map.history": ("History", "ประวัติการแก้ไข"), "map.undo": ("Undo last change", "ย้อนการแก้ไขล่าสุด"),
+    "map.undone": ("Undone: revision {number} brings back the earlier mapping.",
+                   "ย้อนแล้ว: ฉบับที่ {number} นำการจับคู่ก่อนหน้ากลับมา"),
+    "map.nothing_to_undo": ("There is nothing to undo.", "ไม่มีการแก้ไขให้ย้อน"),
+    "map.restore": ("Restore this revision", "นำฉบับนี้กลับมาใช้"),
+    "map.restored": ("Revision {number} restores the earlier mapping.", "ฉบับที่ {number} นำการจับคู่เดิมกลับมา"),
+    "map.revision": ("Revision", "ฉบับที่"), "map.who": ("Who", "ผู้แก้ไข"), "map.when": ("When", "เมื่อ"),
+    "map.summary": ("Change", "การเปลี่ยนแปลง"), "map.source": ("Source", "ที่มา"),
+    "map.no_history": ("The mapping has not been saved yet.", "ยังไม่เคยบันทึกการจับคู่"),
+    "map.diff": ("Changes from the previous revision", "ความแตกต่างจากฉบับก่อนหน้า"),
+    "map.backup": ("Course backup", "ไฟล์สำรองรายวิชา"),
+    "map.backup_lead": ("Upload a Moodle course backup (.mbz) to list the course's activities in course order. "
+                        "Save your mapping first: the upload reloads this page.",
+                        "อัปโหลดไฟล์สำรองรายวิชาของ Moodle (.mbz) เพื่อแสดงกิจกรรมตามลำดับในรายวิชา "
+                        "โปรดบันทึกการจับคู่ก่อน เพราะการอัปโหลดจะโหลดหน้านี้ใหม่"),
+    "map.upload": ("Upload backup", "อัปโหลด"),
+    "map.backup_read": ("Backup {name}: {count} activities ({new} new).",
+                        "ไฟล์สำรอง {name}: {count} กิจกรรม (ใหม่ {new})"),
+    "map.backup_moved": ("The backup was made at {site}; its activities are recorded for this course's site {here}.",
+                         "ไฟล์สำรองสร้างที่ {site} กิจกรรมถูกบันทึกสำหรับเว็บไซต์ของรายวิชานี้ {here}"),
+    "map.backup_missing": ("backup: choose a .mbz file to upload.", "backup: โปรดเลือกไฟล์ .mbz"),
+    "map.backup_too_big": ("backup: the file is larger than {mb} MB.", "backup: ไฟล์ใหญ่กว่า {mb} MB"),
+    "map.backup_bad": ("backup: not a readable Moodle course backup ({reason}).",
+                       "backup: ไม่ใช่ไฟล์สำรองรายวิชา Moodle ที่อ่านได้ ({reason})"),
+    "map.backup_other_course": ("backup: this is a backup of course {id} ({name}), not of this course ({here}).",
+                                "backup: ไฟล์นี้เป็นไฟล์สำรองของรายวิชา {id} ({name}) ไม่ใช่รายวิชานี้ ({here})"),
+    "map.bad_threshold": ("threshold: give a percentage from 0 to 100, not {value!r}.",
+                          "threshold: ใส่ร้อยละตั้งแต่ 0 ถึง 100 ไม่ใช่ {value!r}"),
+    "map.no_verbs": ("verbs: tick at least one verb or give its IRI.",
+                     "verbs: เลือกคำกริยาอย่างน้อยหนึ่งคำ หรือใส่ IRI ของคำกริยา"),
+    "map.bad_rule": ("rule: choose one of the listed rules.", "rule: โปรดเลือกเงื่อนไขจากรายการ"),
+})
+
+
+def _editor(course: Course, user: User, slots: list[Slot], status: int = 200, *,
+            backup_error: str | None = None, general: list[str] | None = None) -> tuple[str, int]:
+    db = get_session()
+    standard = store.standard_index(db)
+    rows = activity_rows(activities.course_activities(db, course), slots)
+    known = {row.key for row in rows if row.source}
+    return render("mapping/editor.html", status, course=course, user=user, role="coordinator",
+                  roles=access.roles_in(course, user), csrf=access.csrf_token(), rows=rows, known=known,
+                  standard=standard, verbs=COMMON_VERBS, errors=[s for s in slots if s.errors], general=general or [],
+                  backup_error=backup_error, revision=store.current_revision(db, course))
+
+
+def _coordinator(course_pk: int) -> tuple[Course, User]:
+    course = access.course_or_404(course_pk)
+    return course, access.require_role(course, "coordinator")
+
+
+@bp.get("/course/<int:course_pk>/mapping")
+def editor(course_pk: int) -> tuple[str, int]:
+    course, user = _coordinator(course_pk)
+    return _editor(course, user, slots_of(store.current_mapping(get_session(), course,
+                                                                store.standard_index(get_session()))))
+
+
+@bp.post("/course/<int:course_pk>/mapping")
+def save(course_pk: int) -> Response | tuple[str, int]:
+    course, user = _coordinator(course_pk)
+    access.check_csrf()
+    db = get_session()
+    slots = slots_from_form(request.form)
+    standard = store.standard_index(db)
+    current = store.current_mapping(db, course, standard)  # its title is kept: a file may have set it
+    mapping, general = build_mapping(course, slots, standard, current.title if current else course.title or "")
+    if mapping is None:
+        return _editor(course, user, slots, 400, general=general)
+    revision = store.save_mapping(db, course, mapping, standard, author=user, now=utcnow(),
+                                  source="editor")
+    db.commit()
+    flash(i18n.translate("map.saved", number=revision.number), "map")
+    return redirect(url_for("mapping_editor.editor", course_pk=course.id), code=303)
+
+
+@dataclass
+class HistoryRow:
+    number: int
+    author: str
+    created: str
+    summary: str
+    source: str
+    diff: list[str]
+
+
+def history_rows(revisions: list[MappingRevision]) -> list[HistoryRow]:
+    """Newest first, each with the text diff against the revision before it."""
+    texts = {revision.number: revision.text for revision in revisions}
+    return [HistoryRow(r.number, r.author.display_name if r.author else "—",
+                       r.created_at.strftime("%Y-%m-%d %H:%M UTC"), r.summary, r.source,
+                       list(difflib.unified_diff(texts.get(r.number - 1, "").splitlines(), r.text.splitlines(),
+                                                 f"revision {r.number - 1}", f"revision {r.number}", lineterm="")))
+            for r in revisions]
+
+
+@bp.get("/course/<int:course_pk>/mapping/history")
+def history(course_pk: int) -> tuple[str, int]:
+    course, user = _coordinator(course_pk)
+    return render("mapping/history.html", course=course, user=user, role="coordinator",
+                  roles=access.roles_in(course, user), csrf=access.csrf_token(),
+                  rows=history_rows(store.revisions(get_session(), course)))
+
+
+@bp.post("/course/<int:course_pk>/mapping/undo")
+def undo(course_pk: int) -> Response:
+    course, user = _coordinator(course_pk)
+    access.check_csrf()
+    db = get_session()
+    revision = store.undo(db, course, store.standard_index(db), author=user, now=utcnow())
+    db.commit()
+    flash(i18n.translate("map.undone", number=revision.number) if revision else i18n.translate("map.nothing_to_undo"),
+          "map")
+    return redirect(url_for("mapping_editor.history", course_pk=course.id), code=303)
+
+
+@bp.post("/course/<int:course_pk>/mapping/history/<int:number>/restore")
+def restore(course_pk: int, number: int) -> Response:
+    course, user = _coordinator(course_pk)
+    access.check_csrf()
+    db = get_session()
+    revision = store.restore(db, course, store.standard_index(db), number, author=user, now=utcnow())
+    if revision is None:
+        raise access.AccessDenied(404, "forbidden")
+    db.commit()
+    flash(i18n.translate("map.restored", number=revision.number), "map")
+    return redirect(url_for("mapping_editor.history", course_pk=course.id), code=303)
+
+
+@bp.post("/course/<int:course_pk>/mapping/backup")
+def upload_backup(course_pk: int) -> Response | tuple[str, int]:
+    course, user = _coordinator(course_pk)
+    limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 64 * 1024 * 1024)
+    try:
+        access.check_csrf()
+        upload = request.files.get("backup")
+    except RequestEntityTooLarge:
+        # The body was refused unread, so the form token is unknown: say why, and change nothing.
+        return _refuse_backup(course, user, 413, i18n.translate("map.backup_too_big", mb=limit // 2**20))
+    if upload is None or not upload.filename:
+        return _refuse_backup(course, user, 400, i18n.translate("map.backup_missing"))
+    with tempfile.NamedTemporaryFile(prefix="backup-", suffix=".mbz", dir=_upload_dir()) as handle:
+        upload.save(handle)
+        handle.flush()
+        try:
+            backup = read_course_backup(handle.name)
+        except BackupError as error:
+            return _refuse_backup(course, user, 400, i18n.translate("map.backup_bad", reason=str(error)))
+    if str(backup.course_id) != course.context_id:
+        return _refuse_backup(course, user, 400, i18n.translate(
+            "map.backup_other_course", id=backup.course_id, name=backup.shortname, here=course.context_id))
+    # Statements name activities by the site's address now: a backup made before the site moved (or on a
+    # copy of it) still describes this course's modules, by cmid.
+    here = normalize_wwwroot(course.issuer)
+    rebased = replace(backup, wwwroot=here, activities=tuple(
+        replace(a, iri=activity_iri(here, a.module_name, a.cmid)) for a in backup.activities))
+    db = get_session()
+    added = activities.record_backup(db, course, rebased, utcnow())
+    db.commit()
+    flash(i18n.translate("map.backup_read", name=backup.shortname, count=len(backup.activities), new=added), "map")
+    if backup.wwwroot != here:
+        flash(i18n.translate("map.backup_moved", site=backup.wwwroot, here=here), "map")
+    return redirect(url_for("mapping_editor.editor", course_pk=course.id), code=303)
+
+
+def _refuse_backup(course: Course, user: User, status: int, message: str) -> tuple[str, int]:
+    mapping = store.current_mapping(get_session(), course, store.standard_index(get_session()))
+    return _editor(course, user, slots_of(mapping), status, backup_error=message)
+
+
+def _upload_dir() -> Path:
+    """Uploads wait here only while being read; the temp file is gone when the request ends."""
+    path = Path(current_app.instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,181 @@
+"""The editor's form: a list of *slots*, one per activity and evidence kind (the mapping file's ``[[activity]]``
+tables), kept as typed so nothing is lost; a slot without targets maps nothing. Validation is the mapping
+file's own (files.load_mapping), its problems put back on the slot they came from, so the editor and
+``samattha mappings load`` agree."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from werkzeug.datastructures import MultiDict
+
+from plugin.launch import i18n
+from plugin.mapping.files import MappingFileError, dump_mapping, load_mapping
+from plugin.mapping.model import (
+    EVIDENCE_KINDS,
+    RULE_KINDS,
+    CourseMapping,
+    MappingEntry,
+    Rule,
+    StandardIndex,
+    normalize_wwwroot,
+)
+from plugin.models import Course, CourseActivity
+
+__all__ = ["COMMON_VERBS", "ActivityRow", "Slot", "activity_rows", "build_mapping", "slots_from_form", "slots_of"]
+
+# The verbs moodle-logstore_xapi sends most (EVENTS.md in the project's shared fixtures), offered as ticks.
+COMMON_VERBS: tuple[tuple[str, str], ...] = (
+    ("http://id.tincanapi.com/verb/viewed", "viewed"),
+    ("http://adlnet.gov/expapi/verbs/completed", "completed"),
+    ("http://adlnet.gov/expapi/verbs/answered", "answered"),
+    ("https://w3id.org/xapi/tla/verbs/scored", "scored"),
+    ("http://activitystrea.ms/schema/1.0/submit", "submit"),
+    ("http://activitystrea.ms/schema/1.0/start", "start"),
+    ("http://activitystrea.ms/create", "create"),
+    ("http://id.tincanapi.com/verb/replied", "replied"),
+    ("https://w3id.org/xapi/acrossx/verbs/edited", "edited"),
+    ("https://w3id.org/xapi/tla/verbs/achieved", "achieved"),
+)
+_SLOT = re.compile(r"slot-(\d{1,4})-activity")
+_FIELDS = {"targets": "map.targets", "evidence": "map.evidence", "rule": "map.rule", "rule.kind": "map.rule",
+           "rule.threshold": "map.threshold", "rule.verbs": "map.verbs", "iri": "map.activity",
+           "cmid": "map.activity", "title": "map.activity"}
+
+
+@dataclass
+class Slot:
+    """One ``[[activity]]`` of the mapping as the form shows it: text fields as typed, so nothing is lost."""
+
+    index: int
+    key: str  # "cmid:<n>" or "iri:<iri>"
+    title: str = ""
+    evidence: str = "knowledge"
+    rule: str = "completed"
+    threshold: str = ""  # percent, as typed
+    verbs: list[str] = field(default_factory=list)
+    verbs_other: str = ""
+    targets: str = ""  # codes separated by spaces or commas
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def codes(self) -> list[str]:
+        return [code for code in re.split(r"[\s,;]+", self.targets) if code]
+
+
+@dataclass
+class ActivityRow:
+    key: str
+    name: str
+    module: str | None = None
+    section: int | None = None
+    source: str = ""
+    slots: list[Slot] = field(default_factory=list)
+
+
+def _key(entry: MappingEntry) -> str:
+    return f"cmid:{entry.cmid}" if entry.activity is None else f"iri:{entry.activity}"
+
+
+def _row_key(activity: CourseActivity) -> str:
+    # A Moodle course module is mapped by its cmid, which holds whatever the site's address becomes.
+    return f"cmid:{activity.cmid}" if activity.cmid is not None else f"iri:{activity.iri}"
+
+
+def _percent(fraction: float) -> str:
+    return f"{round(fraction * 100, 6):g}"
+
+
+def slots_of(mapping: CourseMapping | None) -> list[Slot]:
+    common = {iri for iri, _ in COMMON_VERBS}
+    return [Slot(i, _key(e), e.title, e.evidence, e.rule.kind,
+                 "" if e.rule.threshold is None else _percent(e.rule.threshold),
+                 [v for v in e.rule.verbs if v in common], "\n".join(v for v in e.rule.verbs if v not in common),
+                 " ".join(e.targets)) for i, e in enumerate(mapping.entries if mapping else ())]
+
+
+def slots_from_form(form: MultiDict[str, str]) -> list[Slot]:
+    indexes = sorted(int(found.group(1)) for name in form if (found := _SLOT.fullmatch(name)))
+    return [Slot(i, form.get(f"slot-{i}-activity", ""), form.get(f"slot-{i}-title", ""),
+                 form.get(f"slot-{i}-evidence", ""), form.get(f"slot-{i}-rule", ""),
+                 form.get(f"slot-{i}-threshold", "").strip(), form.getlist(f"slot-{i}-verbs"),
+                 form.get(f"slot-{i}-verbs-other", ""), form.get(f"slot-{i}-targets", "")) for i in indexes]
+
+
+def build_mapping(course: Course, slots: list[Slot], standard: StandardIndex,
+                  title: str) -> tuple[CourseMapping | None, list[str]]:
+    """The mapping the slots describe; or None, each problem recorded on its slot and the course's own
+    problems (none are expected: the course comes from a verified launch) returned."""
+    entries: list[tuple[Slot, MappingEntry]] = []
+    for slot in slots:
+        entry = _entry(slot)
+        if entry is not None:
+            entries.append((slot, entry))
+    mapping = CourseMapping(course_id=course.context_id, wwwroot=normalize_wwwroot(course.issuer),
+                            entries=tuple(entry for _, entry in entries), title=title)
+    general: list[str] = []
+    try:  # the mapping file's checks: known codes, kinds that fit the evidence, one slot per activity and kind
+        checked = load_mapping(dump_mapping(mapping), standard=standard, file_name="editor")
+    except MappingFileError as error:
+        for problem in error.problems:
+            found = re.fullmatch(r"activity\[(\d+)\]\.?(.*)", problem.field)
+            if found is None:
+                general.append(f"{problem.field}: {problem.message}")
+                continue
+            label = i18n.translate(_FIELDS.get(found.group(2), "map.activity"))
+            entries[int(found.group(1)) - 1][0].errors.append(f"{label}: {problem.message}")
+        return None, general
+    return (None if any(slot.errors for slot in slots) else checked), general
+
+
+def _entry(slot: Slot) -> MappingEntry | None:
+    """The slot's entry (None when it maps nothing); problems of the form itself go on the slot."""
+    if not slot.codes:
+        return None
+    threshold: float | None = None
+    if slot.rule not in RULE_KINDS:
+        slot.errors.append(i18n.translate("map.bad_rule"))
+    elif slot.rule == "score":
+        try:
+            percent = Decimal(slot.threshold.replace(",", ".").rstrip("% "))
+            if not percent.is_finite() or not 0 <= percent <= 100:
+                raise InvalidOperation
+            threshold = float(percent / 100)
+        except InvalidOperation:
+            slot.errors.append(i18n.translate("map.bad_threshold", value=slot.threshold))
+    verbs = (*slot.verbs, *slot.verbs_other.split()) if slot.rule == "verbs" else ()
+    if slot.rule == "verbs" and not verbs:
+        slot.errors.append(i18n.translate("map.no_verbs"))
+    if slot.errors:
+        return None
+    kind, _, value = slot.key.partition(":")
+    cmid = int(value) if kind == "cmid" and value.isascii() and value.isdigit() else None
+    if cmid is None and kind != "iri":
+        slot.errors.append(f"{i18n.translate('map.activity')}: {slot.key!r}")
+        return None
+    rule = Rule(slot.rule, threshold, tuple(dict.fromkeys(verbs)))  # type: ignore[arg-type]
+    # An unknown evidence kind is passed on for load_mapping to name, with the values it accepts.
+    return MappingEntry(activity=value if cmid is None else None, cmid=cmid, targets=tuple(slot.codes),
+                        evidence=slot.evidence, rule=rule, title=slot.title)  # type: ignore[arg-type]
+
+
+def activity_rows(known: list[CourseActivity], slots: list[Slot]) -> list[ActivityRow]:
+    """The course's activities in course order, each with its slots and a blank one to map the other kind;
+    activities only the mapping names (by IRI or cmid) follow, so saving keeps them."""
+    rows: dict[str, ActivityRow] = {}
+    for a in known:  # in course order; a module also seen under another address keeps its first place
+        rows.setdefault(_row_key(a), ActivityRow(_row_key(a), a.name or a.iri, a.module, a.section, a.source))
+    for slot in slots:
+        row = rows.setdefault(slot.key, ActivityRow(slot.key, slot.title or slot.key.partition(":")[2]))
+        row.slots.append(slot)
+    next_index = max((slot.index for slot in slots), default=-1) + 1
+    for row in rows.values():
+        if len(row.slots) < len(EVIDENCE_KINDS):
+            used = {slot.evidence for slot in row.slots}
+            kind = next(k for k in EVIDENCE_KINDS if k not in used) if used <= set(EVIDENCE_KINDS) else "knowledge"
+            title = row.slots[0].title if row.slots else row.name
+            row.slots.append(Slot(next_index, row.key, title, kind))
+            next_index += 1
+    return list(rows.values())

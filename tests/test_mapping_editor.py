@@ -1,0 +1,315 @@
+"""The mapping editor over real HTTP after a real LTI launch from the Moodle-like test platform: access,
+saving and its validation, history, undo/restore, and the course backup upload."""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from plugin.clock import utcnow
+from plugin.mapping import activities, store
+from plugin.mapping.files import load_mapping
+from plugin.mapping.model import CourseMapping, MappingEntry, Rule
+from plugin.models import Course, CourseActivity, MappingRevision
+from tests.test_lti_flow import LTI, Env, csrf, customise, env_fixture
+
+assert env_fixture  # the `env` fixture, shared with test_lti_flow
+
+BACKUP = Path(__file__).parent / "fixtures" / "moodle-4.5" / "course-backup.mbz"
+QUIZ_TITLE = "แบบทดสอบ: ความรู้ด้านข้อมูล (Quiz)"
+DS601_01 = "DS601.01"
+
+
+def teacher(env: Env) -> tuple[requests.Session, str]:
+    browser = requests.Session()
+    landed = env.launch("4", browser)
+    assert landed.status_code == 200, landed.text
+    return browser, f"{env.url}/course/{env.course().id}/mapping"
+
+
+def upload(browser: requests.Session, url: str, data: bytes, name: str = "course.mbz") -> requests.Response:
+    token = csrf(browser.get(url, timeout=10).text)
+    return browser.post(url + "/backup", data={"csrf": token}, files={"backup": (name, data)}, timeout=30)
+
+
+def slot_of(page: str, key: str, evidence: str | None = None) -> int:
+    """The form index of the first slot of activity ``key`` (optionally: of that evidence kind)."""
+    for found in re.finditer(r'name="slot-(\d+)-activity" value="([^"]*)"', page):
+        if found.group(2) == key:
+            index = int(found.group(1))
+            chosen = re.search(rf'name="slot-{index}-evidence".*?<option value="(\w+)" selected', page, re.S)
+            if evidence is None or (chosen and chosen.group(1) == evidence):
+                return index
+    raise AssertionError(f"no slot for {key} {evidence or ''}")
+
+
+def form(page: str, **slots: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+    """The editor's form as the page renders it, with ``slots`` ("3": {"targets": …}) changed."""
+    data: dict[str, str | list[str]] = {"csrf": csrf(page)}
+    for found in re.finditer(r'name="(slot-\d+-(?:activity|title|targets|threshold))"[^>]*?value="([^"]*)"', page):
+        data[found.group(1)] = html.unescape(found.group(2))
+    for found in re.finditer(r'name="(slot-\d+-(?:evidence|rule))".*?<option value="(\w+)" selected', page, re.S):
+        data[found.group(1)] = found.group(2)
+    for index, fields in slots.items():
+        for name, value in fields.items():
+            data[f"slot-{index}-{name}"] = value
+    return data
+
+
+def leftovers(env: Env) -> list[Path]:
+    uploads = Path(env.app.instance_path) / "uploads"
+    return list(uploads.iterdir()) if uploads.exists() else []
+
+
+def saved(env: Env) -> CourseMapping | None:
+    with env.db() as db:
+        course = db.scalars(select(Course).filter_by(context_id="2")).one()
+        return store.current_mapping(db, course, store.standard_index(db))
+
+
+# --- access -----------------------------------------------------------------------------------------
+
+ROUTES = [("get", ""), ("post", ""), ("get", "/history"), ("post", "/undo"), ("post", "/history/1/restore"),
+          ("post", "/backup")]
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+def test_learners_are_refused_every_route(env: Env, method: str, path: str) -> None:
+    browser = requests.Session()
+    env.launch("3", browser)
+    response = browser.request(method, f"{env.url}/course/{env.course().id}/mapping{path}", timeout=10)
+    assert response.status_code == 403 and "Not allowed" in response.text
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+def test_another_courses_coordinator_is_refused_every_route(env: Env, method: str, path: str) -> None:
+    browser, _ = teacher(env)
+    with env.db() as db:
+        other = Course(issuer=env.platform.url, context_id="99", title="Other", updated_at=utcnow(), ags_scopes=[])
+        db.add(other)
+        db.commit()
+        other_id = other.id
+    response = browser.request(method, f"{env.url}/course/{other_id}/mapping{path}", timeout=10)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+def test_without_a_launch_every_route_asks_for_one(env: Env, method: str, path: str) -> None:
+    env.launch("4")
+    assert requests.request(method, f"{env.url}/course/{env.course().id}/mapping{path}", timeout=10).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["", "/undo", "/history/1/restore", "/backup"])
+def test_posts_need_the_form_token(env: Env, path: str) -> None:
+    browser, url = teacher(env)
+    refused = browser.post(url + path, data={"csrf": "forged"}, files={"backup": ("a.mbz", BACKUP.read_bytes())},
+                           timeout=10)
+    assert refused.status_code == 403
+    with env.db() as db:
+        assert db.scalars(select(CourseActivity)).first() is None
+        assert db.scalars(select(MappingRevision)).first() is None
+
+
+# --- the backup upload ------------------------------------------------------------------------------
+
+def test_backup_lists_activities_in_course_order(env: Env, standard: object) -> None:
+    browser, url = teacher(env)
+    done = upload(browser, url, BACKUP.read_bytes())
+    assert done.status_code == 200 and "Backup LTILAB: 6 activities (6 new)." in done.text
+    # The backup was made at the lab's address; the activities are this course's, at the platform's address.
+    assert "The backup was made at http://127.0.0.1:8081" in done.text
+    names = re.findall(r'<h2 class="activity-name">([^<]*)', done.text)
+    assert [n.strip() for n in names] == [
+        "Announcements", "Lab LTI Activity", "อ่าน: พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล (Page)",
+        "ลิงก์: สำนักงานคณะกรรมการคุ้มครองข้อมูลส่วนบุคคล (URL)",
+        "งานมอบหมาย: อธิบายหลักการคุ้มครองข้อมูล (Assignment)", QUIZ_TITLE]
+    with env.db() as db:
+        quiz = db.scalars(select(CourseActivity).filter_by(cmid=6)).one()
+        assert (quiz.iri, quiz.module, quiz.source) == (f"{env.platform.url}/mod/quiz/view.php?id=6", "quiz", "backup")
+    assert not leftovers(env)
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "backup: choose a .mbz file to upload."),
+    (b"this is not an archive", "backup: not a readable Moodle course backup"),
+])
+def test_bad_backups_are_refused_and_leave_nothing(env: Env, standard: object, data: bytes, message: str) -> None:
+    browser, url = teacher(env)
+    refused = upload(browser, url, data, name="course.mbz" if data else "")
+    assert refused.status_code == 400 and message in refused.text
+    with env.db() as db:
+        assert db.scalars(select(CourseActivity)).first() is None
+    assert not leftovers(env)
+
+
+def test_a_zip_without_moodle_backup_xml_is_named(env: Env, standard: object, tmp_path: Path) -> None:
+    archive = tmp_path / "x.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("notes.txt", "hello")
+    browser, url = teacher(env)
+    refused = upload(browser, url, archive.read_bytes())
+    assert refused.status_code == 400 and "moodle_backup.xml: missing" in refused.text
+
+
+def test_an_oversized_upload_is_refused(env: Env, standard: object) -> None:
+    env.app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    browser, url = teacher(env)
+    refused = upload(browser, url, b"\0" * (128 * 1024))
+    assert refused.status_code == 413 and "backup: the file is larger than" in refused.text
+    with env.db() as db:
+        assert db.scalars(select(CourseActivity)).first() is None
+
+
+def test_a_backup_of_another_course_is_refused(env: Env, standard: object) -> None:
+    customise(env.platform, lambda p: p[LTI + "context"].update(id="7"))
+    browser = requests.Session()
+    env.launch("4", browser)
+    with env.db() as db:
+        course_id = db.scalars(select(Course).filter_by(context_id="7")).one().id
+    refused = upload(browser, f"{env.url}/course/{course_id}/mapping", BACKUP.read_bytes())
+    assert refused.status_code == 400
+    assert "this is a backup of course 2 (LTILAB), not of this course (7)" in refused.text
+
+
+# --- saving -----------------------------------------------------------------------------------------
+
+def test_save_builds_the_mapping_and_shows_thai_text(env: Env, standard: object) -> None:
+    browser, url = teacher(env)
+    page = upload(browser, url, BACKUP.read_bytes()).text
+    quiz, assign = slot_of(page, "cmid:6"), slot_of(page, "cmid:5")
+    done = browser.post(url, data=form(page, **{
+        str(quiz): {"evidence": "knowledge", "rule": "score", "threshold": "80", "targets": "DS601.01 DS601.02"},
+        str(assign): {"evidence": "performance", "rule": "verbs", "targets": "DG101",
+                      "verbs": ["https://w3id.org/xapi/tla/verbs/scored"], "verbs-other": "http://example.org/v"},
+    }), timeout=10)
+    assert done.status_code == 200 and "Saved as revision 1." in done.text
+    mapping = saved(env)
+    assert mapping is not None and mapping.version == 1
+    assert mapping.course_id == "2" and mapping.wwwroot == env.platform.url
+    by_cmid = {entry.cmid: entry for entry in mapping.entries}
+    assert by_cmid[6] == MappingEntry(cmid=6, targets=("DS601.01", "DS601.02"), evidence="knowledge",
+                                      rule=Rule("score", 0.8), title=QUIZ_TITLE)
+    assert by_cmid[5].rule == Rule("verbs", None, ("https://w3id.org/xapi/tla/verbs/scored", "http://example.org/v"))
+    # The page shows the chosen codes with the standard's Thai text, and the rule as entered.
+    with env.db() as db:
+        text = store.standard_index(db).criteria[DS601_01].text
+    assert f"<code>{DS601_01}</code> {text}" in done.text
+    assert re.search(rf'name="slot-{slot_of(done.text, "cmid:6")}-threshold"[^>]*value="80"', done.text)
+    with env.db() as db:
+        revision = db.scalars(select(MappingRevision)).one()
+        assert (revision.source, revision.author.subject) == ("editor", "4")
+
+
+def test_validation_names_the_field_and_keeps_the_input(env: Env, standard: object) -> None:
+    browser, url = teacher(env)
+    page = upload(browser, url, BACKUP.read_bytes()).text
+    quiz, page_slot, assign = slot_of(page, "cmid:6"), slot_of(page, "cmid:3"), slot_of(page, "cmid:5")
+    refused = browser.post(url, data=form(page, **{
+        str(quiz): {"evidence": "knowledge", "rule": "score", "threshold": "180", "targets": "DS601.01"},
+        str(page_slot): {"evidence": "knowledge", "rule": "completed", "targets": "DS601.1 DG100.PE1"},
+        str(assign): {"evidence": "performance", "rule": "verbs", "targets": "DG101"},
+    }), timeout=10)
+    assert refused.status_code == 400 and "Nothing was saved" in refused.text
+    assert "threshold: give a percentage from 0 to 100, not &#39;180&#39;" in refused.text
+    assert "Criteria: unknown code &#39;DS601.1&#39; (did you mean &#39;DS601.01&#39;?)" in refused.text
+    assert "is a performance-evidence item, but this activity gives knowledge evidence" in refused.text
+    assert "verbs: tick at least one verb or give its IRI." in refused.text
+    assert re.search(rf'name="slot-{page_slot}-targets"[^>]*value="DS601.1 DG100.PE1"', refused.text)
+    assert re.search(rf'name="slot-{quiz}-threshold"[^>]*value="180"', refused.text)
+    assert saved(env) is None
+
+
+def test_activities_named_by_iri_round_trip(env: Env, standard: object) -> None:
+    """A content package (an IRI, no cmid) and a cmid no source lists are kept through an editor save."""
+    browser, url = teacher(env)
+    package = "https://samattha.dev/content/dg-opsr-023/ds602"
+    with env.db() as db:
+        course = db.scalars(select(Course).filter_by(context_id="2")).one()
+        activities.record_activities(db, course, [activities.ActivityItem(package, "บทเรียน DS602", module="package")],
+                                     source="package", now=utcnow())
+        original = CourseMapping(course_id="2", wwwroot=env.platform.url, entries=(
+            MappingEntry(activity=package, targets=("DS602",), evidence="knowledge", rule=Rule("completed")),
+            MappingEntry(cmid=42, targets=("DG100.KE1",), evidence="knowledge", rule=Rule("any"), title="เก่า"),
+        ))
+        store.save_mapping(db, course, original, store.standard_index(db), author=None, now=utcnow(), source="file")
+        db.commit()
+    page = browser.get(url, timeout=10).text
+    assert "บทเรียน DS602" in page and "Named by the mapping, not seen in the course" in page
+    assert 'value="DG100.KE1"' in page
+    done = browser.post(url, data=form(page, **{str(slot_of(page, "cmid:42")): {"evidence": "knowledge",
+                                                                                 "rule": "any"},
+                                                str(slot_of(page, f"iri:{package}")): {"evidence": "knowledge",
+                                                                                       "rule": "completed"}}),
+                        timeout=10)
+    assert done.status_code == 200
+    mapping = saved(env)
+    assert mapping is not None and mapping.entries == original.entries and mapping.version == 1  # nothing changed
+
+
+# --- history, undo, restore ---------------------------------------------------------------------------
+
+def test_history_shows_diffs_and_undo_and_restore_append(env: Env, standard: object) -> None:
+    browser, url = teacher(env)
+    page = upload(browser, url, BACKUP.read_bytes()).text
+    quiz = slot_of(page, "cmid:6")
+    first = browser.post(url, data=form(page, **{str(quiz): {"evidence": "knowledge", "rule": "passed",
+                                                             "targets": "DS601.01"}}), timeout=10).text
+    browser.post(url, data=form(first, **{str(slot_of(first, "cmid:6")): {
+        "evidence": "knowledge", "rule": "passed", "targets": "DS601.01 DS601.02"}}), timeout=10)
+    history = browser.get(url + "/history", timeout=10)
+    assert history.status_code == 200
+    summaries = re.findall(r'class="summary">([^<]*)', history.text)
+    assert len(summaries) == 2 and summaries[1] == "Created with 1 activities"
+    assert summaries[0].startswith(f"Changed {QUIZ_TITLE}") and summaries[0].endswith("+DS601.02")
+    assert '<span class="add">+targets = [&#34;DS601.01&#34;, &#34;DS601.02&#34;]</span>' in history.text
+    assert "Tina Teacher" in history.text
+    undone = browser.post(url + "/undo", data={"csrf": csrf(history.text)}, timeout=10)
+    assert "Undone: revision 3 brings back the earlier mapping." in undone.text
+    mapping = saved(env)
+    assert mapping is not None and mapping.entries[0].targets == ("DS601.01",) and mapping.version == 3
+    restored = browser.post(url + "/history/2/restore", data={"csrf": csrf(undone.text)}, timeout=10)
+    assert "Revision 4 restores the earlier mapping." in restored.text
+    mapping = saved(env)
+    assert mapping is not None and mapping.entries[0].targets == ("DS601.01", "DS601.02")
+    with env.db() as db:
+        sources = [r.source for r in db.scalars(select(MappingRevision).order_by(MappingRevision.number))]
+    assert sources == ["editor", "editor", "undo", "restore"]
+    missing = browser.post(url + "/history/99/restore", data={"csrf": csrf(restored.text)}, timeout=10)
+    assert missing.status_code == 404
+
+
+def test_undo_with_nothing_to_undo_says_so(env: Env, standard: object) -> None:
+    browser, url = teacher(env)
+    page = browser.get(url + "/history", timeout=10)
+    assert "The mapping has not been saved yet." in page.text
+    said = browser.post(url + "/undo", data={"csrf": csrf(browser.get(url, timeout=10).text)}, timeout=10)
+    assert "There is nothing to undo." in said.text
+
+
+def test_the_editor_speaks_thai_when_the_launch_does(env: Env, standard: object) -> None:
+    customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale="th"))
+    browser, url = teacher(env)
+    page = upload(browser, url, BACKUP.read_bytes()).text
+    assert '<h1 class="lti-page" data-role="coordinator">การจับคู่กิจกรรมกับเกณฑ์</h1>' in page
+    assert "ไฟล์สำรอง LTILAB: 6 กิจกรรม (ใหม่ 6)" in page and "บันทึกการจับคู่" in page
+    refused = browser.post(url, data=form(page, **{str(slot_of(page, "cmid:6")): {
+        "evidence": "knowledge", "rule": "score", "threshold": "abc", "targets": "DS601.01"}}), timeout=10)
+    assert refused.status_code == 400 and "threshold: ใส่ร้อยละตั้งแต่ 0 ถึง 100" in refused.text
+
+
+def test_every_revision_loads_as_a_mapping_file(env: Env, standard: object) -> None:
+    browser, url = teacher(env)
+    page = upload(browser, url, BACKUP.read_bytes()).text
+    browser.post(url, data=form(page, **{str(slot_of(page, "cmid:6")): {"evidence": "knowledge", "rule": "score",
+                                                                         "threshold": "57", "targets": "DS601"}}),
+                 timeout=10)
+    with env.db() as db:
+        text = db.scalars(select(MappingRevision)).one().text
+        mapping = load_mapping(text, standard=store.standard_index(db))
+    assert mapping.entries[0].rule == Rule("score", 0.57)
