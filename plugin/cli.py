@@ -12,9 +12,13 @@ from sqlalchemy.engine import make_url
 from plugin.app import create_app
 from plugin.clock import utcnow
 from plugin.config import load_config
+from plugin.content.commands import demo
 from plugin.launch import keys, platforms
 from plugin.lrs import lrs
+from plugin.mapping.commands import mappings
 from plugin.migrate import upgrade
+from plugin.portfolios.commands import portfolios, worker
+from plugin.portfolios.scheduler import start_scheduler
 from plugin.standards.commands import ensure_standard_loaded, standards
 
 __all__ = ["main"]
@@ -53,6 +57,13 @@ def serve(host: str, port: int, threads: int) -> None:
         click.echo(f"Loaded the competency standard: {loaded} units.")
     url = make_url(app.config["SAMATTHA"].database_url).render_as_string(hide_password=True)
     click.echo(f"Samattha on http://{host}:{port}/ (database {url}; instance {app.instance_path})")
+    config = app.config["SAMATTHA"]
+    if config.compile_in_serve:
+        # The only process: it compiles too. With several web workers set SAMATTHA_COMPILE_IN_SERVE=0 and run
+        # `samattha worker` (the compile lock would keep them from compiling twice, but not from trying).
+        start_scheduler(app.extensions["samattha.sessionmaker"], every_minutes=config.compile_every_minutes,
+                        report=click.echo)
+        click.echo(f"Compiling portfolios every {config.compile_every_minutes} minutes.")
     waitress.serve(app, host=host, port=port, threads=threads, ident="samattha")
 
 
@@ -75,3 +86,7 @@ main.add_command(standards)
 main.add_command(lrs)
 main.add_command(platforms)
 main.add_command(keys)
+main.add_command(mappings)
+main.add_command(portfolios)
+main.add_command(worker)
+main.add_command(demo)

@@ -25,6 +25,8 @@ class Config:
     secret_key: str
     base_url: str
     testing: bool = False
+    compile_every_minutes: int = 15  # SAMATTHA_COMPILE_EVERY_MINUTES: the portfolio compilation schedule
+    compile_in_serve: bool = True  # SAMATTHA_COMPILE_IN_SERVE=0: several web workers, run `samattha worker`
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Config:
@@ -53,6 +55,28 @@ def _secret_key(instance_path: Path, env: Mapping[str, str]) -> str:
     return key
 
 
+def _minutes(value: str | None) -> int:
+    if value is None or not value.strip():
+        return 15
+    try:
+        minutes = int(value)
+    except ValueError:
+        minutes = 0
+    if minutes < 1:
+        raise ValueError(f"{ENV_PREFIX}COMPILE_EVERY_MINUTES: a whole number of minutes, at least 1, not {value!r}")
+    return minutes
+
+
+def _switch(value: str | None, name: str) -> bool:
+    if value is None or not value.strip():
+        return True
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{ENV_PREFIX}{name}: 1/true/yes/on or 0/false/no/off, not {value!r}")
+
+
 def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     """Read the configuration; ``overrides`` (keyword names of :class:`Config`) win over the environment."""
     env = os.environ if env is None else env
@@ -62,6 +86,8 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Confi
         f"sqlite:///{instance_path / 'samattha.db'}"
     )
     secret_key = overrides.pop("secret_key", None) or _secret_key(instance_path, env)
+    overrides.setdefault("compile_every_minutes", _minutes(env.get(ENV_PREFIX + "COMPILE_EVERY_MINUTES")))
+    overrides.setdefault("compile_in_serve", _switch(env.get(ENV_PREFIX + "COMPILE_IN_SERVE"), "COMPILE_IN_SERVE"))
     base_url = (overrides.pop("base_url", None) or env.get(ENV_PREFIX + "BASE_URL") or "http://127.0.0.1:8000")
     return Config(
         instance_path=instance_path,

@@ -72,8 +72,23 @@ class _Plan:
     index: ActivityIndex
 
 
-@functools.lru_cache(maxsize=16)
 def _plan(mapping: CourseMapping, standard: StandardIndex) -> _Plan:
+    # A run compiles thousands of learners against the very same mapping object: an identity check first,
+    # since hashing the frozen mapping (every entry and rule) on each call costs more than the lookup saves.
+    global _last_plan
+    last = _last_plan
+    if last is not None and last[0] is mapping and last[1] is standard:
+        return last[2]
+    plan = _plan_of(mapping, standard)
+    _last_plan = (mapping, standard, plan)
+    return plan
+
+
+_last_plan: tuple[CourseMapping, StandardIndex, _Plan] | None = None
+
+
+@functools.lru_cache(maxsize=16)
+def _plan_of(mapping: CourseMapping, standard: StandardIndex) -> _Plan:
     # Cached on the (hashable, frozen) mapping and the standard object: compiling 10,000 learners against
     # one mapping should not rebuild this 10,000 times. Pure, so caching changes no result.
     return _Plan(
@@ -141,8 +156,8 @@ def _file(ordered: list[tuple[Evidence, dict[int, bool]]], plan: _Plan) -> dict[
 def _evidence(
     statement: Mapping[str, Any], relations: Mapping[int, bool], plan: _Plan, as_of: datetime, window: int
 ) -> Evidence | None:
-    made = _moment(statement.get("timestamp")) or _moment(statement.get("stored"))
     stored = _moment(statement.get("stored"))
+    made = _moment(statement.get("timestamp")) or stored
     if made is None or (stored or made) > as_of:
         return None  # undated (an LRS always sets timestamp), or not yet received as of as_of
     obj, verb = _mapping(statement.get("object")), _mapping(statement.get("verb"))

@@ -27,6 +27,7 @@ __all__ = [
     "Source",
     "Summary",
     "UnitRecord",
+    "canonical_json",
     "content_hash",
     "portfolio_to_json",
     "unit_score",
@@ -139,17 +140,22 @@ def unit_score(portfolio: Portfolio, unit_code: str) -> float:
 
 
 def content_hash(portfolio: Portfolio) -> str:
-    """sha256 of the canonical JSON of :func:`portfolio_to_json` — all of it, ``as_of`` included.
+    """sha256 of :func:`canonical_json` — all of the portfolio, ``as_of`` included.
 
     Every field is a function of the compiler's inputs (statements, mapping, standard, learner, as_of,
     currency window); nothing reads a clock. So a compile restarted with the same inputs — a scheduler job
     re-run after a crash keeps its as_of — gives the same hash. as_of is inside because ages, currency and
     which statements count (stored ≤ as_of) all depend on it.
     """
-    canonical = json.dumps(
+    return hashlib.sha256(canonical_json(portfolio).encode("utf-8")).hexdigest()
+
+
+def canonical_json(portfolio: Portfolio) -> str:
+    """:func:`portfolio_to_json` as canonical JSON text (sorted keys, no spaces, UTF-8 as is): what the hash
+    covers, and what a compile run stores, so each portfolio is serialised once."""
+    return json.dumps(
         portfolio_to_json(portfolio), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def portfolio_to_json(portfolio: Portfolio) -> dict[str, Any]:

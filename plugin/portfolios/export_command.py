@@ -1,0 +1,70 @@
+"""``samattha portfolios export``: every compiled portfolio of a course in one ZIP (issue 6).
+
+``--course`` is Moodle's course id (the LTI ``context.id``) and ``--issuer`` picks the platform when two
+have that id, as for ``samattha mappings``. Each learner's newest snapshot goes in, with their judgement
+trail in ``index.json`` (SCHEMA.md, "The course ZIP"). The ZIP is written beside ``--out`` and renamed into
+place at the end, so an export that fails leaves no half-written file and an older export intact."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from plugin.mapping.commands import find_course
+from plugin.portfolios import judgements as judging
+from plugin.portfolios import repository
+from plugin.portfolios.exports import FORMATS, course_zip
+
+__all__ = ["export"]
+
+
+@click.command()
+@click.option("--course", "context_id", required=True, help="Moodle course id (the LTI context.id).")
+@click.option("--issuer", help="Moodle's wwwroot, when several platforms have a course with this id.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="pdf", show_default=True,
+              help="One file per learner in this format.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The ZIP file to write.")
+@click.option("--language", type=click.Choice(("th", "en")), default="th", show_default=True,
+              help="Language of the HTML and PDF pages' headings (the standard's text is always Thai).")
+def export(context_id: str, issuer: str | None, fmt: str, out: Path, language: str) -> None:
+    """Export a course's portfolios as PDF, HTML or JSON in a ZIP."""
+    from plugin.cli import _app  # plugin.cli imports this module: import it when the command runs
+
+    if not out.parent.is_dir():
+        raise click.BadParameter(f"{out.parent} is not a directory", param_hint="--out")
+    app = _app()
+    with app.extensions["samattha.sessionmaker"]() as session:
+        course = find_course(session, context_id, issuer)
+        if course is None:
+            raise click.BadParameter(f"no course with id {context_id!r}" + (f" on {issuer}" if issuer else ""),
+                                     param_hint="--course")
+        snapshots = repository.snapshots_for_course(session, course)
+        if not snapshots:
+            raise click.ClickException(f"{course.title or context_id}: no portfolio has been compiled yet "
+                                       "(samattha portfolios compile --course …)")
+        trails: dict[int, list[dict[str, Any]]] = {}
+        for judgement in judging.judgements_for(session, course):
+            trails.setdefault(judgement.learner_id, []).append(judging.judgement_json(judgement))
+        entries = [(s.document, {"number": s.number, "content_hash": s.content_hash}, trails.get(s.learner_id, []))
+                   for s in snapshots]
+        with click.progressbar(length=len(entries), label=f"{fmt.upper()} portfolios", file=sys.stderr) as bar:
+            data = course_zip(entries, fmt, language=language, progress=lambda: bar.update(1))
+    _write(out, data)
+    click.echo(f"{len(entries)} portfolios of {course.title or context_id} ({fmt}) written to {out}")
+
+
+def _write(out: Path, data: bytes) -> None:
+    handle, staging = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(staging, out)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise

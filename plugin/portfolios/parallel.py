@@ -1,0 +1,105 @@
+"""The CPU-bound half of a compile batch — decode the statements, compile, serialise, hash — as a plain
+function over plain data, so a large run can spread it over several processes (SAMATTHA_COMPILE_WORKERS).
+
+Workers never touch the database: the run reads the statements and writes the snapshots itself, in the same
+batches and commits as without workers, so an interrupted run and the hashes are exactly as they would be
+without them. The pool uses "spawn" (fresh interpreters), never fork: ``samattha serve`` compiles in a
+background thread, and forking a threaded process can copy a lock another thread holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from multiprocessing.pool import Pool
+from typing import Any, NamedTuple
+
+from plugin.mapping.model import CourseMapping, StandardIndex
+from plugin.portfolios.compiler import compile_portfolio
+from plugin.portfolios.model import canonical_json
+
+__all__ = ["MIN_JOBS", "Compiled", "Compiler", "Job", "compile_jobs", "pool", "workers"]
+
+MIN_JOBS = 1000  # learners in a run below which starting processes (about a second of imports each) costs more
+
+
+class Job(NamedTuple):
+    learner_id: int
+    name: str
+    actor: Any
+    as_of: datetime
+    statements: list[str]  # raw JSON text as the LRS stored it
+
+
+class Compiled(NamedTuple):
+    learner_id: int
+    document: str  # canonical_json of the portfolio
+    content_hash: str
+    mapping_version: int
+    as_of: datetime
+
+
+def workers(env: Mapping[str, str] = os.environ) -> int:
+    """SAMATTHA_COMPILE_WORKERS: processes compiling in parallel during large runs (default 1: none)."""
+    value = env.get("SAMATTHA_COMPILE_WORKERS", "").strip()
+    if not value:
+        return 1
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"SAMATTHA_COMPILE_WORKERS must be a whole number of processes ≥ 1, not {value!r}")
+    return int(value)
+
+
+def compile_jobs(mapping: CourseMapping, standard: StandardIndex, jobs: list[Job]) -> list[Compiled]:
+    decode = json.JSONDecoder().decode
+    done = []
+    for job in jobs:
+        portfolio = compile_portfolio([decode(raw) for raw in job.statements], mapping, standard, as_of=job.as_of,
+                                      learner={"id": str(job.learner_id), "name": job.name, "actor": job.actor})
+        text = canonical_json(portfolio)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        done.append(Compiled(job.learner_id, text, digest, portfolio.mapping_version, portfolio.as_of))
+    return done
+
+
+_context: tuple[CourseMapping, StandardIndex] | None = None
+
+
+def _start(mapping: CourseMapping, standard: StandardIndex) -> None:
+    global _context
+    _context = (mapping, standard)
+
+
+def _work(jobs: list[Job]) -> list[Compiled]:
+    if _context is None:
+        raise RuntimeError("a compile worker starts with the mapping and the standard (pool initializer)")
+    return compile_jobs(*_context, jobs)
+
+
+class Compiler:
+    """Compiles a batch's jobs here, or split over the pool's processes; results in job order."""
+
+    def __init__(self, mapping: CourseMapping, standard: StandardIndex, processes: Pool | None, size: int) -> None:
+        self.mapping, self.standard, self.processes, self.size = mapping, standard, processes, size
+
+    def __call__(self, jobs: list[Job]) -> list[Compiled]:
+        if self.processes is None or len(jobs) < 2 * self.size:
+            return compile_jobs(self.mapping, self.standard, jobs)
+        step = -(-len(jobs) // self.size)
+        parts = self.processes.map(_work, [jobs[i:i + step] for i in range(0, len(jobs), step)])
+        return [compiled for part in parts for compiled in part]
+
+
+@contextmanager
+def pool(mapping: CourseMapping, standard: StandardIndex, *, size: int, jobs: int) -> Iterator[Compiler]:
+    """A compiler for one course's run: a pool of ``size`` processes when ``size`` > 1 and there are at least
+    MIN_JOBS ``jobs`` (learners), else compiling in this process."""
+    if size <= 1 or jobs < MIN_JOBS:
+        yield Compiler(mapping, standard, None, 1)
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(size, initializer=_start, initargs=(mapping, standard)) as processes:
+        yield Compiler(mapping, standard, processes, size)

@@ -1,0 +1,314 @@
+"""Compilation runs: which learners are due, their statements, the pure compiler, snapshots stored.
+
+``as_of`` of a run is its watermark: the newest ``stored`` in the LRS when the run started (the run's start
+time only while the LRS is empty). Ages, currency and the hash depend on as_of, so tying it to the LRS
+content rather than the clock makes compilation a function of the data: a run killed half-way and started
+again, or the same compile on a copy of the database, gives the same hashes; running again with nothing new
+stores nothing, even with ``full=True``. A learner is due when statements of theirs (or a voiding statement
+aimed at one of theirs) were stored after their last compilation's watermark, or when the course's mapping
+version changed. Learners are compiled and committed in batches: a run that dies keeps every earlier
+snapshot, and the next run finds the rest still due.
+
+On PostgreSQL a writer may commit a statement whose ``stored`` is a moment older than a watermark already
+read (SQLite serialises writers, so there commit order is stored order). So on PostgreSQL a learner found not
+due is marked checked only up to ``SETTLE_US`` before the watermark (a late statement there makes them due
+next time), and a learner compiled at the watermark is compiled once more at the same as_of by the first run
+after the settle window when they have statements inside it: a statement missed the first time changes the
+hash and gives a new snapshot, otherwise nothing is stored."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import xapi.models as lrs
+from plugin.clock import utcnow
+from plugin.evidence import LEARNER_ROLE, actor_key
+from plugin.launch.repository import active_assessors
+from plugin.mapping import store
+from plugin.mapping.model import CourseMapping, StandardIndex
+from plugin.models import Course, Enrolment, MappingRevision, Unit, User
+from plugin.models.portfolios import CompileRun
+from plugin.portfolios import parallel, repository
+from plugin.portfolios.repository import State
+from xapi.prepare import ifi_of
+
+__all__ = [
+    "BATCH", "SETTLE_US", "CourseFigures", "batch_size", "compile_all", "compile_course", "run_as_of", "standard_index",
+    "watermark",
+]
+
+BATCH = 500  # learners per query and per commit (SAMATTHA_COMPILE_BATCH)
+SETTLE_US = 10_000_000  # PostgreSQL: how long a statement's commit may lag behind its ``stored``
+Progress = Callable[[Course, int, int], None]  # (course, learners done, learners due)
+
+
+@dataclass
+class CourseFigures:
+    course: Course
+    due: int = 0
+    learners_compiled: int = 0  # due: new statements, a new mapping version, or a full run
+    rechecked: int = 0  # PostgreSQL: compiled again at their as_of for statements committed late
+    snapshots_created: int = 0
+    statements_read: int = 0
+    skipped: str = ""  # why nothing was compiled (no mapping)
+
+
+def batch_size(env: Mapping[str, str] = os.environ) -> int:
+    """Learners per query and per commit: SAMATTHA_COMPILE_BATCH, default :data:`BATCH`. Smaller batches
+    commit more often (less work lost to a crash), larger ones make fewer round trips."""
+    value = env.get("SAMATTHA_COMPILE_BATCH", "").strip()
+    if not value:
+        return BATCH
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"SAMATTHA_COMPILE_BATCH must be a whole number of learners ≥ 1, not {value!r}")
+    return int(value)
+
+
+def watermark(session: Session) -> int | None:
+    """The newest ``stored`` in the LRS (epoch µs): the top of the stored index."""
+    return session.scalar(select(func.max(lrs.Statement.stored_us)))
+
+
+def run_as_of(watermark_us: int | None, started: datetime) -> datetime:
+    if watermark_us is None:
+        return started
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=watermark_us)
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _ifis(actor: Any) -> list[str]:
+    """The IFIs the LRS indexes a learner's statements under: their account, homePage with or without "/"."""
+    key = actor_key(actor)
+    return [] if key is None else list(_account_ifis(*key))
+
+
+@functools.lru_cache(maxsize=100_000)  # every run works them out again for every learner of every course
+def _account_ifis(home: str, name: str) -> tuple[str, ...]:
+    return tuple(i for h in (home, home + "/") if (i := ifi_of({"account": {"homePage": h, "name": name}})))
+
+
+def _learners(session: Session, course: Course, only: User | None) -> dict[int, list[str]]:
+    """Learner id → IFIs, for everyone with the Learner role in the course (as plugin.evidence.learners_of,
+    by id), or only ``only``. Plain rows: a run over a course of 10,000 builds no ORM object for the learners
+    it does not compile."""
+    if only is not None:
+        return {only.id: _ifis(only.xapi_actor)}
+    query = (select(User.id, User.xapi_actor, Enrolment.roles).join(Enrolment, Enrolment.user_id == User.id)
+             .where(Enrolment.course_id == course.id).order_by(User.id))
+    assessors = {a.user_id for a in active_assessors(session, course)}
+    return {uid: _ifis(actor) for uid, actor, roles in session.execute(query)
+            if LEARNER_ROLE in (roles or ()) and uid not in assessors}
+
+
+_standard_cache: tuple[tuple[Any, ...], StandardIndex] | None = None
+
+
+def standard_index(session: Session) -> StandardIndex:
+    """The standard indexed for compiling, rebuilt only when a unit changed: its revision is the units' content
+    hashes (every text the compiler reads is inside a unit). The compiler's plan cache is keyed on this object,
+    so it too survives from run to run."""
+    global _standard_cache
+    revision = tuple(session.execute(select(Unit.standard_id, Unit.code, Unit.content_hash, Unit.source_file)
+                                     .order_by(Unit.id)))
+    if _standard_cache is None or _standard_cache[0] != revision:
+        _standard_cache = (revision, store.standard_index(session))
+    return _standard_cache[1]
+
+
+def _activity_since(session: Session, since_us: int, until_us: int) -> dict[str, int]:
+    """IFI → newest ``stored`` of a statement by it in (since, until]; a voiding statement counts for the
+    actor of the statement it voids. An index range on the stored index."""
+    newest: dict[str, int] = {}
+    targets: dict[str, int] = {}
+    query = (select(lrs.Statement.actor_ifi, lrs.Statement.stored_us, lrs.Statement.is_voiding,
+                    lrs.Statement.target_id)
+             .where(lrs.Statement.stored_us > since_us, lrs.Statement.stored_us <= until_us))
+    for ifi, stored_us, voiding, target in session.execute(query):
+        if ifi is not None:
+            newest[ifi] = max(newest.get(ifi, 0), stored_us)
+        if voiding and target:
+            targets[target] = max(targets.get(target, 0), stored_us)
+    ids = list(targets)
+    for start in range(0, len(ids), BATCH):
+        voided = select(lrs.Statement.statement_id, lrs.Statement.actor_ifi).where(
+            lrs.Statement.statement_id.in_(ids[start:start + BATCH]))
+        for statement_id, ifi in session.execute(voided):
+            if ifi is not None:
+                newest[ifi] = max(newest.get(ifi, 0), targets[statement_id])
+    return newest
+
+
+def _statements_of(session: Session, learners: dict[int, list[str]]) -> dict[int, list[str]]:
+    """Each learner's not-voided statements (raw JSON text), by the identity join: the statement's actor is
+    one of the learner's account IFIs. One query over the agent index; the actor's IFI column tells whose a
+    statement is, so nothing is decoded here, and the compiler decodes each statement once."""
+    owner = {ifi: learner for learner, ifis in learners.items() for ifi in ifis}
+    found: dict[int, list[str]] = {learner: [] for learner in learners}
+    if not owner:
+        return found
+    agent, statement = lrs.StatementAgent, lrs.Statement
+    query = (select(agent.ifi, statement.raw)
+             .join(statement, statement.statement_id == agent.statement_id)
+             .where(agent.ifi.in_(list(owner)), statement.actor_ifi == agent.ifi, statement.voided.is_(False)))
+    for ifi, raw in session.connection().execute(query):
+        found[owner[ifi]].append(raw)
+    return found
+
+
+@dataclass(frozen=True)
+class _Due:
+    fresh: list[int]  # learner ids compiled at the run's as_of
+    recheck: list[int]  # compiled again at their own as_of (late commits)
+
+
+def _due(session: Session, learners: dict[int, list[str]], states: dict[int, State], mapping: CourseMapping, *,
+         watermark_us: int, full: bool, settle_us: int, now_us: int) -> _Due:
+    if full:
+        return _Due(list(learners), [])
+    known = [state for learner in learners if (state := states.get(learner)) is not None
+             and state.mapping_version == mapping.version]
+    newest: dict[str, int] = {}
+    if known:
+        low = min(s.compiled_us - (0 if s.settled else settle_us) for s in known)
+        newest = _activity_since(session, low, watermark_us)
+    fresh: list[int] = []
+    recheck: list[int] = []
+    for learner, ifis in learners.items():
+        state = states.get(learner)
+        latest = max((newest.get(ifi, 0) for ifi in ifis), default=0)
+        if state is None or state.mapping_version != mapping.version or latest > state.compiled_us:
+            fresh.append(learner)
+        elif (settle_us and not state.settled and state.compiled_us < now_us - settle_us
+              and latest > state.compiled_us - settle_us):
+            # Only once the window has passed: a recheck sooner could itself miss a late commit.
+            recheck.append(learner)
+    return _Due(fresh, recheck)
+
+
+def compile_course(
+    session: Session, course: Course, *, as_of: datetime, learner: User | None = None, full: bool = False,
+    standard: StandardIndex | None = None, run: CompileRun | None = None, now: datetime | None = None,
+    progress: Progress | None = None, batch: int = BATCH, workers: int = 1,
+) -> CourseFigures:
+    """Compile the course's due learners (all of them with ``full``; only ``learner`` when given) at
+    ``as_of`` and store the changed portfolios as new snapshots, committing after every batch; ``workers``
+    processes share the compiling when there are many learners (plugin.portfolios.parallel)."""
+    figures = CourseFigures(course)
+    standard = standard or standard_index(session)
+    mapping = store.current_mapping(session, course, standard)
+    if mapping is None:
+        figures.skipped = "no mapping"
+        return figures
+    now = now or as_of
+    watermark_us = _micros(as_of)
+    settle_us = SETTLE_US if session.get_bind().dialect.name == "postgresql" else 0
+    learners = _learners(session, course, learner)
+    states = repository.compile_states(session, course)
+    due = _due(session, learners, states, mapping, watermark_us=watermark_us, full=full, settle_us=settle_us,
+               now_us=_micros(now))
+    figures.due = len(due.fresh)
+    # An unsettled state's watermark is still the as_of it was compiled at (mark_checked settles what it moves).
+    work = [(u, as_of, False) for u in due.fresh] + [(u, run_as_of(states[u].compiled_us, as_of), True)
+                                                      for u in due.recheck]
+    with parallel.pool(mapping, standard, size=workers, jobs=len(work)) as compiler:
+        for start in range(0, len(work), batch):
+            rechecked, created, read = _compile_batch(session, course, compiler, work[start:start + batch],
+                                                     learners, states, as_of, run, now)
+            compiled = min(len(work), start + batch) - start - rechecked
+            figures.learners_compiled += compiled
+            figures.rechecked += rechecked
+            figures.snapshots_created += created
+            figures.statements_read += read
+            if run is not None:
+                run.learners_compiled += compiled
+                run.snapshots_created += created
+                run.statements_read += read
+            session.commit()
+            if progress is not None:
+                progress(course, min(start + batch, len(work)), len(work))
+    if learner is None:
+        # Everyone else was checked through the watermark (less the settle window on PostgreSQL).
+        repository.mark_checked(session, course, mapping.version, through_us=watermark_us - settle_us,
+                                settled_before_us=_micros(now) - settle_us)
+        session.commit()
+    return figures
+
+
+def _compile_batch(
+    session: Session, course: Course, compiler: parallel.Compiler, batch: list[tuple[int, datetime, bool]],
+    learners: dict[int, list[str]], states: dict[int, State], as_of: datetime, run: CompileRun | None,
+    now: datetime,
+) -> tuple[int, int, int]:
+    """(learners rechecked, snapshots created, statements read); the fresh learners at the run's ``as_of``."""
+    ids = [learner for learner, _, _ in batch]
+    users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
+    statements = _statements_of(session, {learner: learners[learner] for learner in ids})
+    previous = repository.latest_hashes(session, course, ids)
+    jobs = [parallel.Job(learner, users[learner].display_name, users[learner].xapi_actor, moment,
+                         statements[learner]) for learner, moment, _ in batch]
+    rows = [row for compiled in compiler(jobs)
+            if (row := repository.snapshot_row(course, compiled, previous=previous.get(compiled.learner_id),
+                                               now=now, run=run)) is not None]
+    repository.insert_snapshots(session, rows)
+    rechecked = [learner for learner, _, again in batch if again]
+    repository.mark_settled(session, course, rechecked)
+    repository.save_states(session, states, course, (learner for learner, _, again in batch if not again),
+                           mapping_version=compiler.mapping.version, compiled_us=_micros(as_of), as_of=as_of,
+                           now=now)
+    return len(rechecked), len(rows), sum(len(found) for found in statements.values())
+
+
+def _mapped_courses(session: Session) -> list[Course]:
+    query = select(Course).where(Course.id.in_(select(MappingRevision.course_id))).order_by(Course.id)
+    return list(session.scalars(query))
+
+
+def compile_all(
+    session: Session, *, now: datetime, courses: Iterable[Course] | None = None, learner: User | None = None,
+    full: bool = False, trigger: str = "command", scope: str = "", progress: Progress | None = None,
+    batch: int | None = None, workers: int | None = None,
+) -> tuple[CompileRun, list[CourseFigures]]:
+    """One run over every course with a mapping (or ``courses``), recorded as a CompileRun; ``batch``
+    learners per commit (default :func:`batch_size`), ``workers`` processes (default
+    SAMATTHA_COMPILE_WORKERS, see plugin.portfolios.parallel).
+
+    A run still marked "running" belongs to a process that died (the caller holds the compile lock); it is
+    marked failed and its learners are simply found due again."""
+    for stale in session.scalars(select(CompileRun).where(CompileRun.status == "running")):
+        stale.status, stale.message = "failed", stale.message or "interrupted"
+    watermark_us = watermark(session)
+    as_of = run_as_of(watermark_us, now)
+    run = CompileRun(started_at=now, status="running", trigger=trigger, scope=scope, full=full, as_of=as_of,
+                     watermark_us=watermark_us, courses=0, learners_compiled=0, snapshots_created=0,
+                     statements_read=0, message="")
+    session.add(run)
+    session.commit()
+    standard = standard_index(session)
+    results: list[CourseFigures] = []
+    try:
+        for course in (list(courses) if courses is not None else _mapped_courses(session)):
+            results.append(compile_course(session, course, as_of=as_of, learner=learner, full=full,
+                                          standard=standard, run=run, now=now, progress=progress,
+                                          batch=batch or batch_size(), workers=workers or parallel.workers()))
+            run.courses += 1
+            session.commit()
+    except BaseException as exc:
+        session.rollback()
+        run.status, run.message, run.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
+        session.commit()
+        raise
+    run.status, run.finished_at = "finished", utcnow()
+    session.commit()
+    return run, results
