@@ -15,6 +15,7 @@ from plugin.launch import repository as repo
 from plugin.launch.service import service_client, sync_roster
 from plugin.launch.web import bp, render
 from plugin.models import Course, Platform, ResourceLink, Unit, User
+from plugin.portfolios import repository as portfolios
 from plugin.standards import catalog
 
 __all__: list[str] = []
@@ -47,7 +48,18 @@ def course_home(course_pk: int) -> Response:
 def learner_page(course_pk: int) -> tuple[str, int]:
     course = access.course_or_404(course_pk)
     user = access.require_role(course, "learner")
-    return _page("lti/learner.html", course, user, "learner", units=_course_units(course))
+    snapshot = portfolios.latest_snapshot(get_session(), course, user.id)
+    statuses: dict[str, str] = {}
+    units = _course_units(course)
+    if snapshot is not None:
+        # Progress as of the last compilation, criterion by criterion, over every unit the mapping reaches.
+        mapped = [u["code"] for u in snapshot.document["units"]]
+        statuses = {c["code"]: c["status"] for u in snapshot.document["units"] for e in u["elements"]
+                    for c in e["criteria"]}
+        placed = {unit.code for unit in units}
+        units += [unit for code in mapped if code not in placed
+                  and (unit := catalog.get_unit(get_session(), code)) is not None]
+    return _page("lti/learner.html", course, user, "learner", units=units, statuses=statuses, snapshot=snapshot)
 
 
 @bp.get("/course/<int:course_pk>/coordinator")

@@ -1,0 +1,67 @@
+"""Every portfolio of a course in one ZIP, one file per learner in the chosen format, plus an index."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["FORMATS", "INDEX_SCHEMA", "course_zip", "file_name", "render", "render_json"]
+
+FORMATS = ("pdf", "html", "json")
+INDEX_SCHEMA = "samattha-portfolio-index/1"
+_UNSAFE = re.compile(r"[^\w\u0e00-\u0e7f.-]+")  # \w misses Thai vowel and tone marks
+
+
+def render_json(document: Mapping[str, Any]) -> bytes:
+    """The document exactly as SCHEMA.md describes it: UTF-8, Thai as is, keys in schema order."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def render(document: Mapping[str, Any], fmt: str, *, language: str, judgements: Iterable[Mapping[str, Any]] = (),
+           snapshot: Mapping[str, Any] | None = None) -> bytes:
+    if fmt == "json":
+        return render_json(document)
+    if fmt == "html":
+        from plugin.portfolios.exports.html import render_html
+
+        return render_html(document, language=language, judgements=judgements, snapshot=snapshot).encode("utf-8")
+    if fmt == "pdf":
+        from plugin.portfolios.exports.pdf import render_pdf
+
+        return render_pdf(document, language=language, judgements=judgements, snapshot=snapshot)
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+def file_name(document: Mapping[str, Any], fmt: str) -> str:
+    """``<learner id>-<name>.<fmt>``: the id keeps names unique; Thai letters stay (ZIP names are UTF-8)."""
+    learner = document["learner"]
+    name = _UNSAFE.sub("-", unicodedata.normalize("NFC", str(learner["name"]))).strip("-")[:60]
+    return f"{learner['id']}-{name}.{fmt}" if name else f"{learner['id']}.{fmt}"
+
+
+def course_zip(
+    entries: Iterable[tuple[Mapping[str, Any], Mapping[str, Any], Sequence[Mapping[str, Any]]]], fmt: str, *,
+    language: str, progress: Callable[[], None] | None = None,
+) -> bytes:
+    """``entries``: (document, snapshot {"number", "content_hash"}, judgements) per learner. ``index.json`` lists
+    each file with its snapshot, so a reader can check a file against the hash, and the learner's judgement
+    trail (SCHEMA.md, "The course ZIP")."""
+    buffer = io.BytesIO()
+    index: list[dict[str, Any]] = []
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for document, snapshot, judgements in entries:
+            name = file_name(document, fmt)
+            archive.writestr(name, render(document, fmt, language=language, judgements=judgements, snapshot=snapshot))
+            index.append({"file": name, "learner": document["learner"]["id"], "name": document["learner"]["name"],
+                          "snapshot": snapshot["number"], "content_hash": snapshot["content_hash"],
+                          "as_of": document["as_of"], "judgements": list(judgements)})
+            if progress is not None:
+                progress()
+        archive.writestr("index.json", json.dumps({"schema": INDEX_SCHEMA, "format": fmt, "portfolios": index},
+                                                  ensure_ascii=False, indent=2))
+    return buffer.getvalue()

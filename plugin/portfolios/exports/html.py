@@ -1,0 +1,61 @@
+"""A portfolio as one standalone, printable HTML file: the stylesheet inline, Sarabun embedded as data URIs,
+so it prints with Thai shaped the same on any machine, offline."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from plugin.launch import i18n
+from plugin.portfolios.exports import messages  # noqa: F401 - registers the texts
+from plugin.portfolios.exports.view import portfolio_context
+
+__all__ = ["STATIC", "render_html", "stylesheet"]
+
+STATIC = Path(__file__).resolve().parents[2] / "static"
+_FONT_URL = re.compile(r'url\("(fonts/[^"]+)"\)')
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    # Our own environment, not Flask's: the CLI renders without an app or a request.
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(STATIC.parent / "templates"), autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+@functools.cache
+def stylesheet(embed_fonts: bool) -> str:
+    """portfolio.css; with ``embed_fonts`` its font URLs become data URIs (woff only: smaller CSS than both)."""
+    css = (STATIC / "portfolio.css").read_text(encoding="utf-8")
+    if not embed_fonts:
+        return css
+
+    def inline(match: re.Match[str]) -> str:
+        path = match.group(1)
+        if path.endswith(".woff2"):
+            return 'url("data:,")'  # the .woff alternative after it carries the font
+        data = base64.b64encode((STATIC / path).read_bytes()).decode("ascii")
+        return f'url("data:font/woff;base64,{data}")'
+
+    return _FONT_URL.sub(inline, css)
+
+
+def render_html(
+    document: Mapping[str, Any], *, language: str, judgements: Iterable[Mapping[str, Any]] = (),
+    snapshot: Mapping[str, Any] | None = None, css: str | None = None,
+) -> str:
+    """The whole HTML page, with ``css`` inline (default: portfolio.css with its fonts embedded)."""
+    def t(key: str, **params: object) -> str:
+        return i18n.translate(key, language, **params)
+
+    context = portfolio_context(document, judgements=judgements, snapshot=snapshot)
+    template = _environment().get_template("portfolios/export.html")
+    return template.render(t=t, lang=language, css=stylesheet(True) if css is None else css, **context)

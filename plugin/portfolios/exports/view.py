@@ -1,0 +1,47 @@
+"""What every rendering of a portfolio document needs besides the document: evidence by statement id, the
+gaps a learner still has, and the latest judgement per unit. Plain data in, plain data out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["latest_by_unit", "missing", "portfolio_context"]
+
+
+def missing(document: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Criteria, then knowledge and performance evidence items, that are not yet evidenced, in standard order."""
+    gaps: list[dict[str, str]] = []
+    for unit in document["units"]:
+        for element in unit["elements"]:
+            gaps.extend(_gap(c) for c in element["criteria"] if c["status"] != "evidenced")
+        for item in unit["knowledge_evidence"] + unit["performance_evidence"]:
+            if item["status"] != "evidenced":
+                gaps.append(_gap(item))
+    return gaps
+
+
+def _gap(record: Mapping[str, Any]) -> dict[str, str]:
+    return {"code": record["code"], "text": record["text"], "status": record["status"]}
+
+
+def latest_by_unit(judgements: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Unit code → the newest judgement (judgements as judgements.judgement_json gives them, any order)."""
+    latest: dict[str, Mapping[str, Any]] = {}
+    for judgement in sorted(judgements, key=lambda j: (j["recorded_at"], j["id"])):
+        latest[judgement["unit"]] = judgement
+    return latest
+
+
+def portfolio_context(
+    document: Mapping[str, Any], *, judgements: Iterable[Mapping[str, Any]] = (),
+    snapshot: Mapping[str, Any] | None = None, show_missing: bool = False,
+) -> dict[str, Any]:
+    """The template context of ``portfolios/_portfolio.html``."""
+    return {
+        "doc": document,
+        "ev": {e["id"]: e for e in document["evidence"]},
+        "judgements": latest_by_unit(judgements),
+        "snapshot": snapshot,
+        "missing": missing(document) if show_missing else None,
+    }

@@ -1,0 +1,224 @@
+"""Portfolio pages and API (issue 6). Assessors and coordinators see every learner of their course; a learner
+sees only their own portfolio (``_viewer``: every route that shows a portfolio goes through it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+import lti
+from plugin.clock import utcnow
+from plugin.db import get_session
+from plugin.evidence import learners_of
+from plugin.launch import access
+from plugin.launch.web import render
+from plugin.models import Course, User
+from plugin.models.portfolios import PortfolioSnapshot
+from plugin.portfolios import judgements as judging
+from plugin.portfolios import repository
+from plugin.portfolios.exports import FORMATS, course_zip, file_name, portfolio_context
+from plugin.portfolios.exports import messages as _messages  # noqa: F401 - registers the texts
+from plugin.portfolios.exports import render as render_export
+
+__all__ = ["bp"]
+
+bp = Blueprint("portfolios", __name__)
+STAFF = ("assessor", "coordinator")
+_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
+
+
+def _viewer(course: Course, learner_id: int) -> tuple[User, User]:
+    """(who is looking, whose portfolio): staff of the course, or the learner themself; else 403/404."""
+    user = access.require_user()
+    roles = access.roles_in(course, user)
+    if not roles & set(STAFF) and not (user.id == learner_id and "learner" in roles):
+        raise access.AccessDenied(403, "forbidden")
+    learner = next((u for u in learners_of(get_session(), course) if u.id == learner_id), None)
+    if learner is None:
+        raise access.AccessDenied(404, "forbidden")
+    return user, learner
+
+
+def _snapshot(course: Course, learner: User) -> PortfolioSnapshot | None:
+    return repository.latest_snapshot(get_session(), course, learner.id)
+
+
+def _judgements(course: Course, learner: User) -> list[dict[str, Any]]:
+    return [judging.judgement_json(j) for j in judging.judgements_for(get_session(), course, learner.id)]
+
+
+def _snap(snapshot: PortfolioSnapshot) -> dict[str, Any]:
+    return {"number": snapshot.number, "content_hash": snapshot.content_hash}
+
+
+def _page(course: Course, viewer: User, learner: User, *, mine: bool) -> tuple[str, int]:
+    snapshot = _snapshot(course, learner)
+    trail = _judgements(course, learner)
+    context = portfolio_context(snapshot.document, judgements=trail, snapshot=_snap(snapshot),
+                                show_missing=True) if snapshot else {}
+    return render("portfolios/view.html", course=course, user=viewer, learner=learner, mine=mine,
+                  compiled=snapshot is not None, history=trail, outcomes=judging.OUTCOMES, rules=judging.RULES,
+                  can_judge="assessor" in access.roles_in(course, viewer), csrf=access.csrf_token(),
+                  formats=FORMATS, **context)
+
+
+@bp.get("/course/<int:course_pk>/portfolios")
+def course_list(course_pk: int) -> tuple[str, int]:
+    course = access.course_or_404(course_pk)
+    user = access.require_role(course, *STAFF)
+    db = get_session()
+    rows = []
+    for learner in learners_of(db, course):
+        snapshot = repository.latest_snapshot(db, course, learner.id)
+        units = snapshot.document["units"] if snapshot else []
+        evidenced, total = sum(u["summary"]["evidenced"] for u in units), sum(u["summary"]["total"] for u in units)
+        rows.append({"learner": learner, "snapshot": snapshot, "evidenced": evidenced, "total": total,
+                     "fraction": evidenced / total if total else 0.0})
+    return render("portfolios/list.html", course=course, user=user, rows=rows, formats=FORMATS)
+
+
+@bp.get("/course/<int:course_pk>/portfolios/<int:user_id>")
+def portfolio_page(course_pk: int, user_id: int) -> tuple[str, int]:
+    course = access.course_or_404(course_pk)
+    viewer, learner = _viewer(course, user_id)
+    return _page(course, viewer, learner, mine=viewer.id == learner.id)
+
+
+@bp.get("/course/<int:course_pk>/my-portfolio")
+def my_portfolio(course_pk: int) -> tuple[str, int]:
+    course = access.course_or_404(course_pk)
+    user = access.require_role(course, "learner")
+    return _page(course, user, user, mine=True)
+
+
+@bp.post("/course/<int:course_pk>/portfolios/<int:user_id>/judgements")
+def judge(course_pk: int, user_id: int) -> BaseResponse:
+    course = access.course_or_404(course_pk)
+    assessor = access.require_role(course, "assessor")
+    access.check_csrf()
+    _, learner = _viewer(course, user_id)
+    db = get_session()
+    number = request.form.get("snapshot", type=int)
+    snapshot = repository.snapshot_by_number(db, course, learner.id, number) if number else None
+    if snapshot is None:
+        return _bad("snapshot: no such snapshot of this learner's portfolio")
+    now = utcnow()
+    try:
+        judgement = judging.record_judgement(
+            db, course, snapshot, assessor=assessor, unit_code=request.form.get("unit", ""),
+            outcome=request.form.get("outcome", ""), comments=request.form.get("comments", ""),
+            criteria=_ticks(request.form), base_url=str(current_app.config["SAMATTHA"].base_url), now=now)
+    except judging.JudgementError as error:
+        db.rollback()
+        return _bad(str(error))
+    db.commit()
+    flash("", "pf.recorded")
+    try:
+        report = judging.push_grade(db, course, judgement, snapshot.document, now=now,
+                                    client=None if not course.lineitems_url else _client(course))
+        db.commit()
+        if report.failures:
+            flash("; ".join(report.failures), "pf.grade_failed")
+    except lti.ServiceError as error:
+        db.rollback()
+        flash(f"{error.code}: {error.message}", "pf.grade_failed")
+    return redirect(url_for("portfolios.portfolio_page", course_pk=course.id, user_id=learner.id), code=303)
+
+
+def _ticks(form: Mapping[str, str]) -> dict[str, dict[str, bool]]:
+    """The ticked ``rule:<criterion>:<rule>`` boxes; a ``rule:`` key of another shape is bad input, not noise."""
+    rules: dict[str, dict[str, bool]] = {}
+    for key in form:
+        if key.startswith("rule:"):
+            parts = key.split(":")
+            if len(parts) != 3:
+                raise judging.JudgementError("criteria", f"{key!r} is not rule:<criterion>:<rule>")
+            rules.setdefault(parts[1], {})[parts[2]] = True
+    return rules
+
+
+def _client(course: Course) -> lti.ServiceClient:
+    from plugin.launch.service import service_client
+
+    return service_client(get_session(), course, now=utcnow(), cache=current_app.extensions["samattha.lti_tokens"])
+
+
+def _bad(message: str) -> Response:
+    return Response(message, status=400, mimetype="text/plain")
+
+
+@bp.get("/course/<int:course_pk>/portfolios/<int:user_id>/export.<fmt>")
+def export_one(course_pk: int, user_id: int, fmt: str) -> Response:
+    course = access.course_or_404(course_pk)
+    _, learner = _viewer(course, user_id)
+    if fmt not in FORMATS:
+        return _bad(f"format: one of {', '.join(FORMATS)}")
+    snapshot = _snapshot(course, learner)
+    if snapshot is None:
+        return Response("no portfolio has been compiled for this learner yet", status=404, mimetype="text/plain")
+    from plugin.launch.i18n import current_language
+
+    body = render_export(snapshot.document, fmt, language=current_language(), judgements=_judgements(course, learner),
+                  snapshot=_snap(snapshot))
+    return _download(body, _TYPES[fmt], file_name(snapshot.document, fmt))
+
+
+@bp.get("/course/<int:course_pk>/portfolios/export.zip")
+def export_course(course_pk: int) -> Response:
+    course = access.course_or_404(course_pk)
+    access.require_role(course, *STAFF)
+    fmt = request.args.get("format", "pdf")
+    if fmt not in FORMATS:
+        return _bad(f"format: one of {', '.join(FORMATS)}")
+    from plugin.launch.i18n import current_language
+
+    db = get_session()
+    entries: list[tuple[Mapping[str, Any], Mapping[str, Any], list[Mapping[str, Any]]]] = [
+        (s.document, _snap(s), [judging.judgement_json(j) for j in judging.judgements_for(db, course, s.learner_id)])
+        for s in repository.snapshots_for_course(db, course)]
+    body = course_zip(entries, fmt, language=current_language())
+    return _download(body, "application/zip", f"portfolios-{course.context_id}-{fmt}.zip")
+
+
+def _download(body: bytes, mimetype: str, name: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+# --- JSON API: staff only (learners read their own portfolio through the pages) -------------------------
+
+@bp.get("/api/learners/<int:user_id>/portfolio")
+def api_learner(user_id: int) -> Response:
+    course_pk = request.args.get("course", type=int)
+    if course_pk is None:
+        return _bad("course: required (the course's id in Samattha, ?course=<id>)")
+    course = access.course_or_404(course_pk)
+    access.require_role(course, *STAFF)
+    learner = next((u for u in learners_of(get_session(), course) if u.id == user_id), None)
+    snapshot = _snapshot(course, learner) if learner else None
+    if snapshot is None:
+        return Response("no compiled portfolio for this learner in this course", status=404, mimetype="text/plain")
+    response = jsonify(snapshot.document)
+    response.headers["ETag"] = f'"{snapshot.content_hash}"'
+    response.headers["X-Samattha-Snapshot"] = str(snapshot.number)
+    return response
+
+
+@bp.get("/api/courses/<int:course_pk>/portfolios")
+def api_course(course_pk: int) -> Response:
+    course = access.course_or_404(course_pk)
+    access.require_role(course, *STAFF)
+    snapshots = repository.snapshots_for_course(get_session(), course)
+    return jsonify({"format": "samattha-portfolios/1", "course": {"id": course.id, "context_id": course.context_id,
+                                                                   "issuer": course.issuer},
+                    "portfolios": [{"snapshot": _snap(s), "portfolio": s.document} for s in snapshots]})

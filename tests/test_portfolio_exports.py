@@ -1,0 +1,137 @@
+"""Portfolio exports from a compiled document: the PDF's Thai (rendered and extracted), the standalone HTML,
+the JSON and the course ZIP."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+
+from plugin.portfolios import content_hash, portfolio_to_json
+from plugin.portfolios.exports import course_zip, missing, render_html, render_json
+from plugin.portfolios.exports.pdf import render_pdf
+from tests.test_portfolio_compiler import compile_, lab_statements
+
+PORTFOLIO = compile_(lab_statements())
+DOCUMENT = portfolio_to_json(PORTFOLIO)
+SNAPSHOT = {"number": 3, "content_hash": content_hash(PORTFOLIO)}
+
+
+def criteria(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for u in document["units"] for e in u["elements"] for c in e["criteria"]]
+
+
+def judgement(outcome: str, **extra: Any) -> dict[str, Any]:
+    first = criteria(DOCUMENT)[0]["code"]
+    return {"id": 1, "unit": DOCUMENT["units"][0]["code"], "outcome": outcome, "comments": "ดีมาก ทำได้ครบ",
+            "assessor": {"id": "9", "name": "Ann Assessor"}, "recorded_at": "2027-01-02T03:04:05.000Z",
+            "snapshot": SNAPSHOT, "criteria": {first: {"valid": True, "sufficient": True, "authentic": True,
+                                                        "current": False}}, **extra}
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_pdf_renders_thai_that_extracts_as_the_source_text() -> None:
+    pdf = render_pdf(DOCUMENT, language="th", snapshot=SNAPSHOT, judgements=[judgement("competent")])
+    document = pdfium.PdfDocument(pdf)
+    try:
+        bitmap = document[0].render(scale=1).to_pil().convert("L")
+        histogram = bitmap.histogram()
+        inked = sum(histogram[:128])  # dark pixels: text, not an empty page
+        assert inked > 2000, inked
+        text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    finally:
+        document.close()
+    source = criteria(DOCUMENT)
+    # The standard's texts include SARA AM, the cluster HarfBuzz splits in two; it must come back whole.
+    assert any("ำ" in c["text"] for c in source)
+    extracted = squeeze(text)
+    for criterion in source:
+        assert squeeze(criterion["text"]) in extracted, criterion["code"]
+    assert "ผ่านเกณฑ์สมรรถนะ" in text and "Ann Assessor" in text  # the judgement, in the chosen language
+    assert squeeze("ดีมาก ทำได้ครบ") in extracted
+
+
+def test_pdf_keeps_tone_marks_over_sara_am() -> None:
+    document = json.loads(json.dumps(DOCUMENT))
+    first = criteria(document)[0]
+    first["text"] = "ตรวจสอบคุณภาพน้ำและค่ำคืนซ้ำ ทำให้ถูกต้อง"
+    pdf = pdfium.PdfDocument(render_pdf(document, language="en"))
+    try:
+        text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+    assert squeeze(first["text"]) in squeeze(text)
+    assert "Evidenced" in text and "Performance criterion" in text
+
+
+def test_html_export_is_standalone_and_shows_every_criterion_with_its_evidence() -> None:
+    page = render_html(DOCUMENT, language="en", snapshot=SNAPSHOT, judgements=[judgement("more_evidence")])
+    assert "data:font/woff;base64," in page and 'url("fonts/' not in page  # prints offline with Sarabun
+    assert "@media print" in page and "<script" not in page
+    for criterion in criteria(DOCUMENT):
+        row = re.search(rf'<tr data-code="{re.escape(criterion["code"])}">(.*?)</tr>', page, re.S)
+        assert row, criterion["code"]
+        assert criterion["text"] in row.group(1)
+        assert f'data-status="{criterion["status"]}"' in row.group(1)
+        for link in criterion["evidence"]:
+            assert f'data-statement="{link["statement"]}"' in row.group(1)
+    scored = next(e for e in DOCUMENT["evidence"] if e["result"]["score"] is not None)
+    item = re.search(rf'<li data-statement="{re.escape(scored["id"])}">(.*?)</li>', page, re.S)
+    assert item is not None
+    assert f"score {round(scored['result']['score'] * 100, 1)}%" in item.group(1)
+    assert "Moodle log store" in item.group(1) and f"{scored['age_days']} days" in item.group(1)
+    for unit in DOCUMENT["units"]:
+        for element in unit["elements"]:
+            assert ", ".join(element["assessment_methods"]) in page
+        for ke in unit["knowledge_evidence"]:
+            assert f'<tr data-code="{ke["code"]}">' in page
+    assert 'data-outcome="more_evidence"' in page and "More evidence needed" in page
+    assert "✗ current" in page and "✓ valid" in page  # the rules of evidence per criterion
+
+
+def test_html_export_in_thai() -> None:
+    page = render_html(DOCUMENT, language="th")
+    assert '<html lang="th">' in page and "แฟ้มสะสมหลักฐานความรู้" in page and "ยังไม่ได้ตัดสิน" in page
+
+
+def test_json_export_is_the_document_and_its_hash_checks() -> None:
+    body = render_json(DOCUMENT)
+    parsed = json.loads(body)
+    assert parsed == DOCUMENT and parsed["format"] == "samattha-portfolio/1"
+    assert "\\u0e" not in body.decode("utf-8")  # Thai as text, not escapes
+    canonical = json.dumps(parsed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert hashlib.sha256(canonical.encode("utf-8")).hexdigest() == SNAPSHOT["content_hash"]
+
+
+def test_missing_lists_what_is_not_yet_evidenced() -> None:
+    gaps = {g["code"] for g in missing(DOCUMENT)}
+    expected = {c["code"] for c in criteria(DOCUMENT) if c["status"] != "evidenced"} | {
+        i["code"] for u in DOCUMENT["units"] for i in u["knowledge_evidence"] + u["performance_evidence"]
+        if i["status"] != "evidenced"}
+    assert gaps == expected and gaps  # the lab learner has gaps
+
+
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_course_zip_holds_one_file_per_learner_and_an_index(fmt: str) -> None:
+    other = json.loads(json.dumps(DOCUMENT))
+    other["learner"] = {"id": "7", "name": "สมชาย ใจดี", "actor": {}}
+    ticks: list[int] = []
+    data = course_zip([(DOCUMENT, SNAPSHOT, []), (other, {"number": 1, "content_hash": "x" * 64}, [])], fmt,
+                      language="th", progress=lambda: ticks.append(1))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        assert names == [f"3-Sam-Student.{fmt}", f"7-สมชาย-ใจดี.{fmt}", "index.json"]
+        index = json.loads(archive.read("index.json"))
+        assert [(p["learner"], p["snapshot"]) for p in index["portfolios"]] == [("3", 3), ("7", 1)]
+        second = archive.read(names[1]).decode("utf-8")
+    assert len(ticks) == 2
+    assert "สมชาย ใจดี" in second

@@ -1,0 +1,118 @@
+"""The portfolio pages over real HTTP after real LTI launches: the assessor's list of learners with their
+progress and the portfolio page with a judgement form per unit; the learner's own portfolio and what is
+still missing, in the language of the launch."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+import requests
+
+from tests.lti_platform import LTI
+from tests.test_judgements import Site, criteria_of, site
+from tests.test_lti_flow import customise, env_fixture
+
+assert env_fixture and site  # fixtures
+
+
+def text_of(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_assessor_lists_learners_with_their_progress(site: Site) -> None:
+    number, _, document = site.snapshot()
+    listed = site.ann.get(f"{site.base}/portfolios", timeout=10)
+    assert listed.status_code == 200
+    row = re.search(rf'<tr data-learner="{site.sam_id}">(.*?)</tr>', listed.text, re.S)
+    assert row, listed.text
+    evidenced = sum(u["summary"]["evidenced"] for u in document["units"])
+    total = sum(u["summary"]["total"] for u in document["units"])
+    assert 0 < evidenced < total
+    cells = text_of(row.group(1))
+    assert "Sam Student" in cells and f"{evidenced} / {total} ({round(evidenced / total * 100, 1)}%)" in cells
+    assert f" {number} " in f" {cells} "
+    assert f'/portfolios/{site.sam_id}"' in row.group(1)
+    # Tina never compiled anything for herself: she is staff, not listed.
+    assert "Tina Teacher" not in listed.text
+
+
+def test_the_assessor_opens_a_portfolio_with_one_form_per_unit(site: Site) -> None:
+    number, digest, document = site.snapshot()
+    page = site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text
+    forms = re.findall(r'<form class="judge"[^>]*data-unit="([^"]+)"(.*?)</form>', page, re.S)
+    assert [unit for unit, _ in forms] == [u["code"] for u in document["units"]]
+    for unit, body in forms:
+        assert f'name="snapshot" value="{number}"' in body
+        ticks = set(re.findall(r'name="rule:([^:"]+):(\w+)"', body))
+        assert ticks == {(c, r) for c in criteria_of(document, unit)
+                         for r in ("valid", "sufficient", "authentic", "current")}
+        assert re.findall(r'name="outcome" value="(\w+)"', body) == ["competent", "not_yet_competent",
+                                                                     "more_evidence"]
+    assert digest[:16] in page
+    for unit in document["units"]:
+        for element in unit["elements"]:
+            for criterion in element["criteria"]:
+                assert html.escape(criterion["text"], quote=False) in page  # the standard's words, exactly
+
+
+def set_locale(site: Site, locale: str) -> None:
+    customise(site.env.platform, lambda p: p[LTI + "launch_presentation"].update(locale=locale))
+
+
+@pytest.mark.parametrize("locale, words, absent", [
+    ("th", {"title": "แฟ้มสะสมผลงานของฉัน", "missing": "สิ่งที่ยังขาด", "none": "ยังไม่มีหลักฐาน"}, "Still missing"),
+    ("en", {"title": "My portfolio", "missing": "Still missing", "none": "No evidence"}, "สิ่งที่ยังขาด"),
+])
+def test_the_learner_sees_their_portfolio_and_what_is_missing_in_the_launch_language(
+        site: Site, locale: str, words: dict[str, str], absent: str) -> None:
+    _, _, document = site.snapshot()
+    set_locale(site, locale)
+    browser = requests.Session()
+    assert site.env.launch("3", browser).status_code == 200
+    page = browser.get(f"{site.base}/my-portfolio", timeout=10)
+    assert page.status_code == 200
+    assert f'<html lang="{locale}">' in page.text and absent not in page.text
+    assert f"<title>{words['title']}" in page.text
+    assert f'data-learner="{site.sam_id}"' in page.text and 'class="judge"' not in page.text
+    section = re.search(r'<section class="missing card">(.*?)</section>', page.text, re.S)
+    assert section and words["missing"] in section.group(1)
+    listed = re.findall(r'<li data-code="([^"]+)">(.*?)</li>', section.group(1), re.S)
+    expected = []  # unit by unit: its criteria, then its knowledge and performance evidence items
+    for unit in document["units"]:
+        records = [c for e in unit["elements"] for c in e["criteria"]]
+        records += unit["knowledge_evidence"] + unit["performance_evidence"]
+        expected += [r for r in records if r["status"] != "evidenced"]
+    assert expected and [code for code, _ in listed] == [x["code"] for x in expected]
+    for (_, body), item in zip(listed, expected, strict=True):
+        assert item["text"] in text_of(body)  # Thai standard text, exact
+    statuses: set[Any] = {x["status"] for x in expected}
+    if "none" in statuses:
+        assert words["none"] in section.group(1)
+
+
+def test_the_learner_sees_the_latest_judgement_of_a_unit(site: Site) -> None:
+    number, _, document = site.snapshot()
+    unit = document["units"][0]["code"]
+    assert site.judge({"snapshot": str(number), "unit": unit, "outcome": "more_evidence",
+                       "comments": "ส่งหลักฐานการปฏิบัติงานเพิ่ม"}).status_code == 303
+    set_locale(site, "th")
+    browser = requests.Session()
+    site.env.launch("3", browser)
+    page = browser.get(f"{site.base}/my-portfolio", timeout=10).text
+    assert "ต้องการหลักฐานเพิ่มเติม" in page and "ส่งหลักฐานการปฏิบัติงานเพิ่ม" in page
+    assert "Ann Assessor" in page
+
+
+def test_the_learners_course_page_shows_progress_criterion_by_criterion(site: Site) -> None:
+    """Where a learner lands after launch: every criterion of the mapped units with its compiled status."""
+    _, _, document = site.snapshot()
+    browser = requests.Session()
+    landed = site.env.launch("3", browser)
+    assert landed.status_code == 200 and 'data-role="learner"' in landed.text
+    shown = dict(re.findall(r'data-criterion="([^"]+)" data-status="(\w+)"', landed.text))
+    expected = {c["code"]: c["status"] for u in document["units"] for e in u["elements"] for c in e["criteria"]}
+    assert shown == expected and {"evidenced", "none"} <= set(shown.values())
+    assert "/my-portfolio" in landed.text
