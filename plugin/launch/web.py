@@ -15,10 +15,12 @@ from werkzeug.wrappers import Response
 
 import lti
 from plugin.clock import utcnow
+from plugin.content import placement
+from plugin.content.web import launch_response
 from plugin.db import discard_session, get_session
 from plugin.launch import access, i18n
 from plugin.launch import service as svc
-from plugin.launch.keys import published_keys
+from plugin.launch.keys import current_key, published_keys
 from plugin.models import Course
 from plugin.standards import catalog
 
@@ -124,6 +126,9 @@ def launch() -> Response:
         return redirect(url_for("launch.deep_link"), code=303)
     if record.course is None:
         return redirect(url_for("pages.home"), code=303)
+    content = launch_response(record.course, record.user, dict(ctx.custom), _base_url())
+    if content is not None:
+        return content
     return redirect(url_for("launch.course_home", course_pk=record.course.id), code=303)
 
 
@@ -170,19 +175,27 @@ def _deep_link_request() -> tuple[svc.DeepLinkRequest, Course]:
 
 @bp.get("/lti/deep-link")
 def deep_link() -> tuple[str, int]:
-    """Deep Linking 2.0 §4.4: the instructor picks a unit or element of the standard."""
+    """Deep Linking 2.0 §4.4: the instructor picks a unit or element of the standard, or one of the
+    course's content packages (or one AU of a cmi5 course)."""
     _, course = _deep_link_request()
-    return render("lti/deep_link.html", course=course, units=catalog.list_units(get_session()),
-                  csrf=access.csrf_token())
+    db = get_session()
+    return render("lti/deep_link.html", course=course, units=catalog.list_units(db),
+                  packages=placement.choices(db, course), csrf=access.csrf_token())
 
 
 @bp.post("/lti/deep-link")
 def deep_link_submit() -> tuple[str, int]:
-    request_, _ = _deep_link_request()
+    request_, course = _deep_link_request()
     access.check_csrf()
     db = get_session()
-    return_url, token = svc.deep_link_response(db, request_, request.form.get("code", "").strip(),
-                                               base_url=_base_url(), now=utcnow())
+    code = request.form.get("code", "").strip()
+    choice = placement.find_choice(db, course, code) if code.startswith("package:") else None
+    if choice is not None:
+        item = lti.resource_link_item(title=choice.title[:255], url=_base_url() + "/lti/launch", custom=choice.custom)
+        return_url, token = lti.build_response(request_.launch_context(), [item], key=current_key(db, now=utcnow()),
+                                               now=utcnow())
+    else:
+        return_url, token = svc.deep_link_response(db, request_, code, base_url=_base_url(), now=utcnow())
     db.commit()
     session.pop(access.DEEP_LINK_KEY, None)
     return render("lti/deep_link_return.html", return_url=return_url, token=token)

@@ -1,0 +1,156 @@
+"""Starting a placed package for a learner, with the launch convention the package declares.
+
+Tin Can (Rustici's launch guidelines): the content URL gets ``endpoint``, ``auth`` (Basic, from a credential
+made for this launch only), ``actor``, ``registration`` and ``activity_id``.
+cmi5 (§8.1): ``endpoint``, ``fetch`` (a one-time URL that hands out the credential), ``actor``,
+``registration`` and ``activityId``; before the AU opens, the LMS writes ``LMS.LaunchData`` (§10) and
+sends ``launched`` (§9.3.1). A credential is bound to the learner's actor (User.xapi_actor, as recorded at
+LTI launch) and one registration, and expires; the cmi5 rules are enforced on what comes back
+(plugin.content.cmi5)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import xapi
+from plugin.content import cmi5
+from plugin.launch.repository import aware
+from plugin.models import User
+from plugin.models.content import ContentLaunch, ContentPackage
+from xapi.documents import DocumentKey, Preconditions, save_document
+from xapi.prepare import ifi_of, index_key, to_micros
+
+__all__ = ["LAUNCH_LIFETIME", "FetchRefused", "LaunchRefused", "fetch_token", "lms_authority", "start_launch"]
+
+# Long enough for a sitting (cmi5 content often stays open for hours), short enough that a launch URL
+# copied from the address bar is useless by the next day.
+LAUNCH_LIFETIME = timedelta(hours=4)
+
+
+class LaunchRefused(ValueError):
+    """The placement names a package or AU this course does not have."""
+
+
+class FetchRefused(Exception):
+    """cmi5 §8.2.3: ``code`` 1 (already used), 2 (security: unknown or expired) or 3 (general)."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
+def lms_authority(base_url: str) -> dict[str, Any]:
+    """The authority of the statements Samattha itself sends as the cmi5 LMS."""
+    return {"objectType": "Agent", "name": "Samattha", "account": {"homePage": base_url, "name": "samattha-lms"}}
+
+
+def _item(package: ContentPackage, activity_iri: str | None) -> dict[str, Any]:
+    items: list[dict[str, Any]] = list(package.manifest.get("items", []))
+    if activity_iri is None:
+        return items[0]
+    for item in items:
+        if item.get("iri") == activity_iri:
+            return item
+    raise LaunchRefused(f"package {package.id} has no activity or AU {activity_iri!r}")
+
+
+def _content_url(package: ContentPackage, item: dict[str, Any], base_url: str, params: dict[str, str]) -> str:
+    """The launch URL with the launch parameters appended to any query string the manifest gave."""
+    url = str(item["url"])
+    if not item.get("remote"):
+        url = f"{base_url}/content/{package.id}/files/{package.prefix}{url}"
+    parts = urlsplit(url)
+    joiner = "&" if parts.query else "?"
+    return url.split("#", 1)[0] + joiner + urlencode(params) + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def _registration(session: Session, package: ContentPackage, user: User, kind: str) -> str:
+    """cmi5 keeps one registration per learner and course (§9.3: completed/passed once per registration);
+    a Tin Can launch starts a fresh attempt."""
+    if kind == "cmi5":
+        query = select(ContentLaunch.registration).where(
+            ContentLaunch.package_id == package.id, ContentLaunch.user_id == user.id).order_by(ContentLaunch.id.desc())
+        known = session.scalars(query).first()
+        if known:
+            return known
+    return str(uuid.uuid4())
+
+
+def start_launch(session: Session, package: ContentPackage, activity_iri: str | None, user: User, *,
+                 base_url: str, return_url: str, now: datetime) -> str:
+    """Record the launch, issue what the convention needs, and return the URL to send the browser to."""
+    item = _item(package, activity_iri)
+    actor = dict(user.xapi_actor)
+    registration = _registration(session, package, user, package.kind)
+    launch = ContentLaunch(package_id=package.id, user_id=user.id, activity_iri=item["iri"],
+                           registration=registration, session_id=str(uuid.uuid4()), created_at=now,
+                           expires_at=now + LAUNCH_LIFETIME, launch_mode="Normal", move_on=item.get("move_on"),
+                           mastery_score=item.get("mastery_score"))
+    session.add(launch)
+    endpoint = f"{base_url}/xapi/"
+    if package.kind == "tincan":
+        key, secret = xapi.create_launch_credential(
+            session, name=f"content launch {package.id}", agent=actor, registration=registration,
+            expires_at=launch.expires_at, now=now)
+        launch.credential_key = key
+        session.flush()
+        auth = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+        return _content_url(package, item, base_url, {
+            "endpoint": endpoint, "auth": auth, "actor": json.dumps(actor, separators=(",", ":")),
+            "registration": registration, "activity_id": item["iri"]})
+    token = secrets.token_urlsafe(32)
+    launch.fetch_token_hash = hashlib.sha256(token.encode()).hexdigest()
+    session.flush()
+    _write_launch_data(session, launch, package, item, actor, return_url, now)
+    xapi.record_statements(session, [cmi5.launched_statement(launch, package, item, actor, now)],
+                           authority=lms_authority(base_url), now=now)
+    return _content_url(package, item, base_url, {
+        "endpoint": endpoint, "fetch": f"{base_url}/content/fetch/{token}",
+        "actor": json.dumps(actor, separators=(",", ":")), "registration": registration, "activityId": item["iri"]})
+
+
+def _write_launch_data(session: Session, launch: ContentLaunch, package: ContentPackage, item: dict[str, Any],
+                       actor: dict[str, Any], return_url: str, now: datetime) -> None:
+    """cmi5 §10: the State document the AU reads before it sends anything."""
+    data: dict[str, Any] = {
+        "contextTemplate": cmi5.context_template(launch, package), "launchMode": launch.launch_mode,
+        "launchMethod": item.get("launch_method") or "AnyWindow", "moveOn": launch.move_on or "NotApplicable",
+        "returnURL": return_url,
+    }
+    if launch.mastery_score is not None:
+        data["masteryScore"] = float(launch.mastery_score)
+    if item.get("launch_parameters"):
+        data["launchParameters"] = item["launch_parameters"]
+    key = DocumentKey(kind="state", activity_iri=index_key(launch.activity_iri), agent_ifi=ifi_of(actor) or "",
+                      registration=launch.registration, document_id="LMS.LaunchData")
+    save_document(session, key, json.dumps(data, ensure_ascii=False).encode(), "application/json", merge=False,
+                  pre=Preconditions(), now_us=to_micros(now))
+
+
+def fetch_token(session: Session, token: str, *, now: datetime) -> str:
+    """cmi5 §8.2: the first POST to a launch's fetch URL returns the auth token; every later one refuses."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    launch = session.scalars(select(ContentLaunch).where(ContentLaunch.fetch_token_hash == digest)).one_or_none()
+    if launch is None:
+        raise FetchRefused("2", "unknown fetch URL")
+    if launch.fetched_at is not None:
+        raise FetchRefused("1", "the auth token was already fetched for this launch")
+    if aware(launch.expires_at) <= now:
+        raise FetchRefused("2", "this launch has expired; launch again from the course")
+    key, secret = xapi.create_launch_credential(
+        session, name=f"cmi5 launch {launch.package_id}", agent=dict(launch.user.xapi_actor),
+        registration=launch.registration, expires_at=launch.expires_at, now=now)
+    launch.credential_key, launch.fetched_at = key, now
+    session.flush()
+    return base64.b64encode(f"{key}:{secret}".encode()).decode()
