@@ -10,6 +10,7 @@ from flask import Flask
 from plugin.config import Config, load_config
 from plugin.db import init_db, make_engine
 from plugin.errors import register_error_handlers
+from plugin.framing import install as install_frame_policy
 from plugin.launch import init_launch
 from plugin.lrs import init_lrs
 
@@ -34,6 +35,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
     init_db(app, make_engine(config.database_url))
     register_error_handlers(app)
+    install_frame_policy(app)
     init_lrs(app)
     init_launch(app)
 

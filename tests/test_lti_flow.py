@@ -149,7 +149,10 @@ def test_each_role_lands_on_its_page(env: Env, user_id: str, role: str, heading:
     assert landed.status_code == 200, landed.text
     assert role_of(landed) == role and f">{heading}</h1>" in landed.text
     assert landed.url.endswith(f"/course/{env.course().id}/{role}")
-    assert "X-Frame-Options" not in landed.headers  # it lives in Moodle's iframe
+    assert "X-Frame-Options" not in landed.headers  # it lives in Moodle's iframe …
+    # … and only there: other sites may not frame it (clickjacking).
+    origin = "/".join(env.platform.url.split("/")[:3])
+    assert landed.headers["Content-Security-Policy"] == f"frame-ancestors 'self' {origin}"
     with env.db() as db:
         user = db.scalars(select(User)).one()
         # The actor Moodle's xAPI log store sends for this person (homePage = wwwroot = iss, name = sub).

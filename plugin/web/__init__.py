@@ -8,7 +8,11 @@ __all__ = ["blueprints"]
 
 
 def blueprints() -> list[Blueprint]:
+    from plugin.content.web import bp as content
+    from plugin.mapping.editor import bp as mapping_editor
+    from plugin.portfolios.web import bp as portfolios
     from plugin.web.api import api
+    from plugin.web.coverage import bp as coverage
     from plugin.web.pages import pages
 
-    return [pages, api]
+    return [pages, api, coverage, mapping_editor, portfolios, content]

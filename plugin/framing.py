@@ -1,0 +1,47 @@
+"""Who may frame Samattha's pages: Moodle shows the tool in an iframe, so X-Frame-Options cannot be used, but
+an open frame-ancestors would let any site overlay our pages (clickjacking). The pages may be framed by
+ourselves and by the sites of the platforms we trust, and by nobody else (CSP Level 2 frame-ancestors)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from plugin.models import Platform
+
+__all__ = ["frame_ancestors", "install"]
+
+
+def frame_ancestors(issuers: list[str]) -> str:
+    origins = sorted({_origin(issuer) for issuer in issuers} - {""})
+    return " ".join(["frame-ancestors", "'self'", *origins])
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def install(app: Flask) -> None:
+    @app.after_request
+    def _frame_policy(response: Response) -> Response:
+        if response.mimetype != "text/html" or "Content-Security-Policy" in response.headers:
+            return response
+        # A fresh short-lived session: the request's own may be gone or failed by now.
+        try:
+            with current_app.extensions["samattha.sessionmaker"]() as session:
+                query = select(Platform.issuer).where(Platform.active.is_(True)).distinct()
+                issuers = list(session.scalars(query))
+        except SQLAlchemyError:
+            # Failing closed: only our own pages may frame this one until the database answers again.
+            logging.getLogger(__name__).warning("platform list unavailable; framing limited to 'self'", exc_info=True)
+            issuers = []
+        response.headers["Content-Security-Policy"] = frame_ancestors(issuers)
+        return response
