@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from plugin.mapping.store import (
     undo,
 )
 from plugin.models import Course, MappingRevision, User
+from plugin.standards import catalog
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "mappings" / "example-dg-opsr-023.toml"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -159,3 +161,16 @@ def test_describe_change_names_each_activity_and_evidence_kind(index: StandardIn
     swapped = replace(old, entries=(old.entries[1], old.entries[0], *old.entries[2:]))
     assert describe_change(old, swapped) == "Reordered the activities"
     assert describe_change(old, replace(old, title="x")) == "Changed the course details"
+
+
+def test_the_standard_index_is_reused_until_a_unit_changes(session: Session, standard: list[dict[str, object]]) -> None:
+    first = standard_index(session)
+    assert standard_index(session) is first  # a page view does not rebuild the standard
+    revised = copy.deepcopy(next(doc for doc in standard if any(u["code"] == "DG-OPSR-023" for u in doc["units"])))
+    unit = next(u for u in revised["units"] if u["code"] == "DG-OPSR-023")
+    criterion = unit["elements"][0]["criteria"][0]
+    criterion["text"] = criterion["text"] + " (ฉบับปรับปรุง)"
+    catalog.import_document(session, revised, now=datetime.now(UTC))
+    session.commit()
+    again = standard_index(session)
+    assert again is not first and again.criteria[criterion["code"]].text == criterion["text"]

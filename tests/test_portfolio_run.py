@@ -24,7 +24,7 @@ from plugin.models import Course, Enrolment, User
 from plugin.models.mapping import CoverageProgress
 from plugin.models.portfolios import CompileRun, CompileState, PortfolioSnapshot
 from plugin.portfolios import SAMATTHA_PACKAGE_EXTENSION, parallel, repository
-from plugin.portfolios.run import compile_all, standard_index
+from plugin.portfolios.run import compile_all
 from plugin.portfolios.scheduler import scheduled_run
 from tests.lrs_support import headers, issue
 from xapi.models import Statement
@@ -209,7 +209,7 @@ def test_worker_processes_compile_exactly_what_the_run_stored(session: Session, 
     run, _ = compile_all(session, now=utcnow(), workers=1)
     stored = {s.learner_id: s.content_hash for s in repository.snapshots_for_course(session, course)}
     assert len(stored) == 5
-    standard = standard_index(session)
+    standard = store.standard_index(session)
     mapping = store.current_mapping(session, course, standard)
     assert mapping is not None
     jobs = []

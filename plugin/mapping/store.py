@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from plugin.mapping.files import MappingFileError, dump_mapping, load_mapping
 from plugin.mapping.model import CourseMapping, MappingEntry, Rule, StandardIndex
-from plugin.models import Course, MappingRevision, User
+from plugin.models import Course, MappingRevision, Unit, User
 from plugin.standards import catalog
 
 __all__ = [
@@ -34,9 +35,21 @@ class MappingMismatch(ValueError):
     """The mapping names another course than the one it is saved for."""
 
 
+_standard_cache: tuple[tuple[Any, ...], StandardIndex] | None = None
+
+
 def standard_index(session: Session) -> StandardIndex:
-    """The standard as loaded in this database, indexed for mapping, coverage and compilation."""
-    return StandardIndex.from_documents(catalog.standard_documents(session))
+    """The standard as loaded in this database, indexed for mapping, coverage and compilation.
+
+    Rebuilt only when a unit changed: the revision is the units' content hashes (every text the index holds is
+    inside a unit), read with one small query instead of loading the whole standard on every page. The
+    compiler's plan cache is keyed on this object, so it too survives from request to request and run to run."""
+    global _standard_cache
+    revision = tuple(session.execute(select(Unit.standard_id, Unit.code, Unit.content_hash, Unit.source_file)
+                                     .order_by(Unit.id)))
+    if _standard_cache is None or _standard_cache[0] != revision:
+        _standard_cache = (revision, StandardIndex.from_documents(catalog.standard_documents(session)))
+    return _standard_cache[1]
 
 
 def current_revision(session: Session, course: Course) -> MappingRevision | None:

@@ -34,14 +34,14 @@ from plugin.evidence import LEARNER_ROLE, actor_key
 from plugin.launch.repository import active_assessors
 from plugin.mapping import store
 from plugin.mapping.model import CourseMapping, StandardIndex
-from plugin.models import Course, Enrolment, MappingRevision, Unit, User
+from plugin.models import Course, Enrolment, MappingRevision, User
 from plugin.models.portfolios import CompileRun
 from plugin.portfolios import parallel, repository
 from plugin.portfolios.repository import State
 from xapi.prepare import ifi_of
 
 __all__ = [
-    "BATCH", "SETTLE_US", "CourseFigures", "batch_size", "compile_all", "compile_course", "run_as_of", "standard_index",
+    "BATCH", "SETTLE_US", "CourseFigures", "batch_size", "compile_all", "compile_course", "run_as_of",
     "watermark",
 ]
 
@@ -110,21 +110,6 @@ def _learners(session: Session, course: Course, only: User | None) -> dict[int, 
     assessors = {a.user_id for a in active_assessors(session, course)}
     return {uid: _ifis(actor) for uid, actor, roles in session.execute(query)
             if LEARNER_ROLE in (roles or ()) and uid not in assessors}
-
-
-_standard_cache: tuple[tuple[Any, ...], StandardIndex] | None = None
-
-
-def standard_index(session: Session) -> StandardIndex:
-    """The standard indexed for compiling, rebuilt only when a unit changed: its revision is the units' content
-    hashes (every text the compiler reads is inside a unit). The compiler's plan cache is keyed on this object,
-    so it too survives from run to run."""
-    global _standard_cache
-    revision = tuple(session.execute(select(Unit.standard_id, Unit.code, Unit.content_hash, Unit.source_file)
-                                     .order_by(Unit.id)))
-    if _standard_cache is None or _standard_cache[0] != revision:
-        _standard_cache = (revision, store.standard_index(session))
-    return _standard_cache[1]
 
 
 def _activity_since(session: Session, since_us: int, until_us: int) -> dict[str, int]:
@@ -206,7 +191,7 @@ def compile_course(
     ``as_of`` and store the changed portfolios as new snapshots, committing after every batch; ``workers``
     processes share the compiling when there are many learners (plugin.portfolios.parallel)."""
     figures = CourseFigures(course)
-    standard = standard or standard_index(session)
+    standard = standard or store.standard_index(session)
     mapping = store.current_mapping(session, course, standard)
     if mapping is None:
         figures.skipped = "no mapping"
@@ -295,7 +280,7 @@ def compile_all(
                      statements_read=0, message="")
     session.add(run)
     session.commit()
-    standard = standard_index(session)
+    standard = store.standard_index(session)
     results: list[CourseFigures] = []
     try:
         for course in (list(courses) if courses is not None else _mapped_courses(session)):

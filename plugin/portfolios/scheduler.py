@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.clock import utcnow
 from plugin.evidence import course_reach
-from plugin.mapping.store import current_mapping
+from plugin.mapping.store import current_mapping, standard_index
 from plugin.models import Course, MappingRevision
 from plugin.models.portfolios import CompileRun, SchedulerLock
-from plugin.portfolios.run import CourseFigures, Progress, compile_all, standard_index
+from plugin.portfolios.run import CourseFigures, Progress, compile_all
 
 __all__ = ["LOCK_NAME", "LockBusy", "compile_lock", "describe", "run_once", "start_scheduler"]
 
