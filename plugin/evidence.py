@@ -30,6 +30,7 @@ from xapi.prepare import index_key, to_micros
 
 __all__ = [
     "ActorReach", "CourseEvidence", "CourseReach", "actor_key", "course_iri", "course_reach", "course_statements",
+    "learner_actors",
     "learners_of", "statement_summary",
 ]
 
@@ -67,20 +68,21 @@ def actor_key(actor: Any) -> tuple[str, str] | None:
     return normalize_wwwroot(home), name
 
 
-def learners_of(session: Session, course: Course) -> list[User]:
-    """Everyone with the Learner role in the course (from launches and the NRPS roster), by id, except the
-    course's appointed assessors: Moodle sends an external assessor as a Learner, but they are not one here."""
-    query = (select(User).join(Enrolment, Enrolment.user_id == User.id)
+def learner_actors(session: Session, course: Course) -> dict[int, dict[str, Any]]:
+    """User.id → xAPI actor of everyone with the Learner role in the course (from launches and the NRPS
+    roster), by id, except the course's appointed assessors: Moodle sends an external assessor as a Learner,
+    but they are not one here. Plain rows, so a course of 10,000 builds no ORM object per learner."""
+    query = (select(User.id, User.xapi_actor, Enrolment.roles).join(Enrolment, Enrolment.user_id == User.id)
              .where(Enrolment.course_id == course.id).order_by(User.id))
     assessors = {a.user_id for a in active_assessors(session, course)}
-    return [user for user, roles in _with_roles(session, query, course)
-            if LEARNER_ROLE in roles and user.id not in assessors]
+    return {uid: actor for uid, actor, roles in session.execute(query)
+            if LEARNER_ROLE in (roles or ()) and uid not in assessors}
 
 
-def _with_roles(session: Session, query: Any, course: Course) -> Iterator[tuple[User, list[Any]]]:
-    roles = {e.user_id: e.roles for e in session.scalars(select(Enrolment).where(Enrolment.course_id == course.id))}
-    for user in session.scalars(query):
-        yield user, list(roles.get(user.id) or [])
+def learners_of(session: Session, course: Course) -> list[User]:
+    """The learners of :func:`learner_actors`, as users, by id."""
+    ids = list(learner_actors(session, course))
+    return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id))) if ids else []
 
 
 def course_statements(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from plugin.evidence import LEARNER_ROLE, learners_of
+from plugin.evidence import LEARNER_ROLE, learner_actors, learners_of
 from plugin.models import AssessorAppointment, Course, Enrolment, User
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
@@ -28,3 +28,5 @@ def test_learners_are_the_learner_role_without_appointed_assessors(session: Sess
     session.add(AssessorAppointment(course_id=course.id, user_id=people["old"].id, appointed_at=NOW, revoked_at=NOW))
     session.commit()
     assert [user.subject for user in learners_of(session, course)] == ["sam", "old"]
+    # The compiler's plain-row view is the same people, with the actor their statements carry.
+    assert learner_actors(session, course) == {people[n].id: people[n].xapi_actor for n in ("sam", "old")}

@@ -30,11 +30,10 @@ from sqlalchemy.orm import Session
 
 import xapi.models as lrs
 from plugin.clock import utcnow
-from plugin.evidence import LEARNER_ROLE, actor_key
-from plugin.launch.repository import active_assessors
+from plugin.evidence import actor_key, learner_actors
 from plugin.mapping import store
 from plugin.mapping.model import CourseMapping, StandardIndex
-from plugin.models import Course, Enrolment, MappingRevision, User
+from plugin.models import Course, MappingRevision, User
 from plugin.models.portfolios import CompileRun
 from plugin.portfolios import parallel, repository
 from plugin.portfolios.repository import State
@@ -100,16 +99,10 @@ def _account_ifis(home: str, name: str) -> tuple[str, ...]:
 
 
 def _learners(session: Session, course: Course, only: User | None) -> dict[int, list[str]]:
-    """Learner id → IFIs, for everyone with the Learner role in the course (as plugin.evidence.learners_of,
-    by id), or only ``only``. Plain rows: a run over a course of 10,000 builds no ORM object for the learners
-    it does not compile."""
+    """Learner id → IFIs, for the course's learners (plugin.evidence.learner_actors), or only ``only``."""
     if only is not None:
         return {only.id: _ifis(only.xapi_actor)}
-    query = (select(User.id, User.xapi_actor, Enrolment.roles).join(Enrolment, Enrolment.user_id == User.id)
-             .where(Enrolment.course_id == course.id).order_by(User.id))
-    assessors = {a.user_id for a in active_assessors(session, course)}
-    return {uid: _ifis(actor) for uid, actor, roles in session.execute(query)
-            if LEARNER_ROLE in (roles or ()) and uid not in assessors}
+    return {uid: _ifis(actor) for uid, actor in learner_actors(session, course).items()}
 
 
 def _activity_since(session: Session, since_us: int, until_us: int) -> dict[str, int]:
