@@ -28,6 +28,7 @@ def test_wheel_ships_sources_clean_data_migrations_templates_and_font(tmp_path: 
         "plugin/migrations/versions/0001_standard_tables.py",
         "plugin/templates/base.html",
         "plugin/static/style.css",
+        "plugin/static/fonts.css",
         "plugin/static/fonts/sarabun-thai-400-normal.woff2",
         "plugin/static/fonts/OFL.txt",
         "content/packages/dg-opsr-023-ds601/tincan.xml",

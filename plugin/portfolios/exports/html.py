@@ -33,8 +33,9 @@ def _environment() -> jinja2.Environment:
 
 @functools.cache
 def stylesheet(embed_fonts: bool) -> str:
-    """portfolio.css; with ``embed_fonts`` its font URLs become data URIs (woff only: smaller CSS than both)."""
-    css = (STATIC / "portfolio.css").read_text(encoding="utf-8")
+    """fonts.css and portfolio.css, the same files the pages link; with ``embed_fonts`` the font URLs become
+    data URIs (woff only: smaller CSS than both)."""
+    css = "\n".join((STATIC / name).read_text(encoding="utf-8") for name in ("fonts.css", "portfolio.css"))
     if not embed_fonts:
         return css
 
