@@ -8,16 +8,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -34,43 +35,59 @@ class Server:
 
 
 
+def plugin_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any SAMATTHA_* setting, plus ``settings`` (names without the prefix)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SAMATTHA_")}
+    env.update({f"SAMATTHA_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+@contextmanager
+def plugin_process(args: Sequence[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m plugin ARGS`` with its output in ``log``; stopped (then killed) on the way out."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "plugin", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_for(process: subprocess.Popen[bytes], log: Path, what: str, ready: Callable[[], T | None],
+             seconds: float = 90) -> T:
+    """Poll ``ready`` until it gives a value; fail with the process's output if it exits or takes too long."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what}: the process exited: {log.read_text(errors='replace')}")
+        found = ready()
+        if found is not None:
+            return found
+        time.sleep(0.2)
+    raise RuntimeError(f"{what}: not ready in {seconds:g} s: {log.read_text(errors='replace')}")
+
+
 @contextmanager
 def serve(instance: Path, database_url: str | None = None, *, args: tuple[str, ...] = ()) -> Iterator[Server]:
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SAMATTHA_")}
-    env["SAMATTHA_INSTANCE_PATH"] = str(instance)
-    if database_url:
-        env["SAMATTHA_DATABASE_URL"] = database_url
-    log = (instance.parent / f"serve-{port}.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "plugin", "serve", "--port", str(port), *args],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    settings = {"instance_path": str(instance)} | ({"database_url": database_url} if database_url else {})
     url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, process, Path(log.name))
+    log = instance.parent / f"serve-{port}.log"
+    with plugin_process(["serve", "--port", str(port), *args], plugin_env(**settings), log) as process:
+        wait_for(process, log, "samattha serve", lambda: True if _healthy(url) else None)
         yield Server(url=url, instance=instance, process=process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"samattha serve exited: {log.read_text(errors='replace')}")
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"samattha serve did not become healthy: {log.read_text(errors='replace')}")
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(url + "/healthz", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
 
 
 class _QuietHandler(WSGIRequestHandler):

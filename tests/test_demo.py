@@ -3,11 +3,9 @@ of the five people through the built-in Moodle-like platform, each landing on th
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ import requests
 from plugin.demo.moodle import MoodlePlatform
 from plugin.demo.site import PEOPLE, launch
 from tests.conftest import TEST_DATABASE_URL, FreshDatabases
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT, free_port, plugin_env, plugin_process, wait_for
 
 
 @dataclass
@@ -35,35 +33,19 @@ def run_demo(tmp: Path, database_url: str | None, *, instance: Path | None = Non
              port: int | None = None) -> Iterator[Demo]:
     port = port or free_port()
     instance = instance or tmp / "demo-instance"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SAMATTHA_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    args = ["--port", str(port), "--instance", str(instance)]
+    env = plugin_env() | {"PYTHONUNBUFFERED": "1"}
+    args = ["demo", "--port", str(port), "--instance", str(instance)]
     if database_url:
         args += ["--database-url", database_url]
     log = tmp / f"demo-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "plugin", "demo", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            yield Demo(_wait_for_tour(process, log), f"http://127.0.0.1:{port}", instance, log)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with plugin_process(args, env, log) as process:
+        url = wait_for(process, log, "samattha demo", lambda: _tour_url(log), seconds=120)
+        yield Demo(url, f"http://127.0.0.1:{port}", instance, log)
 
 
-def _wait_for_tour(process: subprocess.Popen[bytes], log: Path) -> str:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"samattha demo exited: {log.read_text(errors='replace')}")
-        found = re.search(r"open (http://\S+) to take the tour", log.read_text(errors="replace"))
-        if found:
-            return found.group(1)
-        time.sleep(0.3)
-    raise RuntimeError(f"samattha demo printed no tour URL: {log.read_text(errors='replace')}")
+def _tour_url(log: Path) -> str | None:
+    found = re.search(r"open (http://\S+) to take the tour", log.read_text(errors="replace"))
+    return found.group(1) if found else None
 
 
 @pytest.fixture(name="demo_db")
@@ -117,7 +99,7 @@ def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path: Path, demo_db: str |
     refused = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "plugin", "demo", "--instance", str(real), "--port", str(free_port())], cwd=ROOT,
         capture_output=True, text=True, timeout=60,
-        env={k: v for k, v in os.environ.items() if not k.startswith("SAMATTHA_")}, check=False)
+        env=plugin_env(), check=False)
     assert refused.returncode == 2 and "--instance" in refused.stderr and "other than a Samattha demo" in refused.stderr
     assert sorted(p.name for p in real.iterdir()) == ["samattha.db"]
 
@@ -139,7 +121,7 @@ def test_an_earlier_demo_instance_starts_again_without_seeding_twice(tmp_path: P
     elsewhere = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "plugin", "demo", "--instance", str(instance), "--port", str(free_port()),
          *(["--database-url", demo_db] if demo_db else [])], cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={k: v for k, v in os.environ.items() if not k.startswith("SAMATTHA_")}, check=False)
+        env=plugin_env(), check=False)
     assert elsewhere.returncode == 2 and "--port: this demo instance was made for" in elsewhere.stderr
 
 
