@@ -64,7 +64,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "assessors.appointed": ("Appointed", "แต่งตั้งเมื่อ"),
     "nav.mapping": ("Mapping editor", "การจับคู่กิจกรรมกับเกณฑ์"),
     "nav.coverage": ("Coverage", "ความครอบคลุม"),
-    "nav.content": ("Content packages", "ชุดเนื้อหาการเรียนรู้"),
     "nav.portfolios": ("Portfolios", "แฟ้มสะสมผลงาน"),
     "nav.my_portfolio": ("My portfolio", "แฟ้มสะสมผลงานของฉัน"),
     "assessor.learners": ("Learners you assess", "ผู้เรียนที่คุณประเมิน"),
