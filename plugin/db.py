@@ -12,6 +12,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from xapi import jsontext
+
 __all__ = ["discard_session", "get_session", "init_db", "make_engine"]
 
 
@@ -26,11 +28,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # JSON columns (statements, definitions) are written by orjson: the same text as json.dumps, faster.
+    codec: dict[str, Any] = {"json_serializer": jsontext.dumps}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **codec)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **codec)
 
 
 def init_db(app: Flask, engine: Engine) -> None:

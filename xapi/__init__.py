@@ -1,5 +1,6 @@
 """Samattha's xAPI layer: the LRS (xAPI 1.0.3 and 2.0) with its pure validator, and a client for other LRSs."""
 
+from xapi import jsontext
 from xapi.auth import (
     LAUNCH_SCOPES,
     SCOPES,
@@ -45,6 +46,7 @@ __all__ = [
     "record_statements",
     "forward",
     "iter_statements",
+    "jsontext",
     "list_credentials",
     "metadata",
     "pull",

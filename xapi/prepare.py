@@ -8,13 +8,13 @@ Part Three §2.1.3 (what the ``agent``/``activity`` filters, and their ``related
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from xapi import jsontext
 from xapi.validation_time import parse_timestamp
 
 __all__ = [
@@ -215,7 +215,7 @@ def prepare_statement(
     # format=exact (Part Three §2.1.3) returns what was received, plus what the LRS assigned.
     exact = {**received, **additions}
     exact.setdefault("timestamp", additions["stored"])
-    raw = json.dumps(exact, ensure_ascii=False, separators=(",", ":"))
+    raw = jsontext.dumps(exact)
     obj = received["object"]
     kind = obj.get("objectType", "Activity")
     verb = received["verb"]["id"]

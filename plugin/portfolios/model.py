@@ -8,11 +8,12 @@ dataclasses above them, and several times cheaper to build — a nightly run bui
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
+
+from xapi import jsontext
 
 __all__ = [
     "FORMAT",
@@ -153,9 +154,7 @@ def content_hash(portfolio: Portfolio) -> str:
 def canonical_json(portfolio: Portfolio) -> str:
     """:func:`portfolio_to_json` as canonical JSON text (sorted keys, no spaces, UTF-8 as is): what the hash
     covers, and what a compile run stores, so each portfolio is serialised once."""
-    return json.dumps(
-        portfolio_to_json(portfolio), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    )
+    return jsontext.dumps(portfolio_to_json(portfolio), sort_keys=True)
 
 
 def portfolio_to_json(portfolio: Portfolio) -> dict[str, Any]:

@@ -9,7 +9,6 @@ background thread, and forking a threaded process can copy a lock another thread
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 from collections.abc import Iterator, Mapping
@@ -21,6 +20,7 @@ from typing import Any, NamedTuple
 from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.portfolios.compiler import compile_portfolio
 from plugin.portfolios.model import canonical_json
+from xapi import jsontext
 
 __all__ = ["MIN_JOBS", "Compiled", "Compiler", "Job", "compile_jobs", "pool", "workers"]
 
@@ -54,7 +54,7 @@ def workers(env: Mapping[str, str] = os.environ) -> int:
 
 
 def compile_jobs(mapping: CourseMapping, standard: StandardIndex, jobs: list[Job]) -> list[Compiled]:
-    decode = json.JSONDecoder().decode
+    decode = jsontext.loads
     done = []
     for job in jobs:
         portfolio = compile_portfolio([decode(raw) for raw in job.statements], mapping, standard, as_of=job.as_of,
