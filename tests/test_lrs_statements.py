@@ -143,3 +143,20 @@ def test_statement_errors_name_the_field(lrs: Lrs) -> None:
     assert response.status_code == 400
     assert response.get_json()["message"].startswith("[1].verb.id:")
     assert client.get("/xapi/statements", headers=hdrs).get_json()["statements"] == []
+
+
+def test_numbers_beyond_a_double_are_refused_and_wide_integers_kept_to_the_digit(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    body = json.dumps(statement(result={"extensions": {"http://x.org/e": 12345}})).replace("12345", "1e400")
+    response = client.post("/xapi/statements", data=body, content_type="application/json", headers=hdrs)
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith("body:")
+    assert client.get("/xapi/statements", headers=hdrs).get_json()["statements"] == []
+    # orjson would read these as doubles; the LRS keeps and returns every digit, in every format.
+    wide = {"http://x.org/big": 123456789012345678901234567890, "http://x.org/neg": -9999999999999999999}
+    ids = client.post("/xapi/statements", json=statement(result={"extensions": wide}), headers=hdrs).get_json()
+    exact = json.loads(_exact(client, hdrs, ids[0]))
+    assert exact["result"]["extensions"] == wide
+    canonical = client.get("/xapi/statements", query_string={"statementId": ids[0], "format": "canonical"},
+                           headers=hdrs)
+    assert b"123456789012345678901234567890" in canonical.data and b"-9999999999999999999" in canonical.data

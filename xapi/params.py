@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,10 +36,18 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    # 1e400 is valid JSON text but no double: refused rather than stored as Infinity, which is not JSON.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is out of range")
+    return value
+
+
 def parse_json_body(body: bytes, path: str = "body") -> Any:
-    """Plain json.loads, strictly: UTF-8 only, no NaN/Infinity (RFC 8259)."""
+    """Plain json.loads, strictly: UTF-8 only, no NaN/Infinity, no number beyond a double (RFC 8259)."""
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        return json.loads(body.decode("utf-8"), parse_float=_finite, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise StatementError(path, f"is not valid JSON ({type(exc).__name__})") from None
 
