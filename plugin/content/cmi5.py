@@ -144,7 +144,8 @@ def _judgement(session: Session, launch: ContentLaunch, statement: dict[str, Any
 def guard(session: Session, credential: dict[str, Any], statements: list[dict[str, Any]]) -> None:
     """The LRS calls this before storing a batch; only launch credentials of cmi5 packages are checked."""
     key = credential.get("key")
-    if not key:
+    # Launch credentials are bound to a registration; the others (Moodle's log store…) need no lookup.
+    if not key or credential.get("registration") is None:
         return
     launch = session.scalars(select(ContentLaunch).where(ContentLaunch.credential_key == key)).one_or_none()
     if launch is None or launch.package.kind != "cmi5":
