@@ -22,7 +22,7 @@ from tincan.http_request import HTTPRequest
 
 from xapi.prepare import prepare_statement, to_micros
 from xapi.query import StatementFilters, find_statements
-from xapi.store import begin_write, store_statements
+from xapi.store import store_statements, writing
 from xapi.validation import validate_statement
 
 __all__ = ["ClientError", "Progress", "forward", "pull"]
@@ -59,14 +59,13 @@ def _store_page(session: Session, statements: list[dict[str, Any]], authority: d
     for index, statement in enumerate(statements):
         validate_statement(statement, version=str(statement.get("version") or "1.0.3"))
         statements[index] = {k: v for k, v in statement.items() if k != "stored"}
-    begin_write(session)
-    prepared = [
-        prepare_statement(s, new_id=lambda: str(uuid.uuid4()), stored_us=to_micros(now),
-                          authority=s.get("authority") or authority, version="1.0.3")
-        for s in statements
-    ]
-    store_statements(session, prepared, {p.statement_id for p in prepared})
-    session.commit()
+    with writing(session):
+        prepared = [
+            prepare_statement(s, new_id=lambda: str(uuid.uuid4()), stored_us=to_micros(now),
+                              authority=s.get("authority") or authority, version="1.0.3")
+            for s in statements
+        ]
+        store_statements(session, prepared, {p.statement_id for p in prepared})
 
 
 def pull(

@@ -12,6 +12,7 @@ from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xapi import jsontext
 from xapi.auth import AuthError
 from xapi.formats import apply_format, preferred_languages
 from xapi.http_types import Handler, XapiError, XapiRequest
@@ -32,7 +33,7 @@ from xapi.params import (
 from xapi.prepare import format_stored, ifi_of, index_key, to_micros
 from xapi.query import StatementFilters, find_statements, get_statement
 from xapi.service import check_binding, prepare_batch
-from xapi.store import begin_write, store_attachments, store_statements
+from xapi.store import store_attachments, store_statements, writing
 from xapi.validation import validate_statements
 
 __all__ = ["STATEMENT_ROUTES"]
@@ -69,15 +70,14 @@ def _store(
     principal = xreq.require("statements/write")
     check_binding(principal, batch)
     client_ids = {str(s["id"]).lower() for s in batch if "id" in s}
-    begin_write(session)
-    # Stored is read after taking the write lock, so on SQLite commit order is stored order (§2.1.3 more).
-    prepared = prepare_batch(batch, stored_us=to_micros(clock()), authority=principal.authority,
-                             version=xreq.version, credential_key=principal.key)
-    if xreq.guard is not None:
-        xreq.guard(session, principal.as_dict(), [item.full for item in prepared])
-    ids = store_statements(session, prepared, client_ids)
-    store_attachments(session, files)
-    session.commit()  # acknowledged only once durable
+    with writing(session):
+        # Stored is read after taking the write lock, so on SQLite commit order is stored order (§2.1.3 more).
+        prepared = prepare_batch(batch, stored_us=to_micros(clock()), authority=principal.authority,
+                                 version=xreq.version, credential_key=principal.key)
+        if xreq.guard is not None:
+            xreq.guard(session, principal.as_dict(), [item.full for item in prepared])
+        ids = store_statements(session, prepared, client_ids)
+        store_attachments(session, files)
     return ids
 
 
@@ -130,7 +130,7 @@ def _render(
         return raws, statements
     languages = preferred_languages(xreq.headers.get("accept-language"))
     shaped = [apply_format(s, fmt, languages) for s in statements]
-    return [json.dumps(s, ensure_ascii=False, separators=(",", ":")) for s in shaped], statements
+    return [jsontext.dumps(s) for s in shaped], statements
 
 
 def _respond(session: Session, body: str, statements: list[dict[str, Any]], attachments: bool) -> Response:

@@ -5,8 +5,11 @@ The hot path is a handful of bulk statements per batch (executemany), never a ro
 
 from __future__ import annotations
 
+import fcntl
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import bindparam, select, text, update
@@ -17,7 +20,7 @@ from xapi.errors import StatementError
 from xapi.models import ActivityDefinition, Attachment, Statement, StatementActivity, StatementAgent
 from xapi.prepare import Prepared, activity_definitions, comparable
 
-__all__ = ["ConflictError", "begin_write", "store_attachments", "store_statements"]
+__all__ = ["ConflictError", "store_attachments", "store_statements", "writing"]
 
 # Properties the LRS assigns (or may add): they do not count when comparing a re-sent statement.
 _LRS_ASSIGNED = ("stored", "authority", "version")
@@ -27,11 +30,36 @@ class ConflictError(Exception):
     """A statement id already stored with different content (xAPI 1.0.3 Part Three §2.1.1: 409)."""
 
 
-def begin_write(session: Session) -> None:
-    """Take SQLite's write lock up front (BEGIN IMMEDIATE) so concurrent writers queue on busy_timeout
-    instead of failing with "database is locked" when a read transaction tries to upgrade."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("BEGIN IMMEDIATE"))
+@contextmanager
+def writing(session: Session) -> Iterator[None]:
+    """One statement write, from its first read to its commit; rolled back if the block raises.
+
+    On SQLite the writers of every process first queue on an exclusive lock on a file beside the database:
+    the kernel hands it to the next waiter the moment it is released, where SQLite's own busy handler makes a
+    waiting writer sleep for milliseconds at a time, which caps concurrent single-statement POSTs at a few
+    hundred a second. Then BEGIN IMMEDIATE takes SQLite's write lock up front, so a read transaction never
+    has to upgrade (and fail with "database is locked"). Writers that skip the file lock (the CLI, a compile
+    run) still wait on busy_timeout, as before.
+    """
+    bind = session.get_bind()
+    path = bind.engine.url.database if bind.dialect.name == "sqlite" else None
+    descriptor = None
+    if path and path != ":memory:" and not path.startswith("file:"):
+        # A descriptor of our own each time: flock between threads of one process holding one
+        # descriptor would not exclude.
+        descriptor = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
+        if bind.dialect.name == "sqlite":
+            session.execute(text("BEGIN IMMEDIATE"))
+        yield
+        session.commit()  # acknowledged only once durable
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)  # closing releases the lock
 
 
 def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
