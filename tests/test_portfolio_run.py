@@ -6,6 +6,7 @@ half-way giving the same hashes as an uninterrupted one, and worker processes co
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -241,3 +242,11 @@ def test_the_schedule_also_brings_coverage_up_to_date(app: Flask, session: Sessi
     assert mapping is not None
     cached = course_reach(session, course, mapping).actors[(LAB, "3")]
     assert cached.met  # Sam's quiz and package statements met mapped entries
+
+
+def test_compile_workers_default_to_the_cpus_and_refuse_nonsense() -> None:
+    assert parallel.workers({}) == len(os.sched_getaffinity(0))
+    assert parallel.workers({"SAMATTHA_COMPILE_WORKERS": "3"}) == 3
+    for bad in ("0", "two", "-1"):
+        with pytest.raises(ValueError, match="SAMATTHA_COMPILE_WORKERS"):
+            parallel.workers({"SAMATTHA_COMPILE_WORKERS": bad})
