@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests  # the GET figures: one client, like a dashboard
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import create_engine, func, insert, select, text
 
 from xapi.models import Statement, StatementActivity, StatementAgent
 from xapi.prepare import prepare_statement, to_micros
@@ -97,6 +97,11 @@ def seed(database_url: str, count: int) -> None:
             connection.execute(insert(Statement), [p.row for p in prepared])
             connection.execute(insert(StatementAgent), [r for p in prepared for r in p.agents])
             connection.execute(insert(StatementActivity), [r for p in prepared for r in p.activities])
+    if engine.dialect.name == "postgresql":
+        # Right after a bulk load the planner's statistics are stale until autovacuum gets to the tables:
+        # measured here, 400 ms per query instead of 6-8 ms.
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
     engine.dispose()
 
 
