@@ -5,9 +5,7 @@ The hot path is a handful of bulk statements per batch (executemany), never a ro
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,32 +32,17 @@ class ConflictError(Exception):
 def writing(session: Session) -> Iterator[None]:
     """One statement write, from its first read to its commit; rolled back if the block raises.
 
-    On SQLite the writers of every process first queue on an exclusive lock on a file beside the database:
-    the kernel hands it to the next waiter the moment it is released, where SQLite's own busy handler makes a
-    waiting writer sleep for milliseconds at a time, which caps concurrent single-statement POSTs at a few
-    hundred a second. Then BEGIN IMMEDIATE takes SQLite's write lock up front, so a read transaction never
-    has to upgrade (and fail with "database is locked"). Writers that skip the file lock (the CLI, a compile
-    run) still wait on busy_timeout, as before.
+    On SQLite, BEGIN IMMEDIATE takes the write lock up front so concurrent writers queue on busy_timeout
+    instead of failing with "database is locked" when a read transaction tries to upgrade.
     """
-    bind = session.get_bind()
-    path = bind.engine.url.database if bind.dialect.name == "sqlite" else None
-    descriptor = None
-    if path and path != ":memory:" and not path.startswith("file:"):
-        # A descriptor of our own each time: flock between threads of one process holding one
-        # descriptor would not exclude.
-        descriptor = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
     try:
-        if bind.dialect.name == "sqlite":
+        if session.get_bind().dialect.name == "sqlite":
             session.execute(text("BEGIN IMMEDIATE"))
         yield
         session.commit()  # acknowledged only once durable
     except BaseException:
         session.rollback()
         raise
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)  # closing releases the lock
 
 
 def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
