@@ -42,7 +42,7 @@ def make(n: int) -> dict[str, Any]:
     }
 
 
-def _post_share(url: str, authorization: str, batch: int, first: int, count: int) -> None:
+def _post_share(url: str, authorization: str, batch: int, first: int, count: int, go: Any) -> None:
     # http.client on one kept-alive connection, bodies built before the clock starts: the client should cost
     # the machine (which also runs the server) as little as possible.
     parts = urlsplit(url)
@@ -51,7 +51,7 @@ def _post_share(url: str, authorization: str, batch: int, first: int, count: int
     headers = {"Authorization": authorization, "X-Experience-API-Version": "1.0.3",
                "Content-Type": "application/json"}
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-    ready.wait()
+    go.wait()
     for body in bodies:
         connection.request("POST", parts.path + "/statements", body=body, headers=headers)
         response = connection.getresponse()
@@ -61,21 +61,17 @@ def _post_share(url: str, authorization: str, batch: int, first: int, count: int
     connection.close()
 
 
-ready = multiprocessing.Event()
-
-
 def post_rate(url: str, auth: tuple[str, str], batch: int, total: int, clients: int) -> float:
     """Statements/s with ``clients`` client processes, each on its own connection."""
     authorization = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
     share = total // clients
-    processes = [multiprocessing.Process(target=_post_share, args=(url, authorization, batch, k * share, share))
+    go = multiprocessing.Barrier(clients + 1)  # the clock starts once every client has built its bodies
+    processes = [multiprocessing.Process(target=_post_share, args=(url, authorization, batch, k * share, share, go))
                  for k in range(clients)]
-    ready.clear()
     for process in processes:
         process.start()
-    time.sleep(1)  # let every client build its bodies
+    go.wait()
     began = time.perf_counter()
-    ready.set()
     for process in processes:
         process.join()
         if process.exitcode:
