@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -83,34 +84,44 @@ class Statement(LrsBase):
 
 class StatementAgent(LrsBase):
     """statement↔agent: ``direct`` rows (actor, object, group members) match ``agent``; every row matches
-    ``agent`` with ``related_agents=true`` (authority, instructor, team, SubStatement agents)."""
+    ``agent`` with ``related_agents=true`` (authority, instructor, team, SubStatement agents).
+
+    The key is the query order, (ifi, stored_us, statement_id), and on SQLite the table is that key's
+    B-tree (WITHOUT ROWID): a statement's link rows cost one B-tree each here plus the agent+verb index,
+    not four. A lookup for one statement gives its stored_us too, so it is still a key lookup."""
 
     __tablename__ = "lrs_statement_agents"
     __table_args__ = (
-        Index("ix_lrs_statement_agents_ifi", "ifi", "stored_us", "statement_id"),
+        PrimaryKeyConstraint("ifi", "stored_us", "statement_id"),
         # agent+verb, the commonest query of one learner's record, as one index range on every database.
         Index("ix_lrs_statement_agents_verb", "ifi", "verb_iri", "stored_us", "statement_id"),
+        {"sqlite_with_rowid": False},
     )
 
-    statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    ifi: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    direct: Mapped[bool] = mapped_column(Boolean)
+    ifi: Mapped[str] = mapped_column(String(2048))
     stored_us: Mapped[int] = mapped_column(BigInteger)
+    statement_id: Mapped[str] = mapped_column(String(36))
+    direct: Mapped[bool] = mapped_column(Boolean)
     # The statement's verb (index key), copied here so agent+verb needs no join to find its rows.
     verb_iri: Mapped[str | None] = mapped_column(IRI)
 
 
 class StatementActivity(LrsBase):
     """statement↔activity: the object Activity is ``direct``; context activities and SubStatement
-    activities only match with ``related_activities=true``."""
+    activities only match with ``related_activities=true``.  Keyed like StatementAgent; the statement_id
+    index serves "every activity of these statements" (LRS-seen course modules, voided targets)."""
 
     __tablename__ = "lrs_statement_activities"
-    __table_args__ = (Index("ix_lrs_statement_activities_iri", "activity_iri", "stored_us", "statement_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("activity_iri", "stored_us", "statement_id"),
+        Index("ix_lrs_statement_activities_statement", "statement_id"),
+        {"sqlite_with_rowid": False},
+    )
 
-    statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    activity_iri: Mapped[str] = mapped_column(IRI, primary_key=True)
-    direct: Mapped[bool] = mapped_column(Boolean)
+    activity_iri: Mapped[str] = mapped_column(IRI)
     stored_us: Mapped[int] = mapped_column(BigInteger)
+    statement_id: Mapped[str] = mapped_column(String(36))
+    direct: Mapped[bool] = mapped_column(Boolean)
 
 
 class ActivityDefinition(LrsBase):

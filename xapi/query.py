@@ -60,12 +60,14 @@ def _match_conditions(stmt: type[Statement] | Any, filters: StatementFilters) ->
         link = aliased(StatementActivity)
         conditions.append(
             select(link.statement_id)
-            .where(link.statement_id == stmt.statement_id, link.activity_iri == filters.activity)
+            .where(link.activity_iri == filters.activity, link.stored_us == stmt.stored_us,
+                   link.statement_id == stmt.statement_id)
             .exists()
         )
     if filters.agent is not None:
         agent = aliased(StatementAgent)
-        where = [agent.statement_id == stmt.statement_id, agent.ifi == filters.agent]
+        # The link table's whole key (ifi, stored_us, statement_id): one lookup per candidate statement.
+        where = [agent.ifi == filters.agent, agent.stored_us == stmt.stored_us, agent.statement_id == stmt.statement_id]
         if not filters.related_agents:
             where.append(agent.direct.is_(True))
         conditions.append(select(agent.statement_id).where(*where).exists())
