@@ -24,6 +24,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # The LRS inserts into a dozen B-trees per statement at random keys; SQLite's default 2 MiB page cache
+    # sends most of those to the OS. Measured on 60,000 statements in batches of 100: 320 µs → 220 µs each.
+    cursor.execute("PRAGMA cache_size=-65536")
+    # A checkpoint (copy the WAL into the database, then fsync) runs inside whichever commit crosses the
+    # threshold; at SQLite's 1,000 pages that was every few LRS batches and half the commit time (60,000
+    # statements in batches of 100: commit 115 µs → 65 µs per statement at 10,000 pages, i.e. a 40 MB WAL).
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 

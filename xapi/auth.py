@@ -1,9 +1,9 @@
 """LRS credentials: Basic auth keys and secrets, secrets stored as salted scrypt hashes, xAPI scopes.
 
 Scopes are the xAPI 1.0.3 Part Three §4.2 OAuth scope names; the same names govern Basic credentials.
-Verifying scrypt on every request would dominate a single-statement POST, so a verified (key, secret
-digest) pair is remembered in-process; the credential row itself is still read on each request, so a
-revocation takes effect at once.
+Verifying scrypt on every request would dominate a single-statement POST, so a verified key is remembered
+in-process with its secret's digest and what it grants; its revocation and expiry are still read on each
+request, so a revocation takes effect at once.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from xapi import sqltext
 from xapi.models import Credential
 from xapi.prepare import ifi_of, to_micros
 from xapi.validation_values import is_uuid
@@ -48,7 +49,7 @@ SCOPES = (
 DEFAULT_HOME_PAGE = "https://samattha.invalid/lrs/credentials"
 # RFC 7914 parameters: 16 MiB and some tens of milliseconds per verification.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
-_verified: dict[str, bytes] = {}
+_verified: dict[str, _Verified] = {}
 _verified_lock = threading.Lock()
 
 
@@ -166,35 +167,52 @@ _COLUMNS = (Credential.key, Credential.name, Credential.salt, Credential.secret_
 
 # Built once: constructing the expression would cost as much as running it.
 _BY_KEY = select(*_COLUMNS).where(Credential.key == bindparam("key"))
+_STANDING = select(Credential.revoked_us, Credential.expires_us).where(Credential.key == bindparam("key"))
 
 
-def _secret_matches(key: str, salt: bytes, secret_hash: bytes, secret: str) -> bool:
-    digest = hashlib.sha256(salt + secret.encode()).digest()
+@dataclass(frozen=True)
+class _Verified:
+    """A key whose secret passed scrypt: its salt, sha256(salt + secret), and what the credential grants
+    (none of which changes after issue; revocation and expiry are read on every request)."""
+
+    salt: bytes
+    digest: bytes
+    principal: Principal
+
+
+def _digest(salt: bytes, secret: str) -> bytes:
+    return hashlib.sha256(salt + secret.encode()).digest()
+
+
+def _verify(session: Session, key: str, secret: str) -> _Verified | None:
+    row = session.connection().execute(_BY_KEY, {"key": key}).first()
+    if row is None or not hmac.compare_digest(_hash(secret, row.salt), row.secret_hash):
+        return None
+    principal = Principal(
+        key=row.key, name=row.name, scopes=frozenset(row.scopes), authority=row.authority,
+        agent=row.agent, agent_ifi=row.agent_ifi, registration=row.registration,
+    )
+    verified = _Verified(salt=row.salt, digest=_digest(row.salt, secret), principal=principal)
     with _verified_lock:
-        known = _verified.get(key)
-    if known is not None and hmac.compare_digest(known, digest):
-        return True
-    if not hmac.compare_digest(_hash(secret, salt), secret_hash):
-        return False
-    with _verified_lock:
-        _verified[key] = digest
-    return True
+        _verified[key] = verified
+    return verified
 
 
 def authenticate(session: Session, key: str | None, secret: str | None, *, now: datetime) -> Principal:
     """The Principal behind Basic credentials, or AuthError(401)."""
     if not key or secret is None:
         raise AuthError(401, "credentials required (HTTP Basic)")
-    # A plain Core row, not an ORM object: this runs on every request.
     # Keys are hex; anything else (a NUL, which PostgreSQL refuses in text) cannot match one.
-    plausible = len(key) <= 64 and key.isascii() and key.isalnum()
-    row = session.connection().execute(_BY_KEY, {"key": key}).first() if plausible else None
-    if row is None or not _secret_matches(row.key, row.salt, row.secret_hash, secret):
+    if not (len(key) <= 64 and key.isascii() and key.isalnum()):
         raise AuthError(401, "unknown key or wrong secret")
-    moment = to_micros(now)
-    if row.revoked_us is not None or (row.expires_us is not None and row.expires_us <= moment):
+    with _verified_lock:
+        verified = _verified.get(key)
+    if verified is None or not hmac.compare_digest(verified.digest, _digest(verified.salt, secret)):
+        verified = _verify(session, key, secret)
+    standing = sqltext.run(session.connection(), _STANDING, {"key": key}) if verified is not None else []
+    if verified is None or not standing:
+        raise AuthError(401, "unknown key or wrong secret")
+    revoked_us, expires_us = standing[0][0], standing[0][1]
+    if revoked_us is not None or (expires_us is not None and expires_us <= to_micros(now)):
         raise AuthError(401, "credential revoked or expired")
-    return Principal(
-        key=row.key, name=row.name, scopes=frozenset(row.scopes), authority=row.authority,
-        agent=row.agent, agent_ifi=row.agent_ifi, registration=row.registration,
-    )
+    return verified.principal

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from xapi import jsontext, sqltext
 from xapi.errors import StatementError
 from xapi.models import ActivityDefinition, Attachment, Statement, StatementActivity, StatementAgent
 from xapi.prepare import Prepared, activity_definitions, comparable
@@ -36,8 +38,9 @@ def writing(session: Session) -> Iterator[None]:
     instead of failing with "database is locked" when a read transaction tries to upgrade.
     """
     try:
-        if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("BEGIN IMMEDIATE"))
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         yield
         session.commit()  # acknowledged only once durable
     except BaseException:
@@ -45,16 +48,17 @@ def writing(session: Session) -> Iterator[None]:
         raise
 
 
-def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
-    if not rows:
-        return
-    # Core on the Session's connection: executemany without the ORM's per-call bookkeeping.
-    connection = session.connection()
-    if not ignore:
-        connection.execute(model.__table__.insert(), rows)
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    connection.execute(dialect.insert(model.__table__).on_conflict_do_nothing(), rows)
+_INSERTS = {model: insert(model) for model in (Statement, StatementAgent, StatementActivity)}
+
+
+def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    sqltext.run_many(session.connection(), _INSERTS[model], rows)
+
+
+def _statement_rows(batch: list[Prepared]) -> list[dict[str, Any]]:
+    """The ``lrs_statements`` rows with ``full`` as JSON text: driver SQL takes no dicts."""
+    return [{**item.row, "full": None if item.row["full"] is None else jsontext.dumps(item.row["full"])}
+            for item in batch]
 
 
 def _is_same(received: dict[str, Any], stored: dict[str, Any]) -> bool:
@@ -121,6 +125,16 @@ _DEFINITIONS = select(ActivityDefinition.activity_iri, ActivityDefinition.defini
 )
 
 
+@lru_cache(maxsize=4)
+def _definition_upsert(dialect_name: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(ActivityDefinition.__table__)
+    # §2.5: the LRS keeps the most recent definition as canonical.
+    return statement.on_conflict_do_update(
+        index_elements=["activity_iri"], set_={"definition": statement.excluded.definition}
+    )
+
+
 def _upsert_definitions(session: Session, batch: Iterable[Prepared]) -> None:
     latest: dict[str, dict[str, Any]] = {}
     for item in batch:
@@ -138,18 +152,9 @@ def _upsert_definitions(session: Session, batch: Iterable[Prepared]) -> None:
         # Most statements repeat a known definition: then there is nothing to write.
         if known.get(iri) != merged and "\\u0000" not in json.dumps(merged):  # JSONB cannot hold NUL
             changed[iri] = merged
-    if not changed:
-        return
-    rows = [{"activity_iri": iri, "definition": definition} for iri, definition in changed.items()]
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ActivityDefinition.__table__)
-    # §2.5: the LRS keeps the most recent definition as canonical.
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["activity_iri"], set_={"definition": statement.excluded.definition}
-        ),
-        rows,
-    )
+    if changed:
+        rows = [{"activity_iri": iri, "definition": jsontext.dumps(d)} for iri, d in changed.items()]
+        sqltext.run_many(connection, _definition_upsert(connection.dialect.name), rows)
 
 
 def store_statements(session: Session, batch: list[Prepared], client_ids: set[str]) -> list[str]:
@@ -158,7 +163,7 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
     ids = [item.statement_id for item in batch]
     new = _drop_known(session, batch, client_ids)
     targets = _check_voiding(session, new)
-    _insert(session, Statement, [item.row for item in new])
+    _insert(session, Statement, _statement_rows(new))
     _insert(session, StatementAgent, [row for item in new for row in item.agents])
     _insert(session, StatementActivity, [row for item in new for row in item.activities])
     _upsert_definitions(session, new)
@@ -174,4 +179,6 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
 def store_attachments(session: Session, parts: Iterable[tuple[str, str, bytes]]) -> None:
     """(sha2, content type, bytes); content-addressed, so a repeat is a no-op."""
     rows = [{"sha2": sha2, "content_type": ctype[:255], "content": body} for sha2, ctype, body in parts]
-    _insert(session, Attachment, rows, ignore=True)
+    if rows:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(Attachment.__table__).on_conflict_do_nothing(), rows)
