@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import requests  # the GET figures: one client, like a dashboard
 from sqlalchemy import create_engine, func, insert, select, text
 
+from xapi import sqltext
 from xapi.models import Statement, StatementActivity, StatementAgent
 from xapi.prepare import prepare_statement, to_micros
 
@@ -90,9 +91,10 @@ def seed(database_url: str, count: int) -> None:
             for n in range(start, min(count, start + 10_000))
         ]
         with engine.begin() as connection:
-            connection.execute(insert(Statement), [p.row for p in prepared])
-            connection.execute(insert(StatementAgent), [r for p in prepared for r in p.agents])
-            connection.execute(insert(StatementActivity), [r for p in prepared for r in p.activities])
+            # The rows as the LRS writes them: driver values (``full`` is already JSON text).
+            sqltext.run_many(connection, insert(Statement), [p.row for p in prepared])
+            sqltext.run_many(connection, insert(StatementAgent), [r for p in prepared for r in p.agents])
+            sqltext.run_many(connection, insert(StatementActivity), [r for p in prepared for r in p.activities])
     if engine.dialect.name == "postgresql":
         # Right after a bulk load the planner's statistics are stale until autovacuum gets to the tables:
         # measured here, 400 ms per query instead of 6-8 ms.

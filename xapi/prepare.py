@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from xapi import jsontext
@@ -51,6 +52,7 @@ def to_micros(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@lru_cache(maxsize=16)  # a batch shares one stored moment
 def format_stored(micros: int) -> str:
     """RFC 3339 in UTC with microseconds, so ``since=<stored>`` is exact (xAPI 1.0.3 §2.4.8)."""
     seconds, fraction = divmod(micros, 1_000_000)
@@ -185,15 +187,14 @@ def _with_activity_arrays(stmt: JsonObject) -> JsonObject:
     return {**stmt, "context": {**context, "contextActivities": arrays}}  # type: ignore[dict-item]
 
 
-def _full_statement(received: JsonObject, additions: JsonObject, version: str) -> JsonObject:
-    full = {**received, **additions}
-    if "timestamp" not in received:
-        # xAPI 1.0.3 §2.4.7: if not provided, the LRS SHOULD set timestamp to stored.
-        full["timestamp"] = additions["stored"]
-    elif version.startswith("2."):
-        # xAPI 2.0 §4.2.7: timestamps are returned normalised to UTC.
-        full["timestamp"] = format_stored(to_micros(parse_timestamp(full["timestamp"], version=version)))
-    return full
+def _full_statement(exact: JsonObject, received: JsonObject, version: str) -> JsonObject:
+    """The statement as the other formats start from it: ``exact`` itself unless xAPI 2.0 §4.2.7 (timestamps
+    returned normalised to UTC) changes the timestamp."""
+    if version.startswith("2.") and "timestamp" in received:
+        normalised = format_stored(to_micros(parse_timestamp(received["timestamp"], version=version)))
+        if normalised != received["timestamp"]:
+            return {**exact, "timestamp": normalised}
+    return exact
 
 
 def prepare_statement(
@@ -211,11 +212,12 @@ def prepare_statement(
     additions: JsonObject = {"id": statement_id, "stored": format_stored(stored_us), "authority": authority}
     # §2.4.10: version defaults to 1.0.0 for 1.0.x requests; 2.0 statements carry 2.0.0.
     additions["version"] = received.get("version") or ("2.0.0" if version.startswith("2.") else "1.0.0")
-    full = _full_statement(received, additions, version)
     # format=exact (Part Three §2.1.3) returns what was received, plus what the LRS assigned.
     exact = {**received, **additions}
+    # xAPI 1.0.3 §2.4.7: if not provided, the LRS SHOULD set timestamp to stored.
     exact.setdefault("timestamp", additions["stored"])
     raw = jsontext.dumps(exact)
+    full = _full_statement(exact, received, version)
     obj = received["object"]
     kind = obj.get("objectType", "Activity")
     verb = received["verb"]["id"]
@@ -232,7 +234,8 @@ def prepare_statement(
         "voided": False,
         "credential_key": credential_key,
         "raw": raw,
-        "full": None if "\\u0000" in raw else full,
+        # JSON text, as the driver takes it; NULL when the statement holds a NUL (JSONB cannot).
+        "full": None if "\\u0000" in raw else raw if full is exact else jsontext.dumps(full),
     }
     agents = _merge_links(_statement_agents(received, True))
     agents.update(_merge_links(iter([(ifi, False) for ifi, _ in _agent_ifis(authority, False) if ifi not in agents])))

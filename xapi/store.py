@@ -55,12 +55,6 @@ def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> N
     sqltext.run_many(session.connection(), _INSERTS[model], rows)
 
 
-def _statement_rows(batch: list[Prepared]) -> list[dict[str, Any]]:
-    """The ``lrs_statements`` rows with ``full`` as JSON text: driver SQL takes no dicts."""
-    return [{**item.row, "full": None if item.row["full"] is None else jsontext.dumps(item.row["full"])}
-            for item in batch]
-
-
 def _is_same(received: dict[str, Any], stored: dict[str, Any]) -> bool:
     """Statement equivalence for re-sent ids (§2.1.1): what the client sent, LRS additions aside."""
     ignore = set(_LRS_ASSIGNED) | ({"timestamp"} if "timestamp" not in received else set())
@@ -163,7 +157,7 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
     ids = [item.statement_id for item in batch]
     new = _drop_known(session, batch, client_ids)
     targets = _check_voiding(session, new)
-    _insert(session, Statement, _statement_rows(new))
+    _insert(session, Statement, [item.row for item in new])
     _insert(session, StatementAgent, [row for item in new for row in item.agents])
     _insert(session, StatementActivity, [row for item in new for row in item.activities])
     _upsert_definitions(session, new)
