@@ -9,27 +9,29 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy.orm import Session
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 import xapi
 from plugin.clock import utcnow
-from plugin.db import get_session
 
 __all__ = ["init_lrs", "lrs"]
 
 
-def _statement_guard(session: Session, credential: dict[str, Any], statements: list[dict[str, Any]]) -> None:
-    """Whatever guard a feature has installed as ``app.extensions["samattha.statement_guard"]``, looked up
-    per request so it can be installed after the LRS is mounted."""
-    guard = current_app.extensions.get("samattha.statement_guard")
-    if guard is not None:
-        guard(session, credential, statements)
-
-
 def init_lrs(app: Flask) -> None:
-    """Mount the LRS under /xapi/ with the app's per-request Session and clock."""
-    app.register_blueprint(xapi.create_blueprint(get_session, utcnow, guard=_statement_guard))
+    """Mount the LRS (its own WSGI application) at /xapi/, with a Session per request and the app's clock.
+
+    The statement guard is whatever a feature has installed as ``app.extensions["samattha.statement_guard"]``,
+    looked up per request so it can be installed after the LRS is mounted."""
+
+    def guard(session: Session, credential: dict[str, Any], statements: list[dict[str, Any]]) -> None:
+        installed = app.extensions.get("samattha.statement_guard")
+        if installed is not None:
+            installed(session, credential, statements)
+
+    lrs_app = xapi.create_app(app.extensions["samattha.sessionmaker"], utcnow, guard=guard)
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/xapi": lrs_app})  # type: ignore[method-assign]
 
 
 def _session_maker() -> object:

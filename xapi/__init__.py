@@ -11,7 +11,7 @@ from xapi.auth import (
 )
 from xapi.client import forward, pull
 from xapi.errors import StatementError
-from xapi.http import create_blueprint
+from xapi.http import create_app
 from xapi.models import metadata
 from xapi.query import StatementFilters, iter_statements, query_statements
 from xapi.service import StatementGuard, record_statements
@@ -40,7 +40,7 @@ __all__ = [
     "SCOPES",
     "StatementFilters",
     "StatementGuard",
-    "create_blueprint",
+    "create_app",
     "create_credential",
     "create_launch_credential",
     "record_statements",

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Response
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from xapi.auth import AuthError
 from xapi.documents import DocumentKey, Preconditions, delete_documents, document_ids, get_document, save_document

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Response
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from xapi.auth import AuthError, Principal
 from xapi.service import StatementGuard
