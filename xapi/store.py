@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -114,9 +114,22 @@ def _merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
     return merged
 
 
+# A fixed number of IRIs per query, so the statement compiles once (sqltext); short chunks repeat their last IRI.
+_CHUNK = 8
 _DEFINITIONS = select(ActivityDefinition.activity_iri, ActivityDefinition.definition).where(
-    ActivityDefinition.activity_iri.in_(bindparam("iris", expanding=True))
+    ActivityDefinition.activity_iri.in_([bindparam(f"iri{i}") for i in range(_CHUNK)])
 )
+
+
+def _known_definitions(connection: Connection, iris: list[str]) -> dict[str, dict[str, Any]]:
+    known: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(iris), _CHUNK):
+        chunk = iris[start:start + _CHUNK]
+        values = {f"iri{i}": chunk[min(i, len(chunk) - 1)] for i in range(_CHUNK)}
+        for iri, definition in sqltext.run(connection, _DEFINITIONS, values):
+            # Driver values: JSONB arrives decoded (psycopg), SQLite's JSON as text.
+            known[iri] = definition if isinstance(definition, dict) else json.loads(definition)
+    return known
 
 
 @lru_cache(maxsize=4)
@@ -137,9 +150,7 @@ def _upsert_definitions(session: Session, batch: Iterable[Prepared]) -> None:
     if not latest:
         return
     connection = session.connection()
-    known: dict[str, dict[str, Any]] = {
-        iri: definition for iri, definition in connection.execute(_DEFINITIONS, {"iris": list(latest)})
-    }
+    known = _known_definitions(connection, list(latest))
     changed = {}
     for iri, definition in latest.items():
         merged = _merge_definition(known[iri], definition) if iri in known else definition
