@@ -41,7 +41,13 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **codec)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **codec)
+    # psycopg prepares a query on the server after five runs, and PostgreSQL then settles on a generic plan; one
+    # chosen while a table was nearly empty (a sequential scan) outlives the table's growth until the next
+    # ANALYZE. Measured: the LRS's activity-definition lookup at 3.4 ms instead of 0.06 ms. Custom plans keep
+    # the saved parse and plan each run for its values.
+    connect_args = {"options": "-c plan_cache_mode=force_custom_plan"} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args,
+                         **codec)
 
 
 def init_db(app: Flask, engine: Engine) -> None:
