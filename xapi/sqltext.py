@@ -39,4 +39,7 @@ def run_many(connection: Connection, statement: Executable, rows: list[dict[str,
     if not rows:
         return
     sql, keys = _compiled(statement, connection.dialect)
-    connection.exec_driver_sql(sql, [_params(keys, row) for row in rows])
+    if len(rows) == 1:  # psycopg runs executemany as a pipeline: more round trips than one execute
+        connection.exec_driver_sql(sql, _params(keys, rows[0]))
+    else:
+        connection.exec_driver_sql(sql, [_params(keys, row) for row in rows])

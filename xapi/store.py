@@ -115,7 +115,7 @@ def _merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
 
 
 # A fixed number of IRIs per query, so the statement compiles once (sqltext); short chunks repeat their last IRI.
-_CHUNK = 8
+_CHUNK = 50
 _DEFINITIONS = select(ActivityDefinition.activity_iri, ActivityDefinition.definition).where(
     ActivityDefinition.activity_iri.in_([bindparam(f"iri{i}") for i in range(_CHUNK)])
 )
