@@ -1,0 +1,28 @@
+"""The engine Samattha builds from SAMATTHA_DATABASE_URL, on the database the suite runs against."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from plugin.db import make_engine
+from tests.conftest import TEST_DATABASE_URL, FreshDatabases
+
+
+def test_the_engine_keeps_the_urls_own_connection_options(databases: FreshDatabases) -> None:
+    # The suite's PostgreSQL URLs choose their schema with ?options=-csearch_path=…; an operator's may too.
+    url = databases.new()
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE engine_probe (x integer)"))
+        connection.commit()
+        if TEST_DATABASE_URL:
+            schema = url.rsplit("search_path%3D", 1)[-1] if "%3D" in url else url.rsplit("search_path=", 1)[-1]
+            assert connection.execute(text("SHOW search_path")).scalar_one() == schema
+            assert connection.execute(text("SELECT current_schema()")).scalar_one() == schema
+            # Custom plans: a generic one chosen on an empty table would outlive the table's growth.
+            assert connection.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_custom_plan"
+        else:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+            assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 10000
+            assert connection.execute(text("PRAGMA cache_size")).scalar_one() == -65536
+    engine.dispose()
