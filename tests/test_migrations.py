@@ -39,3 +39,36 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app: Flask) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_0009_keeps_every_link_row_both_ways(databases: FreshDatabases) -> None:
+    """0009 rebuilds the LRS link tables under new keys: rows stored before it are all there after it, and
+    after going back down."""
+    from alembic import command
+
+    from plugin.migrate import alembic_config
+
+    engine = make_engine(databases.new())
+    upgrade(engine, "0008")
+    agents = [{"s": f"00000000-0000-4000-8000-00000000000{n}", "i": f"mbox::mailto:l{n}@example.org", "v": "v"}
+              for n in range(3)]
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO lrs_statement_agents (statement_id, ifi, direct, stored_us, verb_iri) "
+                                "VALUES (:s, :i, true, 7, :v)"), agents)
+        connection.execute(text("INSERT INTO lrs_statement_activities (statement_id, activity_iri, direct, stored_us) "
+                                "VALUES (:s, 'http://example.org/a', false, 7)"), agents)
+
+    def rows() -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+        with engine.connect() as connection:
+            return (set(map(tuple, connection.execute(text(
+                        "SELECT statement_id, ifi, direct, stored_us, verb_iri FROM lrs_statement_agents")))),
+                    set(map(tuple, connection.execute(text(
+                        "SELECT statement_id, activity_iri, direct, stored_us FROM lrs_statement_activities")))))
+
+    before = rows()
+    assert len(before[0]) == len(before[1]) == 3
+    upgrade(engine)
+    assert rows() == before
+    command.downgrade(alembic_config(engine), "0008")
+    assert rows() == before
+    engine.dispose()

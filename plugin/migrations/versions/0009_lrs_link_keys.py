@@ -21,25 +21,24 @@ depends_on = None
 _IRI = sa.String(length=2048)
 
 
-def _agents(key: list[str]) -> list[SchemaItem]:
+def _links(table: str, iri: str, key: list[str], *extra: sa.Column[str]) -> list[SchemaItem]:
+    """A link table's columns: the agent IFI or activity IRI, the statement, and ``key`` as primary key."""
     return [
-        sa.Column('ifi', _IRI, nullable=False),
+        sa.Column(iri, _IRI, nullable=False),
         sa.Column('stored_us', sa.BigInteger(), nullable=False),
         sa.Column('statement_id', sa.String(length=36), nullable=False),
         sa.Column('direct', sa.Boolean(), nullable=False),
-        sa.Column('verb_iri', _IRI, nullable=True),
-        sa.PrimaryKeyConstraint(*key, name=op.f('pk_lrs_statement_agents')),
+        *extra,
+        sa.PrimaryKeyConstraint(*key, name=op.f(f'pk_{table}')),
     ]
+
+
+def _agents(key: list[str]) -> list[SchemaItem]:
+    return _links('lrs_statement_agents', 'ifi', key, sa.Column('verb_iri', _IRI, nullable=True))
 
 
 def _activities(key: list[str]) -> list[SchemaItem]:
-    return [
-        sa.Column('activity_iri', _IRI, nullable=False),
-        sa.Column('stored_us', sa.BigInteger(), nullable=False),
-        sa.Column('statement_id', sa.String(length=36), nullable=False),
-        sa.Column('direct', sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint(*key, name=op.f('pk_lrs_statement_activities')),
-    ]
+    return _links('lrs_statement_activities', 'activity_iri', key)
 
 
 def _rebuild(table: str, columns: list[SchemaItem], old_indexes: list[str], **options: bool) -> None:
