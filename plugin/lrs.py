@@ -30,7 +30,8 @@ def init_lrs(app: Flask) -> None:
         if installed is not None:
             installed(session, credential, statements)
 
-    lrs_app = xapi.create_app(app.extensions["samattha.sessionmaker"], utcnow, guard=guard)
+    lrs_app = xapi.create_app(app.extensions["samattha.sessionmaker"], utcnow,
+                              max_body=app.config["MAX_CONTENT_LENGTH"], guard=guard)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/xapi": lrs_app})  # type: ignore[method-assign]
 
 

@@ -160,3 +160,14 @@ def test_numbers_beyond_a_double_are_refused_and_wide_integers_kept_to_the_digit
     canonical = client.get("/xapi/statements", query_string={"statementId": ids[0], "format": "canonical"},
                            headers=hdrs)
     assert b"123456789012345678901234567890" in canonical.data and b"-9999999999999999999" in canonical.data
+
+
+def test_a_body_over_the_apps_limit_is_refused_with_413_and_nothing_stored(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    limit = client.application.config["MAX_CONTENT_LENGTH"]
+    body = json.dumps([statement(0)]).encode()
+    response = client.post("/xapi/statements", data=body + b" " * (limit + 1 - len(body)), headers=hdrs,
+                           content_type="application/json")
+    assert response.status_code == 413
+    found = client.get("/xapi/statements", headers=hdrs).get_json()
+    assert found["statements"] == []

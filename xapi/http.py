@@ -48,13 +48,6 @@ _ALTERNATE_HEADERS = {"authorization", "x-experience-api-version", "content-type
 _CORS_HEADERS = ("Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language, "
                  "X-Experience-API-Consistent-Through")
 _EXPOSED = "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through, Content-Type"
-MAX_BODY = 64 * 1024 * 1024  # the app's own limit (plugin.app); a larger body is answered with 413
-
-
-class _Request(Request):
-    max_content_length = MAX_BODY
-
-
 class _VersionNeeded(XapiError):
     """No X-Experience-API-Version header: answered in the version this client last spoke."""
 
@@ -176,13 +169,14 @@ def _xapi_headers(response: Response, request: Request, version: str, clock: Cal
 
 
 def create_app(
-    session_factory: Callable[[], Session], clock: Callable[[], datetime], *, guard: StatementGuard | None = None
+    session_factory: Callable[[], Session], clock: Callable[[], datetime], *, max_body: int,
+    guard: StatementGuard | None = None,
 ) -> WSGIApplication:
     """The LRS (xAPI 1.0.3 and 2.0) as a WSGI application to mount at /xapi, storing through
     ``session_factory()`` sessions, one per request.
 
     ``guard`` is called with every POST/PUT batch before it is stored and may refuse it by raising
-    StatementError (its status, 400 or 403, is the response's)."""
+    StatementError (its status, 400 or 403, is the response's). A body over ``max_body`` bytes gets 413."""
 
     def respond(request: Request) -> tuple[Response, str]:
         """The response and the xAPI version it is in (the request's, once known)."""
@@ -215,7 +209,8 @@ def create_app(
             return _handle_error(error, request), version
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = _Request(environ)
+        request = Request(environ)
+        request.max_content_length = max_body
         response, version = respond(request)
         _xapi_headers(response, request, version, clock)
         return response(environ, start_response)
