@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from plugin.db import make_engine
 from tests.conftest import TEST_DATABASE_URL, FreshDatabases
@@ -16,7 +17,7 @@ def test_the_engine_keeps_the_urls_own_connection_options(databases: FreshDataba
         connection.execute(text("CREATE TABLE engine_probe (x integer)"))
         connection.commit()
         if TEST_DATABASE_URL:
-            schema = url.rsplit("search_path%3D", 1)[-1] if "%3D" in url else url.rsplit("search_path=", 1)[-1]
+            schema = str(make_url(url).query["options"]).removeprefix("-csearch_path=")
             assert connection.execute(text("SHOW search_path")).scalar_one() == schema
             assert connection.execute(text("SELECT current_schema()")).scalar_one() == schema
             # Custom plans: a generic one chosen on an empty table would outlive the table's growth.
