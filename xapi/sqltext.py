@@ -1,8 +1,10 @@
-"""The LRS's hot statements, compiled once per dialect and run as driver SQL.
+"""The LRS's hot statements, compiled once per dialect and run on the driver's own cursor.
 
 Measured on a single-statement POST, SQLAlchemy's per-execution work (cache key, parameter processing, result
-set-up) cost more than SQLite's own: here each statement is compiled from its Core form once and handed to the
-driver with plain values.  The caller therefore passes what the driver takes: JSON as text, never a dict.
+set-up, then again its execution context around driver SQL) cost more than SQLite's own: here each statement
+is compiled from its Core form once and handed to the DBAPI cursor of the caller's connection, inside the
+transaction SQLAlchemy began, with plain values.  The caller therefore passes what the driver takes: JSON as
+text, never a dict; errors are the driver's.
 """
 
 from __future__ import annotations
@@ -30,8 +32,12 @@ def _params(keys: tuple[str, ...] | None, values: dict[str, Any]) -> Any:
 def run(connection: Connection, statement: Executable, values: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Execute once and return every row as the driver gave it (none for DML)."""
     sql, keys = _compiled(statement, connection.dialect)
-    result = connection.exec_driver_sql(sql, _params(keys, values))
-    return [tuple(row) for row in result] if result.returns_rows else []
+    cursor = _cursor(connection)
+    try:
+        cursor.execute(sql, _params(keys, values))
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    finally:
+        cursor.close()
 
 
 def run_many(connection: Connection, statement: Executable, rows: list[dict[str, Any]]) -> None:
@@ -39,7 +45,15 @@ def run_many(connection: Connection, statement: Executable, rows: list[dict[str,
     if not rows:
         return
     sql, keys = _compiled(statement, connection.dialect)
-    if len(rows) == 1:  # psycopg runs executemany as a pipeline: more round trips than one execute
-        connection.exec_driver_sql(sql, _params(keys, rows[0]))
-    else:
-        connection.exec_driver_sql(sql, [_params(keys, row) for row in rows])
+    cursor = _cursor(connection)
+    try:
+        if len(rows) == 1:  # psycopg runs executemany as a pipeline: more round trips than one execute
+            cursor.execute(sql, _params(keys, rows[0]))
+        else:
+            cursor.executemany(sql, [_params(keys, row) for row in rows])
+    finally:
+        cursor.close()
+
+
+def _cursor(connection: Connection) -> Any:
+    return connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
