@@ -114,19 +114,24 @@ def _merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-# A fixed number of IRIs per query, so the statement compiles once (sqltext); short chunks repeat their last IRI.
-_CHUNK = 50
-_DEFINITIONS = select(ActivityDefinition.activity_iri, ActivityDefinition.definition).where(
-    ActivityDefinition.activity_iri.in_([bindparam(f"iri{i}") for i in range(_CHUNK)])
-)
+# A few fixed numbers of IRIs per query, so each statement compiles once (sqltext); a chunk is padded to the
+# next size by repeating its last IRI. A single-statement POST names one or two IRIs: binding 50 cost more
+# than the lookup itself.
+_SIZES = (2, 10, 50)
+_DEFINITIONS = {
+    size: select(ActivityDefinition.activity_iri, ActivityDefinition.definition).where(
+        ActivityDefinition.activity_iri.in_([bindparam(f"iri{i}") for i in range(size)]))
+    for size in _SIZES
+}
 
 
 def _known_definitions(connection: Connection, iris: list[str]) -> dict[str, dict[str, Any]]:
     known: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(iris), _CHUNK):
-        chunk = iris[start:start + _CHUNK]
-        values = {f"iri{i}": chunk[min(i, len(chunk) - 1)] for i in range(_CHUNK)}
-        for iri, definition in sqltext.run(connection, _DEFINITIONS, values):
+    for start in range(0, len(iris), _SIZES[-1]):
+        chunk = iris[start:start + _SIZES[-1]]
+        size = next(size for size in _SIZES if size >= len(chunk))
+        values = {f"iri{i}": chunk[min(i, len(chunk) - 1)] for i in range(size)}
+        for iri, definition in sqltext.run(connection, _DEFINITIONS[size], values):
             # Driver values: JSONB arrives decoded (psycopg), SQLite's JSON as text.
             known[iri] = definition if isinstance(definition, dict) else json.loads(definition)
     return known
