@@ -19,6 +19,7 @@ from xapi import jsontext, sqltext
 from xapi.errors import StatementError
 from xapi.models import ActivityDefinition, Attachment, Statement, StatementActivity, StatementAgent
 from xapi.prepare import Prepared, activity_definitions, comparable
+from xapi.writelock import sqlite_writer
 
 __all__ = ["ConflictError", "store_attachments", "store_statements", "writing"]
 
@@ -34,18 +35,19 @@ class ConflictError(Exception):
 def writing(session: Session) -> Iterator[None]:
     """One statement write, from its first read to its commit; rolled back if the block raises.
 
-    On SQLite, BEGIN IMMEDIATE takes the write lock up front so concurrent writers queue on busy_timeout
-    instead of failing with "database is locked" when a read transaction tries to upgrade.
+    On SQLite, writers first queue on :func:`sqlite_writer`; BEGIN IMMEDIATE then takes the write lock up front
+    so a writer never fails with "database is locked" when a read transaction tries to upgrade.
     """
-    try:
-        connection = session.connection()
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        yield
-        session.commit()  # acknowledged only once durable
-    except BaseException:
-        session.rollback()
-        raise
+    connection = session.connection()
+    with sqlite_writer(connection):
+        try:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield
+            session.commit()  # acknowledged only once durable
+        except BaseException:
+            session.rollback()
+            raise
 
 
 _INSERTS = {model: insert(model) for model in (Statement, StatementAgent, StatementActivity)}
