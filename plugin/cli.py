@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from typing import Any
 
@@ -43,28 +44,44 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
-def serve(host: str, port: int, threads: int) -> None:
-    """Apply pending migrations, load the standard if the database has none, and serve with waitress."""
-    import waitress
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes; one per CPU serves the most requests.")
+@click.option("--threads", type=click.IntRange(1, 256),
+              help="Requests each worker handles at once.  [default: 2 x CPUs + 1]")
+def serve(host: str, port: int, workers: int, threads: int | None) -> None:
+    """Apply pending migrations, load the standard if the database has none, and serve with granian."""
+    from granian import Granian
+    from granian.constants import Interfaces
 
-    overrides: dict[str, Any] = {}
     if not os.environ.get("SAMATTHA_BASE_URL"):
-        overrides["base_url"] = f"http://{host}:{port}"
-    app = _app(**overrides)
+        # The workers build their app from the environment: this is how they learn the default.
+        os.environ["SAMATTHA_BASE_URL"] = f"http://{host}:{port}"
+    app = _app()
     loaded = ensure_standard_loaded(app, now=utcnow())
     if loaded:
         click.echo(f"Loaded the competency standard: {loaded} units.")
     url = make_url(app.config["SAMATTHA"].database_url).render_as_string(hide_password=True)
-    click.echo(f"Samattha on http://{host}:{port}/ (database {url}; instance {app.instance_path})")
+    click.echo(f"Samattha on http://{host}:{port}/ (database {url}; instance {app.instance_path}; "
+               f"{workers} worker{'s' if workers > 1 else ''})")
     config = app.config["SAMATTHA"]
+    scheduler = None
     if config.compile_in_serve:
-        # The only process: it compiles too. With several web workers set SAMATTHA_COMPILE_IN_SERVE=0 and run
-        # `samattha worker` (the compile lock would keep them from compiling twice, but not from trying).
-        start_scheduler(app.extensions["samattha.sessionmaker"], every_minutes=config.compile_every_minutes,
-                        report=click.echo)
+        # This process supervises the workers and compiles; with several `samattha serve` hosts set
+        # SAMATTHA_COMPILE_IN_SERVE=0 and run `samattha worker` (the compile lock would keep them from compiling
+        # twice, but not from trying).
+        scheduler = start_scheduler(app.extensions["samattha.sessionmaker"],
+                                    every_minutes=config.compile_every_minutes, report=click.echo)
         click.echo(f"Compiling portfolios every {config.compile_every_minutes} minutes.")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="samattha")
+    # Workers are started fresh ("spawn"), not forked from this process with its connections and threads.
+    multiprocessing.set_start_method("spawn", force=True)
+    threads = threads or 2 * (os.cpu_count() or 1) + 1  # granian's advice: more only queue on the GIL
+    server = Granian("plugin.wsgi:create", factory=True, interface=Interfaces.WSGI, address=host, port=port,
+                     workers=workers, blocking_threads=threads, backpressure=threads, log_access=False)
+    try:
+        server.serve()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 @main.group()

@@ -83,6 +83,12 @@ def serve(instance: Path, database_url: str | None = None, *, args: tuple[str, .
         yield Server(url=url, instance=instance, process=process)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (granian's workers, multiprocessing's resource tracker), children first."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [d for child in map(int, children) for d in (*descendants(child), child)]
+
+
 def _healthy(url: str) -> bool:
     try:
         return requests.get(url + "/healthz", timeout=1).status_code == 200

@@ -1,4 +1,4 @@
-"""Against a real `samattha serve`: concurrent writers, durability under SIGKILL."""
+"""Against a real `samattha serve` with two workers: concurrent writers, durability under SIGKILL."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from plugin.db import make_engine
 from plugin.migrate import upgrade
 from tests.conftest import FreshDatabases
 from tests.lrs_support import headers, statement
-from tests.servers import Server, serve
+from tests.servers import Server, descendants, serve
 from xapi.models import Statement
 
 
@@ -49,7 +49,8 @@ def _count(database_url: str) -> tuple[int, int]:
 def lrs_server(databases: FreshDatabases, tmp_path: Path) -> Iterator[tuple[Server, str, dict[str, str]]]:
     url = databases.new()
     hdrs = _credential(url)
-    with serve(tmp_path / "instance", url) as server:
+    # Two worker processes: on SQLite they take turns on the database's write lock across processes.
+    with serve(tmp_path / "instance", url, args=("--workers", "2")) as server:
         yield server, url, hdrs
 
 
@@ -104,7 +105,9 @@ def test_every_acknowledged_statement_survives_sigkill(lrs_server: tuple[Server,
     for thread in threads:
         thread.start()
     time.sleep(2.0)
-    os.kill(server.process.pid, signal.SIGKILL)
+    # The workers write; kill them and their supervisor at once, as a power cut to the process tree would.
+    for pid in [*descendants(server.process.pid), server.process.pid]:
+        os.kill(pid, signal.SIGKILL)
     stop.set()
     for thread in threads:
         thread.join()

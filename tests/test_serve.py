@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.conftest import TEST_DATABASE_URL, FreshDatabases
-from tests.servers import serve
+from tests.servers import descendants, serve
 from tests.test_standard_web import ALL_UNITS
 
 
@@ -20,8 +24,8 @@ def test_serve_on_a_fresh_instance_shows_the_standard(databases: FreshDatabases,
         assert home.headers["Content-Type"] == "text/html; charset=utf-8"
         for code in ALL_UNITS:
             assert f">{code}</a>" in home.text
-        # The waitress server, not Flask's development server, answers.
-        assert home.headers.get("Server") == "samattha"
+        # The production server, not Flask's development server, answers.
+        assert home.headers.get("Server") == "granian"
         assert requests.get(server.url + "/static/fonts/sarabun-thai-400-normal.woff2", timeout=10).ok
     assert (instance / "secret_key").exists()
     if database_url is None:
@@ -36,3 +40,26 @@ def test_serve_twice_on_the_same_instance_keeps_data(tmp_path: Path) -> None:
         again = requests.get(server.url + "/api/standards", timeout=10).json()
     assert first == again
     assert len(again["units"]) == 17
+
+
+def test_workers_stop_when_serve_is_killed(tmp_path: Path) -> None:
+    """SIGKILL cannot be passed on: left alone, the workers would go on answering with no supervisor."""
+    with serve(tmp_path / "instance", args=("--workers", "2")) as server:
+        workers = descendants(server.process.pid)
+        assert len(workers) >= 2
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(server.url + "/healthz", timeout=2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has stopped; only its parent's exit status is left
