@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -43,6 +44,22 @@ def test_moodle_fixtures_in_one_post_round_trip_exactly(lrs: Lrs) -> None:
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.headers["X-Experience-API-Version"] == "1.0.3"
     _assert_round_trip(client, hdrs, sent, response.get_json())
+
+
+def test_assigned_ids_are_time_ordered_uuids_a_statement_id_query_finds(lrs: Lrs) -> None:
+    """Moodle sends statements without ids: the LRS assigns RFC 9562 version 7 UUIDs (variant 10, which xAPI
+    requires of every UUID), later ones sorting after earlier ones."""
+    client, hdrs = lrs
+    ids = []
+    for n in range(3):
+        response = client.post("/xapi/statements", json=statement(n), headers=hdrs)
+        assert response.status_code == 200
+        ids.extend(response.get_json())
+        time.sleep(0.002)  # version 7 orders by the millisecond
+    assert all(uuid.UUID(i).version == 7 and uuid.UUID(i).variant == uuid.RFC_4122 for i in ids)
+    assert ids == sorted(ids)
+    for i in ids:
+        assert json.loads(_exact(client, hdrs, i))["id"] == i
 
 
 def test_moodle_fixtures_one_by_one(lrs: Lrs) -> None:

@@ -9,7 +9,6 @@ resumes from the last page stored (the caller keeps the returned position).
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from tincan.http_request import HTTPRequest
 
 from xapi.prepare import prepare_statement, to_micros
 from xapi.query import StatementFilters, find_statements
+from xapi.service import new_statement_id
 from xapi.store import store_statements, writing
 from xapi.validation import validate_statement
 
@@ -61,7 +61,7 @@ def _store_page(session: Session, statements: list[dict[str, Any]], authority: d
         statements[index] = {k: v for k, v in statement.items() if k != "stored"}
     with writing(session):
         prepared = [
-            prepare_statement(s, new_id=lambda: str(uuid.uuid4()), stored_us=to_micros(now),
+            prepare_statement(s, new_id=new_statement_id, stored_us=to_micros(now),
                               authority=s.get("authority") or authority, version="1.0.3")
             for s in statements
         ]
