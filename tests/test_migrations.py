@@ -72,3 +72,34 @@ def test_0009_keeps_every_link_row_both_ways(databases: FreshDatabases) -> None:
     command.downgrade(alembic_config(engine), "0008")
     assert rows() == before
     engine.dispose()
+
+
+def test_0010_activity_filter_reads_links_and_downgrade_refills_the_column(databases: FreshDatabases) -> None:
+    """0010 drops lrs_statements.activity_iri: the link rows already say which activity a statement is about;
+    going back down fills the column from them again."""
+    from alembic import command
+
+    from plugin.migrate import alembic_config
+
+    engine = make_engine(databases.new())
+    upgrade(engine, "0009")
+    statements = [{"s": "00000000-0000-4000-8000-000000000001", "a": "http://example.org/a", "t": None},
+                  {"s": "00000000-0000-4000-8000-000000000002", "a": None, "t": "00000000-0000-4000-8000-000000000001"}]
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO lrs_statements (statement_id, stored_us, verb_iri, activity_iri, target_id, is_voiding, "
+            "voided, raw) VALUES (:s, 7, 'http://example.org/v', :a, :t, false, false, '{}')"), statements)
+        connection.execute(text(
+            "INSERT INTO lrs_statement_activities (statement_id, activity_iri, direct, stored_us) VALUES "
+            "('00000000-0000-4000-8000-000000000001', 'http://example.org/a', true, 7), "
+            "('00000000-0000-4000-8000-000000000002', 'http://example.org/course', false, 7)"))
+    upgrade(engine)
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("lrs_statements")}
+    assert "activity_iri" not in columns
+    command.downgrade(alembic_config(engine), "0009")
+    with engine.connect() as connection:
+        refilled = dict(connection.execute(text("SELECT statement_id, activity_iri FROM lrs_statements")).all())
+    assert refilled == {"00000000-0000-4000-8000-000000000001": "http://example.org/a",
+                        "00000000-0000-4000-8000-000000000002": None}
+    engine.dispose()

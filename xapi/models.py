@@ -61,7 +61,6 @@ class Statement(LrsBase):
         # statement_id last: pages are ordered by (stored_us, statement_id), and a batch shares one stored_us,
         # so without it the database sorts every matching row before taking a page.
         Index("ix_lrs_statements_verb", "verb_iri", "stored_us", "statement_id"),
-        Index("ix_lrs_statements_activity", "activity_iri", "stored_us", "statement_id"),
         Index("ix_lrs_statements_registration", "registration", "stored_us", "statement_id"),
         Index("ix_lrs_statements_target", "target_id"),
     )
@@ -69,7 +68,6 @@ class Statement(LrsBase):
     statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     stored_us: Mapped[int] = mapped_column(BigInteger)
     verb_iri: Mapped[str] = mapped_column(IRI)
-    activity_iri: Mapped[str | None] = mapped_column(IRI)
     registration: Mapped[str | None] = mapped_column(String(36))
     actor_ifi: Mapped[str | None] = mapped_column(String(2048))
     # StatementRef target (voiding or not): filters also match statements that reference a match (§2.1.3).

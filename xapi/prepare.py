@@ -226,7 +226,6 @@ def prepare_statement(
         "statement_id": statement_id,
         "stored_us": stored_us,
         "verb_iri": index_key(verb),
-        "activity_iri": index_key(obj["id"]) if kind == "Activity" else None,
         "registration": registration.lower() if isinstance(registration, str) else None,
         "actor_ifi": ifi_of(received["actor"]),
         "target_id": obj["id"].lower() if kind == "StatementRef" else None,

@@ -1,7 +1,7 @@
 """Statement queries (xAPI 1.0.3 Part Three §2.1.3): filters, a stable ``more`` cursor, StatementRef targets.
 
 Every filter is an index range: the driving table is the agent or activity link table when those filters
-are given (their (iri, stored_us) indexes yield rows already in order), otherwise ``lrs_statements``.
+are given (their (iri, stored_us) keys yield rows already in order), otherwise ``lrs_statements``.
 """
 
 from __future__ import annotations
@@ -54,19 +54,16 @@ def _match_conditions(stmt: type[Statement] | Any, filters: StatementFilters) ->
         conditions.append(stmt.verb_iri == filters.verb)
     if filters.registration is not None:
         conditions.append(stmt.registration == filters.registration.lower())
-    if filters.activity is not None and not filters.related_activities:
-        conditions.append(stmt.activity_iri == filters.activity)
-    elif filters.activity is not None:
-        link = aliased(StatementActivity)
-        conditions.append(
-            select(link.statement_id)
-            .where(link.activity_iri == filters.activity, link.stored_us == stmt.stored_us,
-                   link.statement_id == stmt.statement_id)
-            .exists()
-        )
+    if filters.activity is not None:
+        activity = aliased(StatementActivity)
+        # The link table's whole key (activity_iri, stored_us, statement_id): one lookup per candidate statement.
+        where = [activity.activity_iri == filters.activity, activity.stored_us == stmt.stored_us,
+                 activity.statement_id == stmt.statement_id]
+        if not filters.related_activities:
+            where.append(activity.direct.is_(True))  # the statement's object (prepare._statement_activities)
+        conditions.append(select(activity.statement_id).where(*where).exists())
     if filters.agent is not None:
         agent = aliased(StatementAgent)
-        # The link table's whole key (ifi, stored_us, statement_id): one lookup per candidate statement.
         where = [agent.ifi == filters.agent, agent.stored_us == stmt.stored_us, agent.statement_id == stmt.statement_id]
         if not filters.related_agents:
             where.append(agent.direct.is_(True))
@@ -97,28 +94,37 @@ def _page(query: Select[int, str, str], filters: StatementFilters, cursor: Curso
 _COLUMNS = (Statement.stored_us, Statement.statement_id, Statement.raw)
 
 
-def _by_agent(filters: StatementFilters, cursor: Cursor | None) -> Select[int, str, str]:
-    """Driven by the agent link table: (ifi, verb_iri, stored_us, statement_id) or (ifi, stored_us) is an
-    index range already in order, so a page costs its own rows whatever the store's size."""
-    link = StatementAgent
-    where = [link.ifi == filters.agent, Statement.voided.is_(False)]
-    if not filters.related_agents:
+def _by_link(stmt: type[Statement] | Any, filters: StatementFilters, columns: tuple[Any, ...]
+             ) -> tuple[Select[Any], tuple[Any, Any]] | None:
+    """Driven by a link table when the agent or activity filter is given: (ifi, [verb_iri,] stored_us,
+    statement_id) or (activity_iri, stored_us, statement_id) is an index range already in stored order, so a
+    page costs its own rows whatever the store's size. Returns the query and its (stored_us, statement_id)."""
+    link: Any
+    if filters.agent is not None:
+        link = aliased(StatementAgent)
+        where = [link.ifi == filters.agent]
+        if filters.verb is not None:
+            where.append(link.verb_iri == filters.verb)
+        rest = replace(filters, agent=None, verb=None)
+        related = filters.related_agents
+    elif filters.activity is not None:
+        link = aliased(StatementActivity)
+        where = [link.activity_iri == filters.activity]
+        rest = replace(filters, activity=None)
+        related = filters.related_activities
+    else:
+        return None
+    if not related:
         where.append(link.direct.is_(True))
-    if filters.verb is not None:
-        where.append(link.verb_iri == filters.verb)
-    rest = replace(filters, agent=None, verb=None)
-    query = (
-        select(*_COLUMNS)
-        .select_from(link)
-        .join(Statement, Statement.statement_id == link.statement_id)
-        .where(*where, *_match_conditions(Statement, rest))
-    )
-    return _page(query, filters, cursor, (link.stored_us, link.statement_id))
+    query = (select(*columns).select_from(link).join(stmt, stmt.statement_id == link.statement_id)
+             .where(*where, *_match_conditions(stmt, rest)))
+    return query, (link.stored_us, link.statement_id)
 
 
 def _rows(session: Session, filters: StatementFilters, cursor: Cursor | None) -> list[tuple[int, str, str]]:
-    if filters.agent is not None:
-        query = _by_agent(filters, cursor)
+    driven = _by_link(Statement, filters, _COLUMNS)
+    if driven is not None:
+        query = _page(driven[0].where(Statement.voided.is_(False)), filters, cursor, driven[1])
     else:
         base = select(*_COLUMNS).where(Statement.voided.is_(False), *_match_conditions(Statement, filters))
         query = _page(base, filters, cursor)
@@ -127,7 +133,9 @@ def _rows(session: Session, filters: StatementFilters, cursor: Cursor | None) ->
         return rows
     # §2.1.3 "Filter Conditions for StatementRefs": a statement targeting a match also matches.
     target = aliased(Statement)
-    matching_targets = select(target.statement_id).where(*_match_conditions(target, filters))
+    driven_targets = _by_link(target, filters, (target.statement_id,))
+    matching_targets = (driven_targets[0] if driven_targets is not None
+                        else select(target.statement_id).where(*_match_conditions(target, filters)))
     refs = select(*_COLUMNS).where(Statement.voided.is_(False), Statement.target_id.in_(matching_targets))
     more = [(r[0], r[1], r[2]) for r in session.execute(_page(refs, filters, cursor)).all()]
     unique = {r[1]: r for r in rows + more}.values()
