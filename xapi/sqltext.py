@@ -9,6 +9,8 @@ text, never a dict; errors are the driver's.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -16,7 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Executable
 
-__all__ = ["run", "run_many"]
+__all__ = ["pipelined", "run", "run_many"]
 
 
 @lru_cache(maxsize=64)
@@ -53,6 +55,18 @@ def run_many(connection: Connection, statement: Executable, rows: list[dict[str,
             cursor.executemany(sql, [_params(keys, row) for row in rows])
     finally:
         cursor.close()
+
+
+@contextmanager
+def pipelined(connection: Connection) -> Iterator[None]:
+    """On PostgreSQL, what runs in the block goes to the server without waiting for each answer (psycopg's
+    pipeline mode) until a result is read or the block ends; errors arrive then, still inside the caller's
+    transaction. Elsewhere the block runs as it is."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        yield
 
 
 def _cursor(connection: Connection) -> Any:

@@ -175,10 +175,12 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
     ids = [item.statement_id for item in batch]
     new = _drop_known(session, batch, client_ids)
     targets = _check_voiding(session, new)
-    _insert(session, Statement, [item.row for item in new])
-    _insert(session, StatementAgent, [row for item in new for row in item.agents])
-    _insert(session, StatementActivity, [row for item in new for row in item.activities])
-    _upsert_definitions(session, new)
+    # One round trip on PostgreSQL for the three inserts and the definitions lookup, not four.
+    with sqltext.pipelined(session.connection()):
+        _insert(session, Statement, [item.row for item in new])
+        _insert(session, StatementAgent, [row for item in new for row in item.agents])
+        _insert(session, StatementActivity, [row for item in new for row in item.activities])
+        _upsert_definitions(session, new)
     if targets:
         session.execute(
             update(Statement)
