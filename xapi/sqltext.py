@@ -9,9 +9,10 @@ text, never a dict; errors are the driver's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -21,22 +22,32 @@ from sqlalchemy.sql.expression import Executable
 __all__ = ["pipelined", "run", "run_many"]
 
 
+Params = Callable[[dict[str, Any]], Any]
+
+
 @lru_cache(maxsize=64)
-def _compiled(statement: Executable, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+def _compiled(statement: Executable, dialect: Dialect) -> tuple[str, Params]:
+    """The SQL text and how to turn a row's values into the driver's parameters (a tuple for positional
+    paramstyles such as SQLite's, the dict itself for named ones such as psycopg's)."""
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-    return str(compiled), (tuple(compiled.positiontup) if compiled.positional else None)
+    if not compiled.positional:
+        return str(compiled), _named
+    keys = tuple(compiled.positiontup)
+    # itemgetter builds the tuple in C; with one key it gives the bare value, so that case is wrapped.
+    getter = itemgetter(*keys)
+    return str(compiled), getter if len(keys) > 1 else (lambda values: (getter(values),))
 
 
-def _params(keys: tuple[str, ...] | None, values: dict[str, Any]) -> Any:
-    return values if keys is None else tuple(values[key] for key in keys)
+def _named(values: dict[str, Any]) -> dict[str, Any]:
+    return values
 
 
 def run(connection: Connection, statement: Executable, values: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Execute once and return every row as the driver gave it (none for DML)."""
-    sql, keys = _compiled(statement, connection.dialect)
+    sql, params = _compiled(statement, connection.dialect)
     cursor = _cursor(connection)
     try:
-        cursor.execute(sql, _params(keys, values))
+        cursor.execute(sql, params(values))
         return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
     finally:
         cursor.close()
@@ -46,13 +57,13 @@ def run_many(connection: Connection, statement: Executable, rows: list[dict[str,
     """Execute for every row, as one driver executemany."""
     if not rows:
         return
-    sql, keys = _compiled(statement, connection.dialect)
+    sql, params = _compiled(statement, connection.dialect)
     cursor = _cursor(connection)
     try:
         if len(rows) == 1:  # psycopg runs executemany as a pipeline: more round trips than one execute
-            cursor.execute(sql, _params(keys, rows[0]))
+            cursor.execute(sql, params(rows[0]))
         else:
-            cursor.executemany(sql, [_params(keys, row) for row in rows])
+            cursor.executemany(sql, [params(row) for row in rows])
     finally:
         cursor.close()
 
