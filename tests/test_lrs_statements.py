@@ -62,6 +62,19 @@ def test_assigned_ids_are_time_ordered_uuids_a_statement_id_query_finds(lrs: Lrs
         assert json.loads(_exact(client, hdrs, i))["id"] == i
 
 
+def test_an_activitys_definition_keeps_every_language_posted_in_separate_requests(lrs: Lrs) -> None:
+    """xAPI 1.0.3 §2.5: the canonical definition merges what later statements add (each request reads the
+    stored definition first; on PostgreSQL that read is pipelined with the inserts)."""
+    client, hdrs = lrs
+    activity = "http://example.org/activity/merged"
+    for lang, name in (("en", "Backups"), ("th", "การสำรองข้อมูล")):
+        sent = statement(1, object={"id": activity, "definition": {"name": {lang: name}}})
+        assert client.post("/xapi/statements", json=sent, headers=hdrs).status_code == 200
+    response = client.get("/xapi/activities", query_string={"activityId": activity}, headers=hdrs)
+    assert response.status_code == 200
+    assert response.get_json()["definition"]["name"] == {"en": "Backups", "th": "การสำรองข้อมูล"}
+
+
 def test_moodle_fixtures_one_by_one(lrs: Lrs) -> None:
     client, hdrs = lrs
     sent = moodle_statements()

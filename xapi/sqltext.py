@@ -48,7 +48,9 @@ def run(connection: Connection, statement: Executable, values: dict[str, Any]) -
     cursor = _cursor(connection)
     try:
         cursor.execute(sql, params(values))
-        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+        # Asked of the statement, not the cursor: in a pipeline the cursor has no description until its
+        # results are fetched.
+        return [tuple(row) for row in cursor.fetchall()] if statement.is_select else []
     finally:
         cursor.close()
 
