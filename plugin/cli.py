@@ -78,8 +78,10 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     # Measured, two workers, eight clients POSTing single statements on SQLite: 1 thread 1.3-1.6k/s,
     # 2 threads 1.1-1.5k/s, 5 threads 1.0-1.2k/s. Two leave a worker answering while one request waits on
     # the network (an LTI key fetch) or renders a PDF.
+    # backpressure stays granian's default (hundreds): it counts open connections, not requests, so at the
+    # number of threads a browser's idle keep-alive connections left no room for its next request.
     server = Granian("plugin.wsgi:create", factory=True, interface=Interfaces.WSGI, address=host, port=port,
-                     workers=workers, blocking_threads=threads, backpressure=threads, log_access=False)
+                     workers=workers, blocking_threads=threads, log_access=False)
     try:
         server.serve()
     finally:

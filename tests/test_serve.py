@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -55,6 +56,19 @@ def test_workers_stop_when_serve_is_killed(tmp_path: Path) -> None:
         assert not any(_alive(pid) for pid in workers)
         with pytest.raises(requests.ConnectionError):
             requests.get(server.url + "/healthz", timeout=2)
+
+
+def test_idle_connections_do_not_keep_serve_from_answering(tmp_path: Path) -> None:
+    """A browser keeps idle keep-alive (and speculative) connections open; they must not take the places of
+    requests. With granian's backpressure at the thread count they did, and the next page waited for them."""
+    with serve(tmp_path / "instance", args=("--workers", "1", "--threads", "1")) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(6)]
+        try:
+            assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+        finally:
+            for connection in idle:
+                connection.close()
 
 
 def _alive(pid: int) -> bool:
