@@ -94,11 +94,12 @@ def _page(query: Select[int, str, str], filters: StatementFilters, cursor: Curso
 _COLUMNS = (Statement.stored_us, Statement.statement_id, Statement.raw)
 
 
-def _by_link(stmt: type[Statement] | Any, filters: StatementFilters, columns: tuple[Any, ...]
-             ) -> tuple[Select[Any], tuple[Any, Any]] | None:
-    """Driven by a link table when the agent or activity filter is given: (ifi, [verb_iri,] stored_us,
-    statement_id) or (activity_iri, stored_us, statement_id) is an index range already in stored order, so a
-    page costs its own rows whatever the store's size. Returns the query and its (stored_us, statement_id)."""
+def _matching(stmt: type[Statement] | Any, filters: StatementFilters, columns: tuple[Any, ...]
+              ) -> tuple[Select[Any], tuple[Any, Any]]:
+    """``columns`` of the statements (``stmt``, an alias of Statement) matching the non-time filters, and the
+    (stored_us, statement_id) pair to page them by. With an agent or activity filter the query is driven by
+    its link table: (ifi, [verb_iri,] stored_us, statement_id) or (activity_iri, stored_us, statement_id) is
+    an index range already in stored order, so a page costs its own rows whatever the store's size."""
     link: Any
     if filters.agent is not None:
         link = aliased(StatementAgent)
@@ -113,7 +114,7 @@ def _by_link(stmt: type[Statement] | Any, filters: StatementFilters, columns: tu
         rest = replace(filters, activity=None)
         related = filters.related_activities
     else:
-        return None
+        return select(*columns).where(*_match_conditions(stmt, filters)), (stmt.stored_us, stmt.statement_id)
     if not related:
         where.append(link.direct.is_(True))
     query = (select(*columns).select_from(link).join(stmt, stmt.statement_id == link.statement_id)
@@ -122,20 +123,14 @@ def _by_link(stmt: type[Statement] | Any, filters: StatementFilters, columns: tu
 
 
 def _rows(session: Session, filters: StatementFilters, cursor: Cursor | None) -> list[tuple[int, str, str]]:
-    driven = _by_link(Statement, filters, _COLUMNS)
-    if driven is not None:
-        query = _page(driven[0].where(Statement.voided.is_(False)), filters, cursor, driven[1])
-    else:
-        base = select(*_COLUMNS).where(Statement.voided.is_(False), *_match_conditions(Statement, filters))
-        query = _page(base, filters, cursor)
+    matching, order = _matching(Statement, filters, _COLUMNS)
+    query = _page(matching.where(Statement.voided.is_(False)), filters, cursor, order)
     rows = [(r[0], r[1], r[2]) for r in session.execute(query).all()]
     if not filters.has_match_filters or not _has_statement_refs(session):
         return rows
     # §2.1.3 "Filter Conditions for StatementRefs": a statement targeting a match also matches.
     target = aliased(Statement)
-    driven_targets = _by_link(target, filters, (target.statement_id,))
-    matching_targets = (driven_targets[0] if driven_targets is not None
-                        else select(target.statement_id).where(*_match_conditions(target, filters)))
+    matching_targets, _ = _matching(target, filters, (target.statement_id,))
     refs = select(*_COLUMNS).where(Statement.voided.is_(False), Statement.target_id.in_(matching_targets))
     more = [(r[0], r[1], r[2]) for r in session.execute(_page(refs, filters, cursor)).all()]
     unique = {r[1]: r for r in rows + more}.values()
