@@ -53,8 +53,9 @@ def writing(session: Session) -> Iterator[None]:
 _INSERTS = {model: insert(model) for model in (Statement, StatementAgent, StatementActivity)}
 
 
-def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    sqltext.run_many(session.connection(), _INSERTS[model], rows)
+def _dialect_insert(dialect_name: str, model: type[Any]) -> Any:
+    """INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL spell them alike)."""
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(model.__table__)
 
 
 def _is_same(received: dict[str, Any], stored: dict[str, Any]) -> bool:
@@ -141,31 +142,30 @@ def _known_definitions(connection: Connection, iris: list[str]) -> dict[str, dic
 
 @lru_cache(maxsize=4)
 def _definition_upsert(dialect_name: str) -> Any:
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(ActivityDefinition.__table__)
+    statement = _dialect_insert(dialect_name, ActivityDefinition)
     # §2.5: the LRS keeps the most recent definition as canonical.
     return statement.on_conflict_do_update(
         index_elements=["activity_iri"], set_={"definition": statement.excluded.definition}
     )
 
 
-def _upsert_definitions(session: Session, batch: Iterable[Prepared]) -> None:
+def _upsert_definitions(connection: Connection, batch: Iterable[Prepared]) -> None:
     latest: dict[str, dict[str, Any]] = {}
     for item in batch:
         for iri, definition in activity_definitions(item.received):
             latest[iri] = _merge_definition(latest.get(iri, {}), definition)
     if not latest:
         return
-    connection = session.connection()
     known = _known_definitions(connection, list(latest))
-    changed = {}
+    rows = []
     for iri, definition in latest.items():
         merged = _merge_definition(known[iri], definition) if iri in known else definition
         # Most statements repeat a known definition: then there is nothing to write.
-        if known.get(iri) != merged and "\\u0000" not in json.dumps(merged):  # JSONB cannot hold NUL
-            changed[iri] = merged
-    if changed:
-        rows = [{"activity_iri": iri, "definition": jsontext.dumps(d)} for iri, d in changed.items()]
+        if known.get(iri) != merged:
+            text = jsontext.dumps(merged)
+            if "\\u0000" not in text:  # JSONB cannot hold NUL
+                rows.append({"activity_iri": iri, "definition": text})
+    if rows:
         sqltext.run_many(connection, _definition_upsert(connection.dialect.name), rows)
 
 
@@ -175,12 +175,13 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
     ids = [item.statement_id for item in batch]
     new = _drop_known(session, batch, client_ids)
     targets = _check_voiding(session, new)
+    connection = session.connection()
     # One round trip on PostgreSQL for the three inserts and the definitions lookup, not four.
-    with sqltext.pipelined(session.connection()):
-        _insert(session, Statement, [item.row for item in new])
-        _insert(session, StatementAgent, [row for item in new for row in item.agents])
-        _insert(session, StatementActivity, [row for item in new for row in item.activities])
-        _upsert_definitions(session, new)
+    with sqltext.pipelined(connection):
+        sqltext.run_many(connection, _INSERTS[Statement], [item.row for item in new])
+        sqltext.run_many(connection, _INSERTS[StatementAgent], [row for item in new for row in item.agents])
+        sqltext.run_many(connection, _INSERTS[StatementActivity], [row for item in new for row in item.activities])
+        _upsert_definitions(connection, new)
     if targets:
         session.execute(
             update(Statement)
@@ -194,5 +195,4 @@ def store_attachments(session: Session, parts: Iterable[tuple[str, str, bytes]])
     """(sha2, content type, bytes); content-addressed, so a repeat is a no-op."""
     rows = [{"sha2": sha2, "content_type": ctype[:255], "content": body} for sha2, ctype, body in parts]
     if rows:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(Attachment.__table__).on_conflict_do_nothing(), rows)
+        session.execute(_dialect_insert(session.get_bind().dialect.name, Attachment).on_conflict_do_nothing(), rows)
