@@ -48,6 +48,8 @@ _ALTERNATE_HEADERS = {"authorization", "x-experience-api-version", "content-type
 _CORS_HEADERS = ("Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language, "
                  "X-Experience-API-Consistent-Through")
 _EXPOSED = "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through, Content-Type"
+
+
 class _VersionNeeded(XapiError):
     """No X-Experience-API-Version header: answered in the version this client last spoke."""
 
@@ -191,15 +193,11 @@ def create_app(
             if handler is None:
                 known = any(r == resource for r, _ in ROUTES)
                 raise XapiError(405 if known else 404, resource, "no such xAPI resource or method")
-            with session_factory() as session:
-                try:
-                    if resource != "about":
-                        user, password = _credentials(xreq.headers)
-                        xreq.principal = authenticate(session, user, password, now=clock())
-                    response = handler(xreq, session, clock)
-                except BaseException:
-                    session.rollback()
-                    raise
+            with session_factory() as session:  # closing it rolls back whatever was not committed
+                if resource != "about":
+                    user, password = _credentials(xreq.headers)
+                    xreq.principal = authenticate(session, user, password, now=clock())
+                response = handler(xreq, session, clock)
             if request.method == "HEAD":
                 response.set_data(b"")
             return response, version
