@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
+import psycopg
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -26,4 +30,23 @@ def test_the_engine_keeps_the_urls_own_connection_options(databases: FreshDataba
             assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
             assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 10000
             assert connection.execute(text("PRAGMA cache_size")).scalar_one() == -65536
+    engine.dispose()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="a database server that ends pooled sessions: PostgreSQL")
+def test_a_pooled_connection_the_server_ended_is_replaced_before_use(databases: FreshDatabases) -> None:
+    """After PostgreSQL restarts, or an administrator ends sessions, the next request still gets a working
+    connection instead of an error."""
+    engine = make_engine(databases.new())
+    with engine.connect() as connection:
+        ended = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with psycopg.connect(TEST_DATABASE_URL.replace("+psycopg", ""), autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (ended,)).fetchone() == (True,)
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (ended,)).fetchone():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != ended
+        assert connection.execute(text("SELECT 1")).scalar_one() == 1
     engine.dispose()
