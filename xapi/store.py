@@ -9,9 +9,9 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,13 @@ def writing(session: Session) -> Iterator[None]:
             raise
 
 
-_INSERTS = {model: insert(model) for model in (Statement, StatementAgent, StatementActivity)}
+# A statement's rows and their inserts, in the order they are written.
+_TABLES = [cast(Table, model.__table__) for model in (Statement, StatementAgent, StatementActivity)]
+_INSERTS = [insert(table) for table in _TABLES]
+# From this many statements a PostgreSQL batch is written with COPY, which cannot share the pipeline that saves a
+# small one its round trips. Measured in-process: batches of 3 1,503-1,674/s pipelined against 1,191-1,415/s
+# copied; of 10 3,339-3,597/s against 3,435-3,748/s; of 100 5,983-6,667/s against 7,520-7,694/s.
+_COPY_FROM = 10
 
 
 def _dialect_insert(dialect_name: str, model: type[Any]) -> Any:
@@ -176,12 +182,18 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
     new = _drop_known(session, batch, client_ids)
     targets = _check_voiding(session, new)
     connection = session.connection()
-    # One round trip on PostgreSQL for the three inserts and the definitions lookup, not four.
-    with sqltext.pipelined(connection):
-        sqltext.run_many(connection, _INSERTS[Statement], [item.row for item in new])
-        sqltext.run_many(connection, _INSERTS[StatementAgent], [row for item in new for row in item.agents])
-        sqltext.run_many(connection, _INSERTS[StatementActivity], [row for item in new for row in item.activities])
+    rows = ([item.row for item in new], [row for item in new for row in item.agents],
+            [row for item in new for row in item.activities])
+    if connection.dialect.name == "postgresql" and len(new) >= _COPY_FROM:
+        for table, table_rows in zip(_TABLES, rows, strict=True):
+            sqltext.copy_rows(connection, table, table_rows)
         _upsert_definitions(connection, new)
+    else:
+        # One round trip on PostgreSQL for the three inserts and the definitions lookup, not four.
+        with sqltext.pipelined(connection):
+            for statement, table_rows in zip(_INSERTS, rows, strict=True):
+                sqltext.run_many(connection, statement, table_rows)
+            _upsert_definitions(connection, new)
     if targets:
         session.execute(
             update(Statement)
