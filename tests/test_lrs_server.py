@@ -117,3 +117,48 @@ def test_every_acknowledged_statement_survives_sigkill(lrs_server: tuple[Server,
         stored = set(connection.execute(select(Statement.statement_id)).scalars())
     engine.dispose()
     assert set(acknowledged) <= stored
+
+
+def test_one_statement_id_written_at_once_by_several_clients(lrs_server: tuple[Server, str, dict[str, str]]) -> None:
+    """Clients that retry, or several sending the same statement, write one id at the same moment: it is
+    stored once and each gets the answer it would get alone (xAPI 1.0.3 Part Three §2.1.1), never a 5xx."""
+    server, url, hdrs = lrs_server
+    answers: list[tuple[str, int]] = []
+
+    def write(statement_id: str, kind: str, start: threading.Barrier) -> None:
+        body = statement(0, id=statement_id)
+        start.wait()
+        if kind == "put":
+            response = requests.put(server.url + "/xapi/statements", params={"statementId": statement_id},
+                                    json=body, headers=hdrs, timeout=60)
+        elif kind == "post":
+            response = requests.post(server.url + "/xapi/statements", json=[body], headers=hdrs, timeout=60)
+        else:  # the same id with different content
+            body = {**body, "verb": {"id": "http://example.org/verbs/other"}}
+            response = requests.post(server.url + "/xapi/statements", json=[body], headers=hdrs, timeout=60)
+        answers.append((kind, response.status_code))
+
+    ids = [str(uuid.uuid4()) for _ in range(20)]
+    for statement_id in ids:
+        start = threading.Barrier(4)
+        threads = [threading.Thread(target=write, args=(statement_id, kind, start))
+                   for kind in ("put", "post", "post", "put")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(set(answers)) == [("post", 200), ("put", 204)]
+    assert _count(url) == (20, 20)
+
+    conflicting = str(uuid.uuid4())
+    answers.clear()
+    start = threading.Barrier(3)
+    threads = [threading.Thread(target=write, args=(conflicting, kind, start)) for kind in ("put", "post", "other")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Whichever content is stored first stays; the writers of the other get 409 Conflict.
+    assert sorted(answers) in ([("other", 409), ("post", 200), ("put", 204)],
+                               [("other", 200), ("post", 409), ("put", 409)])
+    assert _count(url) == (21, 21)

@@ -21,7 +21,7 @@ from xapi.models import ActivityDefinition, Attachment, Statement, StatementActi
 from xapi.prepare import Prepared, activity_definitions, comparable
 from xapi.writelock import sqlite_writer
 
-__all__ = ["ConflictError", "store_attachments", "store_statements", "writing"]
+__all__ = ["ConflictError", "IdTakenError", "store_attachments", "store_statements", "writing"]
 
 # Properties the LRS assigns (or may add): they do not count when comparing a re-sent statement.
 _LRS_ASSIGNED = ("stored", "authority", "version")
@@ -29,6 +29,11 @@ _LRS_ASSIGNED = ("stored", "authority", "version")
 
 class ConflictError(Exception):
     """A statement id already stored with different content (xAPI 1.0.3 Part Three §2.1.1: 409)."""
+
+
+class IdTakenError(Exception):
+    """A concurrent write stored one of the batch's ids after this one looked for it (PostgreSQL, where
+    writers do not queue): the transaction is lost, and writing again compares with what is now stored."""
 
 
 @contextmanager
@@ -184,16 +189,19 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
     connection = session.connection()
     rows = ([item.row for item in new], [row for item in new for row in item.agents],
             [row for item in new for row in item.activities])
-    if connection.dialect.name == "postgresql" and len(new) >= _COPY_FROM:
-        for table, table_rows in zip(_TABLES, rows, strict=True):
-            sqltext.copy_rows(connection, table, table_rows)
-        _upsert_definitions(connection, new)
-    else:
-        # One round trip on PostgreSQL for the three inserts and the definitions lookup, not four.
-        with sqltext.pipelined(connection):
-            for statement, table_rows in zip(_INSERTS, rows, strict=True):
-                sqltext.run_many(connection, statement, table_rows)
+    try:
+        if connection.dialect.name == "postgresql" and len(new) >= _COPY_FROM:
+            for table, table_rows in zip(_TABLES, rows, strict=True):
+                sqltext.copy_rows(connection, table, table_rows)
             _upsert_definitions(connection, new)
+        else:
+            # One round trip on PostgreSQL for the three inserts and the definitions lookup, not four.
+            with sqltext.pipelined(connection):
+                for statement, table_rows in zip(_INSERTS, rows, strict=True):
+                    sqltext.run_many(connection, statement, table_rows)
+                _upsert_definitions(connection, new)
+    except connection.dialect.loaded_dbapi.IntegrityError as error:
+        raise IdTakenError(str(error)) from error
     if targets:
         session.execute(
             update(Statement)
