@@ -3,7 +3,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 import xapi
 from plugin.db import make_engine
@@ -102,4 +102,36 @@ def test_0010_activity_filter_reads_links_and_downgrade_refills_the_column(datab
         refilled = dict(connection.execute(text("SELECT statement_id, activity_iri FROM lrs_statements")).all())
     assert refilled == {"00000000-0000-4000-8000-000000000001": "http://example.org/a",
                         "00000000-0000-4000-8000-000000000002": None}
+    engine.dispose()
+
+
+
+def _partial_index_conditions(engine: Engine) -> dict[str, str | None]:
+    """The registration and target indexes' WHERE conditions, as each database reports them."""
+    names = ("ix_lrs_statements_registration", "ix_lrs_statements_target")
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+        else:
+            rows = connection.execute(text("SELECT indexname, indexdef FROM pg_indexes "
+                                           "WHERE schemaname = current_schema()"))
+        found = {name: sql for name, sql in rows if name in names}
+    assert sorted(found) == sorted(names)
+    return {name: sql.partition(" WHERE ")[2].strip("() ") or None for name, sql in found.items()}
+
+
+def test_0011_registration_and_target_indexes_hold_only_statements_that_have_one(databases: FreshDatabases) -> None:
+    """Most statements have no registration and no StatementRef object: 0011 leaves them out of those two
+    indexes; going back down indexes every statement again."""
+    from alembic import command
+
+    from plugin.migrate import alembic_config
+
+    engine = make_engine(databases.new())
+    upgrade(engine)
+    assert _partial_index_conditions(engine) == {"ix_lrs_statements_registration": "registration IS NOT NULL",
+                                                 "ix_lrs_statements_target": "target_id IS NOT NULL"}
+    command.downgrade(alembic_config(engine), "0010")
+    assert _partial_index_conditions(engine) == {"ix_lrs_statements_registration": None,
+                                                 "ix_lrs_statements_target": None}
     engine.dispose()

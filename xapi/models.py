@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -61,8 +62,12 @@ class Statement(LrsBase):
         # statement_id last: pages are ordered by (stored_us, statement_id), and a batch shares one stored_us,
         # so without it the database sorts every matching row before taking a page.
         Index("ix_lrs_statements_verb", "verb_iri", "stored_us", "statement_id"),
-        Index("ix_lrs_statements_registration", "registration", "stored_us", "statement_id"),
-        Index("ix_lrs_statements_target", "target_id"),
+        # Only the statements that have one: a NULL entry per statement was a page written for nothing, and
+        # each query of these compares the column with a value, which implies it is not NULL.
+        Index("ix_lrs_statements_registration", "registration", "stored_us", "statement_id",
+              sqlite_where=text("registration IS NOT NULL"), postgresql_where=text("registration IS NOT NULL")),
+        Index("ix_lrs_statements_target", "target_id",
+              sqlite_where=text("target_id IS NOT NULL"), postgresql_where=text("target_id IS NOT NULL")),
     )
 
     statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
