@@ -64,7 +64,7 @@ def test_assigned_ids_are_time_ordered_uuids_a_statement_id_query_finds(lrs: Lrs
 
 def test_an_activitys_definition_keeps_every_language_posted_in_separate_requests(lrs: Lrs) -> None:
     """xAPI 1.0.3 §2.5: the canonical definition merges what later statements add (each request reads the
-    stored definition first; on PostgreSQL that read is pipelined with the inserts)."""
+    stored definition first; on PostgreSQL that read travels in one query with the inserts)."""
     client, hdrs = lrs
     activity = "http://example.org/activity/merged"
     for lang, name in (("en", "Backups"), ("th", "การสำรองข้อมูล")):

@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Insert, Select, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from xapi import jsontext, sqltext
 from xapi.errors import StatementError
@@ -58,9 +59,9 @@ def writing(session: Session) -> Iterator[None]:
 # A statement's rows and their inserts, in the order they are written.
 _TABLES = [cast(Table, model.__table__) for model in (Statement, StatementAgent, StatementActivity)]
 _INSERTS = [insert(table) for table in _TABLES]
-# From this many statements a PostgreSQL batch is written with COPY, which cannot share the pipeline that saves a
-# small one its round trips. Measured in-process: batches of 3 1,503-1,674/s pipelined against 1,191-1,415/s
-# copied; of 10 3,339-3,597/s against 3,435-3,748/s; of 100 5,983-6,667/s against 7,520-7,694/s.
+# From this many statements a PostgreSQL batch is written with COPY; a smaller one as a single query. Measured
+# in-process against the pipelined inserts of the time: batches of 3 1,503-1,674/s pipelined against
+# 1,191-1,415/s copied; of 10 3,339-3,597/s against 3,435-3,748/s; of 100 5,983-6,667/s against 7,520-7,694/s.
 _COPY_FROM = 10
 
 
@@ -139,15 +140,18 @@ _DEFINITIONS = {
 }
 
 
+def _decoded(rows: Iterable[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
+    # Driver values: JSONB arrives decoded (psycopg), SQLite's JSON as text.
+    return {iri: definition if isinstance(definition, dict) else json.loads(definition) for iri, definition in rows}
+
+
 def _known_definitions(connection: Connection, iris: list[str]) -> dict[str, dict[str, Any]]:
     known: dict[str, dict[str, Any]] = {}
     for start in range(0, len(iris), _SIZES[-1]):
         chunk = iris[start:start + _SIZES[-1]]
         size = next(size for size in _SIZES if size >= len(chunk))
         values = {f"iri{i}": chunk[min(i, len(chunk) - 1)] for i in range(size)}
-        for iri, definition in sqltext.run(connection, _DEFINITIONS[size], values):
-            # Driver values: JSONB arrives decoded (psycopg), SQLite's JSON as text.
-            known[iri] = definition if isinstance(definition, dict) else json.loads(definition)
+        known.update(_decoded(sqltext.run(connection, _DEFINITIONS[size], values)))
     return known
 
 
@@ -160,14 +164,17 @@ def _definition_upsert(dialect_name: str) -> Any:
     )
 
 
-def _upsert_definitions(connection: Connection, batch: Iterable[Prepared]) -> None:
+def _latest_definitions(batch: Iterable[Prepared]) -> dict[str, dict[str, Any]]:
     latest: dict[str, dict[str, Any]] = {}
     for item in batch:
         for iri, definition in activity_definitions(item.received):
             latest[iri] = _merge_definition(latest.get(iri, {}), definition)
-    if not latest:
-        return
-    known = _known_definitions(connection, list(latest))
+    return latest
+
+
+def _upsert_definitions(
+    connection: Connection, latest: dict[str, dict[str, Any]], known: dict[str, dict[str, Any]]
+) -> None:
     rows = []
     for iri, definition in latest.items():
         merged = _merge_definition(known[iri], definition) if iri in known else definition
@@ -180,6 +187,41 @@ def _upsert_definitions(connection: Connection, batch: Iterable[Prepared]) -> No
         sqltext.run_many(connection, _definition_upsert(connection.dialect.name), rows)
 
 
+@lru_cache(maxsize=64)
+def _rows_insert(table: Table, count: int) -> Insert:
+    """INSERT of ``count`` rows as one VALUES list, bound by name (see :func:`_row_values`)."""
+    return insert(table).values(
+        [{column.name: bindparam(f"{table.name}_{i}_{column.name}") for column in table.columns} for i in range(count)])
+
+
+def _row_values(table: Table, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {f"{table.name}_{i}_{name}": value for i, row in enumerate(rows) for name, value in row.items()}
+
+
+@lru_cache(maxsize=64)
+def _definitions_of(count: int) -> Select[Any]:
+    return select(ActivityDefinition.activity_iri, ActivityDefinition.definition).where(
+        ActivityDefinition.activity_iri.in_([bindparam(f"iri{i}") for i in range(count)]))
+
+
+def _write_postgresql(
+    connection: Connection, rows: tuple[list[dict[str, Any]], ...], latest: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Insert the rows; returns the stored definitions of ``latest``'s activities."""
+    if len(rows[0]) >= _COPY_FROM:
+        for table, table_rows in zip(_TABLES, rows, strict=True):
+            sqltext.copy_rows(connection, table, table_rows)
+        return _known_definitions(connection, list(latest))
+    # A small write is one query: its inserts and the definitions lookup in one round trip and one driver call.
+    parts: list[tuple[Executable, dict[str, Any]]] = [
+        (_rows_insert(table, len(table_rows)), _row_values(table, table_rows))
+        for table, table_rows in zip(_TABLES, rows, strict=True) if table_rows]
+    if latest:
+        parts.append((_definitions_of(len(latest)), {f"iri{i}": iri for i, iri in enumerate(latest)}))
+    found = sqltext.script(connection, parts) if parts else []
+    return _decoded(found) if latest else {}
+
+
 def store_statements(session: Session, batch: list[Prepared], client_ids: set[str]) -> list[str]:
     """Insert a validated, prepared batch; returns every statement id in batch order (including ones
     that were already stored identically, which are not duplicated)."""
@@ -189,17 +231,15 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
     connection = session.connection()
     rows = ([item.row for item in new], [row for item in new for row in item.agents],
             [row for item in new for row in item.activities])
+    latest = _latest_definitions(new)
     try:
-        if connection.dialect.name == "postgresql" and len(new) >= _COPY_FROM:
-            for table, table_rows in zip(_TABLES, rows, strict=True):
-                sqltext.copy_rows(connection, table, table_rows)
-            _upsert_definitions(connection, new)
+        if connection.dialect.name == "postgresql":
+            known = _write_postgresql(connection, rows, latest)
         else:
-            # One round trip on PostgreSQL for the three inserts and the definitions lookup, not four.
-            with sqltext.pipelined(connection):
-                for statement, table_rows in zip(_INSERTS, rows, strict=True):
-                    sqltext.run_many(connection, statement, table_rows)
-                _upsert_definitions(connection, new)
+            for statement, table_rows in zip(_INSERTS, rows, strict=True):
+                sqltext.run_many(connection, statement, table_rows)
+            known = _known_definitions(connection, list(latest))
+        _upsert_definitions(connection, latest, known)
     except connection.dialect.loaded_dbapi.IntegrityError as error:
         raise IdTakenError(str(error)) from error
     if targets:
