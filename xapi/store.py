@@ -59,10 +59,11 @@ def writing(session: Session) -> Iterator[None]:
 # A statement's rows and their inserts, in the order they are written.
 _TABLES = [cast(Table, model.__table__) for model in (Statement, StatementAgent, StatementActivity)]
 _INSERTS = [insert(table) for table in _TABLES]
-# From this many statements a PostgreSQL batch is written with COPY; a smaller one as a single query. Measured
-# in-process against the pipelined inserts of the time: batches of 3 1,503-1,674/s pipelined against
-# 1,191-1,415/s copied; of 10 3,339-3,597/s against 3,435-3,748/s; of 100 5,983-6,667/s against 7,520-7,694/s.
-_COPY_FROM = 10
+# From this many statements a PostgreSQL batch is written with COPY, a smaller one as a single query (binding a
+# statement's JSON into the query text costs more than streaming it). Measured in-process, one query against
+# COPY: batches of 2 1,022-1,095/s against 915-1,001/s, of 3 1,425-1,545 against 1,238-1,396, of 5
+# 1,989-2,115 against 1,835-2,131, of 10 2,747-2,962 against 3,379-3,558.
+_COPY_FROM = 5
 
 
 def _dialect_insert(dialect_name: str, model: type[Any]) -> Any:
