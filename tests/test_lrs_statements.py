@@ -199,5 +199,8 @@ def test_a_body_over_the_apps_limit_is_refused_with_413_and_nothing_stored(lrs: 
     response = client.post("/xapi/statements", data=body + b" " * (limit + 1 - len(body)), headers=hdrs,
                            content_type="application/json")
     assert response.status_code == 413
+    assert "body: is larger than this LRS accepts" in response.get_json()["message"]
+    # Answered in the version the client speaks, as every other response.
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
     found = client.get("/xapi/statements", headers=hdrs).get_json()
     assert found["statements"] == []

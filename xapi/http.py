@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from xapi.auth import AuthError, authenticate
@@ -50,12 +50,19 @@ _CORS_HEADERS = ("Authorization, Content-Type, X-Experience-API-Version, If-Matc
 _EXPOSED = "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through, Content-Type"
 
 
-class _VersionNeeded(XapiError):
+class _Refused(XapiError):
+    """A request refused before it is parsed whole, answered in the version its client speaks."""
+
+    def __init__(self, status: int, path: str, message: str, answer_in: str) -> None:
+        super().__init__(status, path, message)
+        self.answer_in = answer_in
+
+
+class _VersionNeeded(_Refused):
     """No X-Experience-API-Version header: answered in the version this client last spoke."""
 
     def __init__(self, answer_in: str) -> None:
-        super().__init__(400, "X-Experience-API-Version", "header is required")
-        self.answer_in = answer_in
+        super().__init__(400, "X-Experience-API-Version", "header is required", answer_in)
 
 
 def _alternate(request: Request, method: str) -> tuple[str, dict[str, str], dict[str, str], bytes]:
@@ -93,6 +100,7 @@ def _headers(environ: WSGIEnvironment) -> dict[str, str]:
 def _parse_request(request: Request, resource: str) -> XapiRequest:
     method = request.method
     alternate = request.args.get("method")
+    body: bytes | None = None
     if alternate is not None and method == "POST":
         method, params, headers, body = _alternate(request, alternate.upper())
     else:
@@ -102,7 +110,6 @@ def _parse_request(request: Request, resource: str) -> XapiRequest:
                 raise XapiError(400, name, "is given more than once")
             params[name] = values[0]
         headers = _headers(request.environ)
-        body = request.get_data(cache=False)
     raw_version = headers.get("x-experience-api-version")
     version = "2.0.0"
     if resource != "about":
@@ -117,6 +124,12 @@ def _parse_request(request: Request, resource: str) -> XapiRequest:
         version = "1.0.3"
     if alternate is not None and version.startswith("2."):
         raise XapiError(400, "method", "xAPI 2.0 has no alternate request syntax")
+    if body is None:
+        try:  # read once the version is known, so that a refusal is in the client's version
+            body = request.get_data(cache=False)
+        except RequestEntityTooLarge as error:
+            raise _Refused(413, "body", f"is larger than this LRS accepts ({request.max_content_length} bytes)",
+                           answer_in=version) from error
     return XapiRequest(resource=resource, method="GET" if method == "HEAD" else method, params=params,
                        headers=headers, body=body, version=version)
 
@@ -201,7 +214,7 @@ def create_app(
             if request.method == "HEAD":
                 response.set_data(b"")
             return response, version
-        except _VersionNeeded as error:
+        except _Refused as error:
             return _handle_error(error, request), error.answer_in
         except Exception as error:  # every error a client can cause becomes an xAPI error response
             return _handle_error(error, request), version
