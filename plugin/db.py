@@ -56,8 +56,13 @@ def _closed_while_idle(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
     This is what ``pool_pre_ping`` is for, without its round trip (a single-statement POST, eight clients:
     858-964/s without it, 811-857/s with it). A server that ends a session sends its error and closes the
     socket, so the idle socket reads ready; a healthy idle one has nothing to read, as Samattha never LISTENs.
+    poll, not select: a worker serving many connections has descriptors above select's 1,024.
     """
-    if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+    if dbapi_connection.closed:
+        raise InvalidatePoolError("PostgreSQL closed this pooled connection")
+    idle = select.poll()
+    idle.register(dbapi_connection.fileno(), select.POLLIN)
+    if idle.poll(0):
         raise InvalidatePoolError("PostgreSQL closed this pooled connection while it was idle")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import time
 
 import psycopg
@@ -50,3 +52,24 @@ def test_a_pooled_connection_the_server_ended_is_replaced_before_use(databases: 
         assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != ended
         assert connection.execute(text("SELECT 1")).scalar_one() == 1
     engine.dispose()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="the pooled-connection check is PostgreSQL's")
+def test_a_pooled_connection_is_checked_whatever_its_descriptor_number(databases: FreshDatabases) -> None:
+    """A worker serving many clients holds descriptors beyond 1,024, where select() cannot look."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1_200:
+        pytest.skip(f"the descriptor limit ({hard}) is below 1,200")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1_200), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1_100)]
+    engine = make_engine(databases.new())
+    try:
+        for _ in range(2):  # the second checkout takes the pooled connection
+            with engine.connect() as connection:
+                assert connection.connection.dbapi_connection.fileno() > 1_024  # type: ignore[union-attr]
+                assert connection.execute(text("SELECT 1")).scalar_one() == 1
+    finally:
+        engine.dispose()
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
