@@ -162,3 +162,35 @@ def test_one_statement_id_written_at_once_by_several_clients(lrs_server: tuple[S
     assert sorted(answers) in ([("other", 409), ("post", 200), ("put", 204)],
                                [("other", 200), ("post", 409), ("put", 409)])
     assert _count(url) == (21, 21)
+
+
+def test_batches_holding_the_same_keys_in_opposite_orders_are_all_stored(
+    lrs_server: tuple[Server, str, dict[str, str]],
+) -> None:
+    """Two clients send the same statements, or new definitions of the same activities, in opposite orders.
+    On PostgreSQL such writes deadlocked and one of the two was answered 500."""
+    server, url, hdrs = lrs_server
+    answers: list[int] = []
+
+    def post(body: list[dict[str, object]], start: threading.Barrier) -> None:
+        start.wait()
+        answers.append(requests.post(server.url + "/xapi/statements", json=body, headers=hdrs, timeout=60).status_code)
+
+    def defining(activity: str, language: str) -> dict[str, object]:
+        return statement(0, object={"id": activity, "definition": {"name": {language: activity}}})
+
+    rounds, size = 4, 300
+    for n in range(rounds):
+        same = [statement(k, id=str(uuid.uuid4())) for k in range(size)]
+        activities = [f"http://example.org/race/{n}/{k}" for k in range(size)]
+        for first, second in ((same, same[::-1]),
+                              ([defining(a, "en") for a in activities], [defining(a, "th") for a in activities[::-1]])):
+            start = threading.Barrier(2)
+            threads = [threading.Thread(target=post, args=(body, start)) for body in (first, second)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    assert answers == [200] * (4 * rounds)
+    # Per round: the shared statements once, and both clients' defining ones.
+    assert _count(url) == (3 * size * rounds, 3 * size * rounds)

@@ -25,7 +25,7 @@ __all__ = ["copy_rows", "run", "run_many", "script"]
 Params = Callable[[dict[str, Any]], Any]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)  # the LRS's statements, a few hundred shapes at most
 def _compiled(statement: Executable, dialect: Dialect) -> tuple[str, Params]:
     """The SQL text and how to turn a row's values into the driver's parameters (a tuple for positional
     paramstyles such as SQLite's, the dict itself for named ones such as psycopg's)."""
@@ -48,8 +48,8 @@ def run(connection: Connection, statement: Executable, values: dict[str, Any]) -
     cursor = _cursor(connection)
     try:
         cursor.execute(sql, params(values))
-        # Asked of the statement, not the cursor: psycopg's cursor may have no description until its results
-        # are fetched (its pipeline mode), and that once cost the definitions lookup its rows (749930d).
+        # Asked of the statement, which knows: a cursor's description can be empty before its rows are fetched
+        # (psycopg's pipeline mode once cost the definitions lookup its rows this way, 749930d).
         return [tuple(row) for row in cursor.fetchall()] if statement.is_select else []
     finally:
         cursor.close()

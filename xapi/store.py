@@ -1,6 +1,7 @@
 """Storage functions: each takes the caller's Session and neither opens nor commits one.
 
-The hot path is a handful of bulk statements per batch (executemany), never a round trip per statement.
+The hot path is a handful of bulk statements per batch, never a round trip per statement: executemany on SQLite;
+on PostgreSQL COPY, or for a small write one query.
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Insert, Select, Table, bindparam, insert, select, update
@@ -33,8 +35,8 @@ class ConflictError(Exception):
 
 
 class IdTakenError(Exception):
-    """A concurrent write stored one of the batch's ids after this one looked for it (PostgreSQL, where
-    writers do not queue): the transaction is lost, and writing again compares with what is now stored."""
+    """A concurrent write stored one of the batch's ids after this one looked for it (on PostgreSQL; SQLite's
+    writers queue): the transaction is lost, and writing again compares with what is now stored."""
 
 
 @contextmanager
@@ -56,14 +58,20 @@ def writing(session: Session) -> Iterator[None]:
             raise
 
 
-# A statement's rows and their inserts, in the order they are written.
+# A statement's rows and their inserts, in the order they are written; each table's rows go in key order, so
+# that concurrent writes sharing keys wait for each other instead of deadlocking (PostgreSQL aborted one of two
+# batches holding the same ids in different orders, a 500).
 _TABLES = [cast(Table, model.__table__) for model in (Statement, StatementAgent, StatementActivity)]
 _INSERTS = [insert(table) for table in _TABLES]
+_KEY_ORDER = [itemgetter(*(column.name for column in table.primary_key.columns)) for table in _TABLES]
 # From this many statements a PostgreSQL batch is written with COPY, a smaller one as a single query (binding a
 # statement's JSON into the query text costs more than streaming it). Measured in-process, one query against
 # COPY: batches of 2 1,022-1,095/s against 915-1,001/s, of 3 1,425-1,545 against 1,238-1,396, of 5
-# 1,989-2,115 against 1,835-2,131, of 10 2,747-2,962 against 3,379-3,558.
+# 1,989-2,115 against 1,835-2,131, of 10 2,747-2,962 against 3,379-3,558. A write with more rows than
+# _SCRIPT_ROWS in a table (one statement may name thousands of context activities) goes by COPY too: one query
+# binding that many values is slow, and its compiled form would stay cached.
 _COPY_FROM = 5
+_SCRIPT_ROWS = 50
 
 
 def _dialect_insert(dialect_name: str, model: type[Any]) -> Any:
@@ -146,13 +154,16 @@ def _decoded(rows: Iterable[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
     return {iri: definition if isinstance(definition, dict) else json.loads(definition) for iri, definition in rows}
 
 
+def _lookup(chunk: list[str]) -> tuple[Select[Any], dict[str, str]]:
+    """The definitions query for up to _SIZES[-1] IRIs, and its values."""
+    size = next(size for size in _SIZES if size >= len(chunk))
+    return _DEFINITIONS[size], {f"iri{i}": chunk[min(i, len(chunk) - 1)] for i in range(size)}
+
+
 def _known_definitions(connection: Connection, iris: list[str]) -> dict[str, dict[str, Any]]:
     known: dict[str, dict[str, Any]] = {}
     for start in range(0, len(iris), _SIZES[-1]):
-        chunk = iris[start:start + _SIZES[-1]]
-        size = next(size for size in _SIZES if size >= len(chunk))
-        values = {f"iri{i}": chunk[min(i, len(chunk) - 1)] for i in range(size)}
-        known.update(_decoded(sqltext.run(connection, _DEFINITIONS[size], values)))
+        known.update(_decoded(sqltext.run(connection, *_lookup(iris[start:start + _SIZES[-1]]))))
     return known
 
 
@@ -177,7 +188,7 @@ def _upsert_definitions(
     connection: Connection, latest: dict[str, dict[str, Any]], known: dict[str, dict[str, Any]]
 ) -> None:
     rows = []
-    for iri, definition in latest.items():
+    for iri, definition in sorted(latest.items()):  # key order, as the statements' rows
         merged = _merge_definition(known[iri], definition) if iri in known else definition
         # Most statements repeat a known definition: then there is nothing to write.
         if known.get(iri) != merged:
@@ -188,7 +199,7 @@ def _upsert_definitions(
         sqltext.run_many(connection, _definition_upsert(connection.dialect.name), rows)
 
 
-@lru_cache(maxsize=64)
+@cache  # at most _SCRIPT_ROWS shapes per table
 def _rows_insert(table: Table, count: int) -> Insert:
     """INSERT of ``count`` rows as one VALUES list, bound by name (see :func:`_row_values`)."""
     return insert(table).values(
@@ -199,17 +210,13 @@ def _row_values(table: Table, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{table.name}_{i}_{name}": value for i, row in enumerate(rows) for name, value in row.items()}
 
 
-@lru_cache(maxsize=64)
-def _definitions_of(count: int) -> Select[Any]:
-    return select(ActivityDefinition.activity_iri, ActivityDefinition.definition).where(
-        ActivityDefinition.activity_iri.in_([bindparam(f"iri{i}") for i in range(count)]))
-
-
 def _write_postgresql(
     connection: Connection, rows: tuple[list[dict[str, Any]], ...], latest: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """Insert the rows; returns the stored definitions of ``latest``'s activities."""
-    if len(rows[0]) >= _COPY_FROM:
+    small = (len(rows[0]) < _COPY_FROM and len(latest) <= _SIZES[-1]
+             and all(len(table_rows) <= _SCRIPT_ROWS for table_rows in rows))
+    if not small:
         for table, table_rows in zip(_TABLES, rows, strict=True):
             sqltext.copy_rows(connection, table, table_rows)
         return _known_definitions(connection, list(latest))
@@ -218,7 +225,7 @@ def _write_postgresql(
         (_rows_insert(table, len(table_rows)), _row_values(table, table_rows))
         for table, table_rows in zip(_TABLES, rows, strict=True) if table_rows]
     if latest:
-        parts.append((_definitions_of(len(latest)), {f"iri{i}": iri for i, iri in enumerate(latest)}))
+        parts.append(_lookup(list(latest)))
     found = sqltext.script(connection, parts) if parts else []
     return _decoded(found) if latest else {}
 
@@ -230,8 +237,9 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
     new = _drop_known(session, batch, client_ids)
     targets = _check_voiding(session, new)
     connection = session.connection()
-    rows = ([item.row for item in new], [row for item in new for row in item.agents],
-            [row for item in new for row in item.activities])
+    unordered = ([item.row for item in new], [row for item in new for row in item.agents],
+                 [row for item in new for row in item.activities])
+    rows = tuple(sorted(table_rows, key=key) for table_rows, key in zip(unordered, _KEY_ORDER, strict=True))
     latest = _latest_definitions(new)
     try:
         if connection.dialect.name == "postgresql":
