@@ -202,5 +202,11 @@ def test_a_body_over_the_apps_limit_is_refused_with_413_and_nothing_stored(lrs: 
     assert "body: is larger than this LRS accepts" in response.get_json()["message"]
     # Answered in the version the client speaks, as every other response.
     assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    # The same through 1.0.3's alternate request syntax, whose headers travel in the (too large) form.
+    form = {"X-Experience-API-Version": "1.0.3", "Authorization": hdrs["Authorization"], "content": "x" * limit}
+    alternate = client.post("/xapi/statements", query_string={"method": "PUT"}, data=form)
+    assert alternate.status_code == 413
+    assert alternate.get_json()["message"].startswith("body: is larger than this LRS accepts")
+    assert alternate.headers["X-Experience-API-Version"] == "1.0.3"
     found = client.get("/xapi/statements", headers=hdrs).get_json()
     assert found["statements"] == []

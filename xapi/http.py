@@ -65,6 +65,10 @@ class _VersionNeeded(_Refused):
         super().__init__(400, "X-Experience-API-Version", "header is required", answer_in)
 
 
+def _too_large(request: Request, version: str) -> _Refused:
+    return _Refused(413, "body", f"is larger than this LRS accepts ({request.max_content_length} bytes)", version)
+
+
 def _alternate(request: Request, method: str) -> tuple[str, dict[str, str], dict[str, str], bytes]:
     """1.0.3 Part Three §1.3: POST ?method=X with the headers and content as form fields."""
     if request.args.keys() - {"method"}:
@@ -73,7 +77,11 @@ def _alternate(request: Request, method: str) -> tuple[str, dict[str, str], dict
         raise XapiError(400, "method", "must be GET, PUT, POST or DELETE")
     if not (request.content_type or "").startswith("application/x-www-form-urlencoded"):
         raise XapiError(400, "Content-Type", "the alternate request syntax needs application/x-www-form-urlencoded")
-    form = dict(parse_qsl(request.get_data().decode("utf-8", "replace"), keep_blank_values=True))
+    try:
+        data = request.get_data()
+    except RequestEntityTooLarge as error:  # the alternate syntax is xAPI 1.0.3's alone
+        raise _too_large(request, "1.0.3") from error
+    form = dict(parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True))
     headers = _headers(request.environ)
     headers.pop("content-type", None)
     headers.pop("content-length", None)
@@ -128,8 +136,7 @@ def _parse_request(request: Request, resource: str) -> XapiRequest:
         try:  # read once the version is known, so that a refusal is in the client's version
             body = request.get_data(cache=False)
         except RequestEntityTooLarge as error:
-            raise _Refused(413, "body", f"is larger than this LRS accepts ({request.max_content_length} bytes)",
-                           answer_in=version) from error
+            raise _too_large(request, version) from error
     return XapiRequest(resource=resource, method="GET" if method == "HEAD" else method, params=params,
                        headers=headers, body=body, version=version)
 
