@@ -60,7 +60,8 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     if loaded:
         click.echo(f"Loaded the competency standard: {loaded} units.")
     url = make_url(app.config["SAMATTHA"].database_url).render_as_string(hide_password=True)
-    workers = workers or 2 * (os.cpu_count() or 1)
+    # The CPUs this process may run on (its affinity, as a container's cpuset sets it), within --workers' range.
+    workers = workers or min(2 * len(os.sched_getaffinity(0)), 64)
     click.echo(f"Samattha on http://{host}:{port}/ (database {url}; instance {app.instance_path}; "
                f"{workers} worker{'s' if workers > 1 else ''} x {threads} thread{'s' if threads > 1 else ''})")
     config = app.config["SAMATTHA"]
