@@ -22,7 +22,7 @@ from tincan.http_request import HTTPRequest
 from xapi.prepare import prepare_statement, to_micros
 from xapi.query import StatementFilters, find_statements
 from xapi.service import new_statement_id
-from xapi.store import store_statements, writing
+from xapi.store import store_statements, write_statements
 from xapi.validation import validate_statement
 
 __all__ = ["ClientError", "Progress", "forward", "pull"]
@@ -59,13 +59,16 @@ def _store_page(session: Session, statements: list[dict[str, Any]], authority: d
     for index, statement in enumerate(statements):
         validate_statement(statement, version=str(statement.get("version") or "1.0.3"))
         statements[index] = {k: v for k, v in statement.items() if k != "stored"}
-    with writing(session):
+    def write() -> None:
         prepared = [
             prepare_statement(s, new_id=new_statement_id, stored_us=to_micros(now),
                               authority=s.get("authority") or authority, version="1.0.3")
             for s in statements
         ]
         store_statements(session, prepared, {p.statement_id for p in prepared})
+
+    # Pulled statements keep their ids: another writer of the same ids is compared with, not a failure.
+    write_statements(session, {str(s["id"]).lower() for s in statements if "id" in s}, write)
 
 
 def pull(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from xapi import jsontext
-from xapi.auth import AuthError, Principal
+from xapi.auth import AuthError
 from xapi.formats import apply_format, preferred_languages
 from xapi.http_types import Handler, XapiError, XapiRequest
 from xapi.models import Attachment
@@ -33,7 +33,7 @@ from xapi.params import (
 from xapi.prepare import format_stored, ifi_of, index_key, to_micros
 from xapi.query import StatementFilters, find_statements, get_statement
 from xapi.service import check_binding, prepare_batch
-from xapi.store import IdTakenError, store_attachments, store_statements, writing
+from xapi.store import store_attachments, store_statements, write_statements
 from xapi.validation import validate_statements
 
 __all__ = ["STATEMENT_ROUTES"]
@@ -70,21 +70,8 @@ def _store(
     principal = xreq.require("statements/write")
     check_binding(principal, batch)
     client_ids = {str(s["id"]).lower() for s in batch if "id" in s}
-    # On PostgreSQL a concurrent request may store one of the client's ids first; written again, the batch
-    # finds it and compares (§2.1.1). Each lost write means one more of these ids is stored, so this ends.
-    for _ in range(len(client_ids)):
-        try:
-            return _write(xreq, session, clock, principal, batch, files, client_ids)
-        except IdTakenError:
-            continue
-    return _write(xreq, session, clock, principal, batch, files, client_ids)
 
-
-def _write(
-    xreq: XapiRequest, session: Session, clock: Callable[[], datetime], principal: Principal,
-    batch: list[dict[str, Any]], files: list[tuple[str, str, bytes]], client_ids: set[str],
-) -> list[str]:
-    with writing(session):
+    def write() -> list[str]:
         # Stored is read after taking the write lock, so on SQLite commit order is stored order (§2.1.3 more).
         prepared = prepare_batch(batch, stored_us=to_micros(clock()), authority=principal.authority,
                                  version=xreq.version, credential_key=principal.key)
@@ -92,7 +79,9 @@ def _write(
             xreq.guard(session, principal.as_dict(), [item.full for item in prepared])
         ids = store_statements(session, prepared, client_ids)
         store_attachments(session, files)
-    return ids
+        return ids
+
+    return write_statements(session, client_ids, write)
 
 
 def post_statements(xreq: XapiRequest, session: Session, clock: Callable[[], datetime]) -> Response:

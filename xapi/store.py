@@ -7,11 +7,11 @@ on PostgreSQL COPY, or for a small write one query.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Insert, Select, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,8 +24,9 @@ from xapi.models import ActivityDefinition, Attachment, Statement, StatementActi
 from xapi.prepare import Prepared, activity_definitions, comparable
 from xapi.writelock import sqlite_writer
 
-__all__ = ["ConflictError", "IdTakenError", "store_attachments", "store_statements", "writing"]
+__all__ = ["ConflictError", "store_attachments", "store_statements", "write_statements"]
 
+T = TypeVar("T")
 # Properties the LRS assigns (or may add): they do not count when comparing a re-sent statement.
 _LRS_ASSIGNED = ("stored", "authority", "version")
 
@@ -34,13 +35,29 @@ class ConflictError(Exception):
     """A statement id already stored with different content (xAPI 1.0.3 Part Three §2.1.1: 409)."""
 
 
-class IdTakenError(Exception):
+class _IdTaken(Exception):
     """A concurrent write stored one of the batch's ids after this one looked for it (on PostgreSQL; SQLite's
     writers queue): the transaction is lost, and writing again compares with what is now stored."""
 
 
+def write_statements(session: Session, client_ids: set[str], write: Callable[[], T]) -> T:
+    """Run ``write``, which stores statements (:func:`store_statements`), as one committed transaction.
+
+    A concurrent request may store one of the client's ``client_ids`` first; the transaction is then rolled back
+    and ``write`` runs again, finding the stored statement and comparing with it (§2.1.1). Each lost write means
+    one more of these ids is stored, so this ends."""
+    for _ in range(len(client_ids)):
+        try:
+            with _writing(session):
+                return write()
+        except _IdTaken:
+            continue
+    with _writing(session):
+        return write()
+
+
 @contextmanager
-def writing(session: Session) -> Iterator[None]:
+def _writing(session: Session) -> Iterator[None]:
     """One statement write, from its first read to its commit; rolled back if the block raises.
 
     On SQLite, writers first queue on :func:`sqlite_writer`; BEGIN IMMEDIATE then takes the write lock up front
@@ -250,7 +267,7 @@ def store_statements(session: Session, batch: list[Prepared], client_ids: set[st
             known = _known_definitions(connection, list(latest))
         _upsert_definitions(connection, latest, known)
     except connection.dialect.loaded_dbapi.IntegrityError as error:
-        raise IdTakenError(str(error)) from error
+        raise _IdTaken(str(error)) from error
     if targets:
         session.execute(
             update(Statement)
