@@ -76,10 +76,7 @@ def copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) 
     through its executor."""
     if not rows:
         return
-    columns = [column.name for column in table.columns]
-    getter = itemgetter(*columns)
-    quote = connection.dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    sql, getter = _copy(table, connection.dialect)
     cursor = _cursor(connection)
     try:
         with cursor.copy(sql) as copy:
@@ -87,6 +84,14 @@ def copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) 
                 copy.write_row(getter(row))
     finally:
         cursor.close()
+
+
+@lru_cache(maxsize=16)
+def _copy(table: Table, dialect: Dialect) -> tuple[str, Params]:
+    """COPY's SQL for ``table`` and the row getter, built once (tables of several columns)."""
+    columns = [column.name for column in table.columns]
+    quote = dialect.identifier_preparer.quote
+    return f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN", itemgetter(*columns)
 
 
 def script(connection: Connection, parts: list[tuple[Executable, dict[str, Any]]]) -> list[tuple[Any, ...]]:
