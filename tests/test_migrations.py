@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
@@ -7,7 +8,7 @@ from sqlalchemy import Engine, inspect, text
 
 import xapi
 from plugin.db import make_engine
-from plugin.migrate import current_revision, head_revision, upgrade
+from plugin.migrate import alembic_config, current_revision, head_revision, upgrade
 from plugin.models import Base
 from tests.conftest import FreshDatabases
 
@@ -41,13 +42,13 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app: Flask) -> None:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
+def _downgrade(engine: Engine, revision: str) -> None:
+    command.downgrade(alembic_config(engine), revision)
+
+
 def test_0009_keeps_every_link_row_both_ways(databases: FreshDatabases) -> None:
     """0009 rebuilds the LRS link tables under new keys: rows stored before it are all there after it, and
     after going back down."""
-    from alembic import command
-
-    from plugin.migrate import alembic_config
-
     engine = make_engine(databases.new())
     upgrade(engine, "0008")
     agents = [{"s": f"00000000-0000-4000-8000-00000000000{n}", "i": f"mbox::mailto:l{n}@example.org", "v": "v"}
@@ -69,7 +70,7 @@ def test_0009_keeps_every_link_row_both_ways(databases: FreshDatabases) -> None:
     assert len(before[0]) == len(before[1]) == 3
     upgrade(engine)
     assert rows() == before
-    command.downgrade(alembic_config(engine), "0008")
+    _downgrade(engine, "0008")
     assert rows() == before
     engine.dispose()
 
@@ -77,10 +78,6 @@ def test_0009_keeps_every_link_row_both_ways(databases: FreshDatabases) -> None:
 def test_0010_activity_filter_reads_links_and_downgrade_refills_the_column(databases: FreshDatabases) -> None:
     """0010 drops lrs_statements.activity_iri: the link rows already say which activity a statement is about;
     going back down fills the column from them again."""
-    from alembic import command
-
-    from plugin.migrate import alembic_config
-
     engine = make_engine(databases.new())
     upgrade(engine, "0009")
     statements = [{"s": "00000000-0000-4000-8000-000000000001", "a": "http://example.org/a", "t": None},
@@ -97,13 +94,12 @@ def test_0010_activity_filter_reads_links_and_downgrade_refills_the_column(datab
     with engine.connect() as connection:
         columns = {c["name"] for c in inspect(connection).get_columns("lrs_statements")}
     assert "activity_iri" not in columns
-    command.downgrade(alembic_config(engine), "0009")
+    _downgrade(engine, "0009")
     with engine.connect() as connection:
         refilled = dict(connection.execute(text("SELECT statement_id, activity_iri FROM lrs_statements")).all())
     assert refilled == {"00000000-0000-4000-8000-000000000001": "http://example.org/a",
                         "00000000-0000-4000-8000-000000000002": None}
     engine.dispose()
-
 
 
 def _partial_index_conditions(engine: Engine) -> dict[str, str | None]:
@@ -123,15 +119,11 @@ def _partial_index_conditions(engine: Engine) -> dict[str, str | None]:
 def test_0011_registration_and_target_indexes_hold_only_statements_that_have_one(databases: FreshDatabases) -> None:
     """Most statements have no registration and no StatementRef object: 0011 leaves them out of those two
     indexes; going back down indexes every statement again."""
-    from alembic import command
-
-    from plugin.migrate import alembic_config
-
     engine = make_engine(databases.new())
     upgrade(engine)
     assert _partial_index_conditions(engine) == {"ix_lrs_statements_registration": "registration IS NOT NULL",
                                                  "ix_lrs_statements_target": "target_id IS NOT NULL"}
-    command.downgrade(alembic_config(engine), "0010")
+    _downgrade(engine, "0010")
     assert _partial_index_conditions(engine) == {"ix_lrs_statements_registration": None,
                                                  "ix_lrs_statements_target": None}
     engine.dispose()
