@@ -3,7 +3,7 @@
     python benchmarks/lti_bench.py [--seconds 5] [--database-url postgresql+psycopg://…]
 
 Starts the Moodle-like test platform (tests/lti_platform.py) in this process and a real `samattha serve`
-(granian, one worker per CPU) as a subprocess on loopback, registers the platform with `samattha platforms add`,
+(granian, with its default workers) as a subprocess on loopback, registers the platform with `samattha platforms add`,
 then drives complete launches the way a browser does: POST the login form to /lti/login, follow the
 redirect to the platform's /mod/lti/auth.php, POST id_token + state to /lti/launch (the landing page
 itself is not fetched). Prints launches/s for one client and for 8 concurrent clients, with p50/p95.
@@ -96,7 +96,7 @@ def main() -> None:
                         f"{platform.url}/mod/lti/token.php", "--jwks-url", f"{platform.url}/mod/lti/certs.php"],
                        cwd=ROOT, env=env, check=True, capture_output=True)
         one_launch(platform, tool, server.url, "3")  # warm up: platform keys fetched and cached
-        print(f"Samattha {server.url} (granian, one worker per CPU), platform {platform.url}, "
+        print(f"Samattha {server.url} (granian, default workers), platform {platform.url}, "
               f"database {args.database_url or 'SQLite (WAL)'}")
         for clients in (1, 8):
             rate, durations = run(platform, tool, server.url, clients, args.seconds)
