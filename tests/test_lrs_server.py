@@ -7,7 +7,8 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -119,15 +120,29 @@ def test_every_acknowledged_statement_survives_sigkill(lrs_server: tuple[Server,
     assert set(acknowledged) <= stored
 
 
+def _at_once(*calls: Callable[[], None]) -> None:
+    """Run the calls in threads released together, and wait for all of them."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], None]) -> None:
+        start.wait()
+        call()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_one_statement_id_written_at_once_by_several_clients(lrs_server: tuple[Server, str, dict[str, str]]) -> None:
     """Clients that retry, or several sending the same statement, write one id at the same moment: it is
     stored once and each gets the answer it would get alone (xAPI 1.0.3 Part Three §2.1.1), never a 5xx."""
     server, url, hdrs = lrs_server
     answers: list[tuple[str, int]] = []
 
-    def write(statement_id: str, kind: str, start: threading.Barrier) -> None:
+    def write(statement_id: str, kind: str) -> None:
         body = statement(0, id=statement_id)
-        start.wait()
         if kind == "put":
             response = requests.put(server.url + "/xapi/statements", params={"statementId": statement_id},
                                     json=body, headers=hdrs, timeout=60)
@@ -140,24 +155,13 @@ def test_one_statement_id_written_at_once_by_several_clients(lrs_server: tuple[S
 
     ids = [str(uuid.uuid4()) for _ in range(20)]
     for statement_id in ids:
-        start = threading.Barrier(4)
-        threads = [threading.Thread(target=write, args=(statement_id, kind, start))
-                   for kind in ("put", "post", "post", "put")]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _at_once(*(partial(write, statement_id, kind) for kind in ("put", "post", "post", "put")))
     assert sorted(set(answers)) == [("post", 200), ("put", 204)]
     assert _count(url) == (20, 20)
 
     conflicting = str(uuid.uuid4())
     answers.clear()
-    start = threading.Barrier(3)
-    threads = [threading.Thread(target=write, args=(conflicting, kind, start)) for kind in ("put", "post", "other")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _at_once(*(partial(write, conflicting, kind) for kind in ("put", "post", "other")))
     # Whichever content is stored first stays; the writers of the other get 409 Conflict.
     assert sorted(answers) in ([("other", 409), ("post", 200), ("put", 204)],
                                [("other", 200), ("post", 409), ("put", 409)])
@@ -172,8 +176,7 @@ def test_batches_holding_the_same_keys_in_opposite_orders_are_all_stored(
     server, url, hdrs = lrs_server
     answers: list[int] = []
 
-    def post(body: list[dict[str, object]], start: threading.Barrier) -> None:
-        start.wait()
+    def post(body: list[dict[str, object]]) -> None:
         answers.append(requests.post(server.url + "/xapi/statements", json=body, headers=hdrs, timeout=60).status_code)
 
     def defining(activity: str, language: str) -> dict[str, object]:
@@ -185,12 +188,7 @@ def test_batches_holding_the_same_keys_in_opposite_orders_are_all_stored(
         activities = [f"http://example.org/race/{n}/{k}" for k in range(size)]
         for first, second in ((same, same[::-1]),
                               ([defining(a, "en") for a in activities], [defining(a, "th") for a in activities[::-1]])):
-            start = threading.Barrier(2)
-            threads = [threading.Thread(target=post, args=(body, start)) for body in (first, second)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            _at_once(partial(post, first), partial(post, second))
     assert answers == [200] * (4 * rounds)
     # Per round: the shared statements once, and both clients' defining ones.
     assert _count(url) == (3 * size * rounds, 3 * size * rounds)
