@@ -6,9 +6,9 @@
 Prints single-statement POST/s (1 and 8 clients), statements/s in batches of 100 and 1,000, GET p50/p95
 for 100 statements by agent+verb and by activity, and the floor: raw SQLite executemany of the same JSON.
 
---seed N first loads N statements straight into the server's database (--database-url): the same
-xapi.prepare rows the LRS writes, inserted with Core executemany in 10,000-row transactions, not through
-HTTP; the query figures are then taken at that size (the count stored is printed).
+--seed N first loads N statements straight into the server's database (--database-url) through the store's
+own write (xapi.store) in 10,000-statement transactions, not through HTTP; the query figures are then taken
+at that size (the count stored is printed).
 """
 
 from __future__ import annotations
@@ -25,15 +25,17 @@ import statistics
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests  # the GET figures: one client, like a dashboard
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 
-from xapi import sqltext
-from xapi.models import Statement, StatementActivity, StatementAgent
+from xapi.models import Statement
 from xapi.prepare import prepare_statement, to_micros
+from xapi.store import store_statements
 
 
 def make(n: int) -> dict[str, Any]:
@@ -85,19 +87,16 @@ def post_rate(url: str, auth: tuple[str, str], batch: int, total: int, clients: 
 def seed(database_url: str, count: int) -> None:
     engine = create_engine(database_url)
     authority = {"objectType": "Agent", "name": "seed", "account": {"homePage": "https://seed.invalid", "name": "s"}}
-    base = to_micros(__import__("datetime").datetime.now(__import__("datetime").UTC)) - count
-    inserts = [insert(Statement), insert(StatementAgent), insert(StatementActivity)]  # compiled once (sqltext)
+    base = to_micros(datetime.now(UTC)) - count
     for start in range(0, count, 10_000):
         prepared = [
             prepare_statement(make(n), new_id=lambda: str(uuid.uuid4()), stored_us=base + n,
                               authority=authority, version="1.0.3")
             for n in range(start, min(count, start + 10_000))
         ]
-        with engine.begin() as connection:
-            # The rows as the LRS writes them: driver values (``full`` is already JSON text).
-            sqltext.run_many(connection, inserts[0], [p.row for p in prepared])
-            sqltext.run_many(connection, inserts[1], [r for p in prepared for r in p.agents])
-            sqltext.run_many(connection, inserts[2], [r for p in prepared for r in p.activities])
+        # The store's own write (COPY on PostgreSQL, executemany on SQLite), without HTTP and validation.
+        with Session(engine) as session, session.begin():
+            store_statements(session, prepared, set())
     if engine.dialect.name == "postgresql":
         # Right after a bulk load the planner's statistics are stale until autovacuum gets to the tables:
         # measured here, 400 ms per query instead of 6-8 ms.
