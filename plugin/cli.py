@@ -20,6 +20,7 @@ from plugin.mapping.commands import mappings
 from plugin.migrate import upgrade
 from plugin.portfolios.commands import portfolios, worker
 from plugin.portfolios.scheduler import start_scheduler
+from plugin.ports import PortTaken, check_free
 from plugin.standards.commands import ensure_standard_loaded, standards
 
 __all__ = ["main"]
@@ -52,6 +53,10 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    try:
+        check_free(host, port)
+    except PortTaken as taken:
+        raise click.UsageError(str(taken)) from None
     if not os.environ.get("SAMATTHA_BASE_URL"):
         # The workers build their app from the environment: this is how they learn the default.
         os.environ["SAMATTHA_BASE_URL"] = f"http://{host}:{port}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 import requests
 
 from tests.conftest import TEST_DATABASE_URL, FreshDatabases
-from tests.servers import descendants, serve
+from tests.servers import ROOT, descendants, plugin_env, serve
 from tests.test_standard_web import ALL_UNITS
 
 
@@ -69,6 +71,26 @@ def test_idle_connections_do_not_keep_serve_from_answering(tmp_path: Path) -> No
         finally:
             for connection in idle:
                 connection.close()
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_second_server_on_a_busy_port_is_refused(command: str, tmp_path: Path) -> None:
+    """granian listens with SO_REUSEPORT: unchecked, a second `serve` started beside the first and the kernel
+    split requests between the two instances' databases."""
+    with serve(tmp_path / "instance") as first:
+        port = first.url.rsplit(":", 1)[1]
+        # serve's instance is named; the demo's is left to it, a fresh folder under TMPDIR.
+        settings = {"instance_path": str(tmp_path / "second")} if command == "serve" else {}
+        env = plugin_env(**settings) | {"TMPDIR": str(tmp_path / "tmp")}
+        (tmp_path / "tmp").mkdir()
+        second = subprocess.run([sys.executable, "-m", "plugin", command, "--port", port],  # noqa: S603
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2
+        assert f"--port: 127.0.0.1:{port} is not free" in second.stderr
+        assert requests.get(first.url + "/healthz", timeout=5).status_code == 200
+    # Nothing was made for the refused server: no instance, no demo folder.
+    assert not (tmp_path / "second").exists()
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def _alive(pid: int) -> bool:

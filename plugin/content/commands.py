@@ -17,9 +17,11 @@ __all__ = ["demo"]
 def demo(host: str, port: int, threads: int, instance: str | None, database_url: str | None) -> None:
     """Bring up a demonstration instance with a built-in Moodle-like platform, and print the tour's URL."""
     from plugin.demo.run import DemoRefused, demo_instance, run_demo
+    from plugin.ports import PortTaken, check_free
 
     try:
+        check_free(host, port)  # before a fresh instance folder is made for nothing
         folder = demo_instance(instance)
         run_demo(host, port, folder, database_url=database_url, threads=threads, report=click.echo)
-    except DemoRefused as refused:
+    except (DemoRefused, PortTaken) as refused:
         raise click.UsageError(str(refused)) from None
