@@ -61,12 +61,16 @@ def credentials_create(name: str, scopes: tuple[str, ...], expires: datetime | N
     """Issue a key and secret; the secret is shown once and stored only as a hash."""
     from datetime import UTC
 
+    if not name.strip():
+        raise click.BadParameter("must name who uses the credential, e.g. moodle", param_hint="--name")
+    expires_at = expires.replace(tzinfo=UTC) if expires else None
+    if expires_at is not None and expires_at <= utcnow():
+        raise click.BadParameter(f"{expires_at:%Y-%m-%d %H:%M} UTC is already past: the credential would never work",
+                                 param_hint="--expires")
     maker = _session_maker()
     with maker() as session:  # type: ignore[operator]
         key, secret = xapi.create_credential(
-            session, name=name, scopes=scopes, now=utcnow(),
-            expires_at=expires.replace(tzinfo=UTC) if expires else None,
-        )
+            session, name=name.strip(), scopes=scopes, now=utcnow(), expires_at=expires_at)
         session.commit()
     click.echo(f"key: {key}\nsecret: {secret}")
     click.echo("Keep the secret now: it cannot be shown again.", err=True)
@@ -74,12 +78,19 @@ def credentials_create(name: str, scopes: tuple[str, ...], expires: datetime | N
 
 @credentials.command("list")
 def credentials_list() -> None:
-    """Keys, names, scopes and state (never secrets)."""
+    """Keys, names, scopes, state (active, expired or revoked) and expiry (never secrets); tab-separated."""
+    from datetime import UTC
+
     maker = _session_maker()
+    now = utcnow()
     with maker() as session:  # type: ignore[operator]
         for row in xapi.list_credentials(session):
-            state = "revoked" if row["revoked"] else "active"
-            click.echo(f"{row['key']}\t{row['name']}\t{' '.join(row['scopes'])}\t{state}")
+            expires_at = None if row["expires_us"] is None else datetime.fromtimestamp(row["expires_us"] / 1e6, UTC)
+            # The LRS refuses an expired key as it does a revoked one; listing it "active" would mislead.
+            expired = expires_at is not None and expires_at <= now
+            state = "revoked" if row["revoked"] else "expired" if expired else "active"
+            expiry = "never" if expires_at is None else f"{expires_at:%Y-%m-%d %H:%M} UTC"
+            click.echo(f"{row['key']}\t{row['name']}\t{' '.join(row['scopes'])}\t{state}\texpires {expiry}")
 
 
 @credentials.command("revoke")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import base64
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,37 @@ def test_create_list_revoke(env: str) -> None:
     assert runner.invoke(main, ["lrs", "credentials", "revoke", key]).exit_code == 0
     assert "revoked" in runner.invoke(main, ["lrs", "credentials", "list"]).output
     assert runner.invoke(main, ["lrs", "credentials", "revoke", key]).exit_code != 0
-    assert base64  # the secret travels as HTTP Basic; see test_lrs_statements for its use
+
+
+def test_the_list_shows_expiry_and_an_expired_key_as_expired(env: str) -> None:
+    runner = CliRunner()
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%d %H:%M:%S")
+    later = (datetime.now(UTC) + timedelta(days=30)).replace(second=0, microsecond=0)
+    short = runner.invoke(main, ["lrs", "credentials", "create", "--name", "short", "--expires", soon])
+    long = runner.invoke(main, ["lrs", "credentials", "create", "--name", "long",
+                                "--expires", later.strftime("%Y-%m-%d %H:%M:%S")])
+    forever = runner.invoke(main, ["lrs", "credentials", "create", "--name", "forever"])
+    keys = {name: result.stdout.split("key: ", 1)[1].split()[0]
+            for name, result in (("short", short), ("long", long), ("forever", forever))}
+    time.sleep(2.5)
+    listed = {line.split("\t")[0]: line.split("\t") for line in
+              runner.invoke(main, ["lrs", "credentials", "list"]).stdout.splitlines()}
+    assert listed[keys["short"]][3] == "expired"
+    assert listed[keys["long"]][3:] == ["active", f"expires {later:%Y-%m-%d %H:%M} UTC"]
+    assert listed[keys["forever"]][3:] == ["active", "expires never"]
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--expires", "2020-01-01", "Invalid value for --expires: 2020-01-01 00:00 UTC is already past"),
+    ("--name", "  ", "Invalid value for --name: must name who uses the credential"),
+])
+def test_a_credential_that_could_never_work_is_refused(env: str, option: str, value: str, message: str) -> None:
+    args = {"--name": "moodle", option: value}
+    result = CliRunner().invoke(main, ["lrs", "credentials", "create", *[x for pair in args.items() for x in pair]])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "key:" not in result.output
+    assert CliRunner().invoke(main, ["lrs", "credentials", "list"]).stdout == ""
 
 
 def test_unknown_scope_is_refused(env: str) -> None:
