@@ -150,6 +150,29 @@ def test_version_header_required_and_echoed(lrs: Lrs) -> None:
     assert client.get("/xapi/about").get_json()["version"][-1] == "2.0.0"
 
 
+def test_errors_carry_the_reason_and_say_what_is_accepted(lrs: Lrs) -> None:
+    """A client's log shows the error body: its title is the HTTP reason, its message what would be right."""
+    client, hdrs = lrs
+    missing = client.get(f"/xapi/statements?statementId={uuid.uuid4()}", headers=hdrs)
+    assert (missing.status_code, missing.get_json()["error"]) == (404, "Not Found")
+    sent = statement()
+    sent["id"] = str(uuid.uuid4())
+    assert client.post("/xapi/statements", json=sent, headers=hdrs).status_code == 200
+    changed = {**sent, "verb": {"id": "http://adlnet.gov/expapi/verbs/failed"}}
+    conflict = client.post("/xapi/statements", json=changed, headers=hdrs)
+    assert (conflict.status_code, conflict.get_json()["error"]) == (409, "Conflict")
+    url = "/xapi/activities/state?activityId=http://x.org/a&agent=%7B%22mbox%22%3A%22mailto%3Aa%40b.c%22%7D&stateId=s"
+    assert client.put(url, data=b"x", headers=hdrs).status_code == 204
+    stale = client.put(url, data=b"y", headers={**hdrs, "If-Match": '"not-the-etag"'})
+    assert (stale.status_code, stale.get_json()["error"]) == (412, "Precondition Failed")
+    since = client.get("/xapi/statements?since=yesterday", headers=hdrs).get_json()["message"]
+    assert since == "since: must be a timestamp such as 2026-01-31T09:30:00Z; 'yesterday' is not an ISO 8601 date-time"
+    old = client.get("/xapi/statements", headers={**hdrs, "X-Experience-API-Version": "0.95"})
+    assert old.status_code == 400
+    assert old.get_json()["message"] == ("X-Experience-API-Version: unsupported xAPI version '0.95': this LRS speaks "
+                                         "1.0.3 (also as 1.0, 1.0.0-1.0.2) and 2.0.0")
+
+
 def test_authentication_and_scopes(lrs: Lrs, app: Any) -> None:
     from tests.lrs_support import headers, issue
 

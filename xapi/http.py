@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -162,12 +163,10 @@ def _error_response(status: int, title: str, message: str) -> Response:
 
 
 def _handle_error(error: Exception, request: Request) -> Response:
-    if isinstance(error, XapiError | DocumentError):
-        return _error_response(error.status, "Bad Request" if error.status == 400 else "Error", str(error))
-    if isinstance(error, StatementError):
-        return _error_response(error.status, "Bad Request" if error.status == 400 else "Forbidden", str(error))
+    if isinstance(error, XapiError | DocumentError | StatementError):
+        return _error_response(error.status, HTTPStatus(error.status).phrase, str(error))
     if isinstance(error, AuthError):
-        return _error_response(error.status, "Unauthorized" if error.status == 401 else "Forbidden", error.message)
+        return _error_response(error.status, HTTPStatus(error.status).phrase, error.message)
     if isinstance(error, ConflictError):
         return _error_response(409, "Conflict", str(error))
     if isinstance(error, HTTPException):

@@ -84,7 +84,7 @@ def parse_time(params: Mapping[str, str], name: str, version: str) -> int | None
     try:
         return to_micros(parse_timestamp(value, version=version))
     except ValueError as exc:
-        raise StatementError(name, f"must be a timestamp ({exc})") from None
+        raise StatementError(name, f"must be a timestamp such as 2026-01-31T09:30:00Z; {value!r} is {exc}") from None
 
 
 def parse_agent(params: Mapping[str, str], name: str, version: str, *, required: bool) -> str | None:

@@ -150,7 +150,8 @@ def validate_version_header(value: object) -> str:
     path = "X-Experience-API-Version"
     text = require_string(value, path).strip()
     if text not in _HEADER_VERSIONS:
-        raise StatementError(path, "unsupported xAPI version")
+        raise StatementError(path, f"unsupported xAPI version {text!r}: this LRS speaks 1.0.3 "
+                                   "(also as 1.0, 1.0.0-1.0.2) and 2.0.0")
     return text
 
 
