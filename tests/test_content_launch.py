@@ -1,11 +1,14 @@
 """Placed packages launched from a real LTI launch in headless Chromium: the sample Tin Can packages and a
 hand-made cmi5 course report into Samattha's LRS with the launch's own credential, and what they send
-counts toward the mapped criteria. The credential reads only its learner's statements and stops at expiry."""
+counts toward the mapped criteria. The credential reads only its learner's statements and stops at expiry.
+cmi5 courses get what the LMS owes them, read back from the LRS as a reporting client would: its own ids for
+AUs, blocks and course, the publisher's ids as grouping, satisfied and abandoned."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 import zipfile
 from datetime import timedelta
@@ -26,8 +29,9 @@ from plugin.evidence import course_statements
 from plugin.mapping.files import load_mapping
 from plugin.mapping.store import standard_index
 from plugin.models import Course, CourseActivity
-from plugin.models.content import ContentLaunch
+from plugin.models.content import ContentLaunch, ContentPackage
 from tests.browser import chromium
+from tests.lrs_support import issue
 from tests.lti_platform import Link
 from tests.test_content_upload import coordinator, upload
 from tests.test_lti_flow import Env, csrf, env_fixture, field  # noqa: F401 - the fixture
@@ -39,7 +43,12 @@ Json = dict[str, Any]
 VERB = "http://adlnet.gov/expapi/verbs/"
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 MOVEON = "https://w3id.org/xapi/cmi5/context/categories/moveon"
-SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
+EXT = "https://w3id.org/xapi/cmi5/context/extensions/"
+SESSION = EXT + "sessionid"
+ADL = "https://w3id.org/xapi/adl/verbs/"
+SATISFIED = ADL + "satisfied"
+BLOCK_TYPE = "https://w3id.org/xapi/cmi5/activitytype/block"
+COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
 COURSE_IRI = "https://example.test/cmi5/course"
 AU_IRI = "https://example.test/cmi5/au/quiz"
 XAPI = {"X-Experience-API-Version": "1.0.3"}
@@ -94,9 +103,9 @@ run().catch(e => { document.body.dataset.result = JSON.stringify({error: String(
 """.replace("@CMI5@", CMI5_CATEGORY).replace("@MOVEON@", MOVEON)
 
 
-def cmi5_zip(path: Path) -> bytes:
+def cmi5_zip(path: Path, xml: str = CMI5_XML) -> bytes:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("cmi5.xml", CMI5_XML)
+        archive.writestr("cmi5.xml", xml)
         archive.writestr("au/index.html", AU_HTML)
     return path.read_bytes()
 
@@ -106,10 +115,12 @@ def place(env: Env, data: bytes, choose: str = "") -> dict[str, str]:
     add the resulting activity to the platform's course; returns the link's custom parameters."""
     teacher, page = coordinator(env)
     assert upload(env, teacher, page, data).status_code == 200
+    return link(env, teacher, f"package:{_last_package(env)}{choose}")
+
+
+def link(env: Env, teacher: requests.Session, code: str) -> dict[str, str]:
+    """Place what the deep linking picker offers as ``code`` in the platform's course."""
     picker = env.launch("4", teacher, message_type="LtiDeepLinkingRequest")
-    with env.db() as db:
-        package_id = db.scalars(select(ContentLaunch.package_id)).first() or _last_package(env)
-    code = f"package:{package_id}{choose}"
     assert f'value="{code}"' in picker.text, picker.text
     answer_page = teacher.post(env.url + "/lti/deep-link", data={"csrf": csrf(picker.text), "code": code},
                                timeout=10)
@@ -124,8 +135,6 @@ def place(env: Env, data: bytes, choose: str = "") -> dict[str, str]:
 
 
 def _last_package(env: Env) -> int:
-    from plugin.models.content import ContentPackage
-
     with env.db() as db:
         return int(db.scalars(select(ContentPackage.id).order_by(ContentPackage.id.desc())).first() or 0)
 
@@ -147,6 +156,10 @@ def content_url(env: Env, user: str, cmid: int) -> str:
 
 def params(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def ids(activities: list[Json]) -> list[str]:
+    return [activity["id"] for activity in activities]
 
 
 def wait_for(env: Env, registration: str, verb: str, timeout: float = 15.0) -> list[Json]:
@@ -254,19 +267,33 @@ def test_a_handmade_cmi5_course_launches_and_follows_the_rules(env: Env, standar
     assert result.get("statuses") == [200, 200, 200], result
     assert result["again"]["error-code"] == "1" and "auth-token" not in result["again"]
     launched = params(result["query"])
-    assert launched["lang"] == "en" and launched["activityId"] == AU_IRI
+    activity_id = launched["activityId"]
+    # cmi5 §8.1.5: the AU runs under the LMS's own id for it, never the publisher's.
+    assert launched["lang"] == "en" and activity_id.startswith("urn:uuid:") and activity_id != AU_IRI
     assert json.loads(launched["actor"])["account"]["name"] == "3"
     data = result["launchData"]
     assert data["launchMode"] == "Normal" and data["moveOn"] == "Passed" and data["masteryScore"] == 0.8
     assert data["launchMethod"] == "AnyWindow" and data["launchParameters"] == '{"mode":"test"}'
     assert data["returnURL"].startswith(env.url + "/course/") and SESSION in data["contextTemplate"]["extensions"]
+    assert ids(data["contextTemplate"]["contextActivities"]["grouping"]) == [AU_IRI]
     statements = wait_for(env, launched["registration"], "terminated")
-    assert [s["verb"]["id"].removeprefix(VERB) for s in sorted(statements, key=lambda s: s["stored"])] == [
-        "launched", "initialized", "passed", "terminated"]
-    lms = next(s for s in statements if s["verb"]["id"] == VERB + "launched")
+    by_verb = {s["verb"]["id"].removeprefix(VERB).removeprefix(ADL): s for s in statements}
+    assert [s["verb"]["id"].removeprefix(VERB) for s in sorted(statements, key=lambda s: s["stored"])
+            if s is not by_verb["satisfied"]] == ["launched", "initialized", "passed", "terminated"]
+    lms = by_verb["launched"]
     assert lms["authority"]["account"]["name"] == "samattha-lms"
     assert lms["context"]["extensions"][SESSION] == data["contextTemplate"]["extensions"][SESSION]
-    evidence, progress_ = progress(env, AU_IRI, "passed", ["DS601"])
+    assert lms["context"]["extensions"][EXT + "masteryscore"] == 0.8
+    assert lms["object"]["id"] == activity_id and ids(lms["context"]["contextActivities"]["grouping"]) == [AU_IRI]
+    # The course's one AU is passed: the LMS declares the course satisfied, stored with the pass.
+    course = by_verb["satisfied"]
+    assert len([s for s in statements if s["verb"]["id"] == SATISFIED]) == 1
+    assert course["stored"] == by_verb["passed"]["stored"] and course["authority"] == lms["authority"]
+    assert course["object"]["definition"]["type"] == COURSE_TYPE and course["object"]["id"] != COURSE_IRI
+    assert ids(course["context"]["contextActivities"]["grouping"]) == [COURSE_IRI]
+    assert course["context"]["extensions"][SESSION] == data["contextTemplate"]["extensions"][SESSION]
+    # Mappings name what the statements carry: the LMS's id.
+    evidence, progress_ = progress(env, activity_id, "passed", ["DS601"])
     (learner,) = [k for k, u in evidence.learners.items() if u.subject == "3"]
     assert {progress_.status(learner, c) for c in progress_.criteria if c.startswith("DS601")} == {"evidenced"}
 
@@ -282,7 +309,7 @@ def test_cmi5_rules_are_enforced_on_what_the_au_sends(env: Env, tmp_path: Path) 
 
     def send(verb: str, *, categories: tuple[str, ...] = (CMI5_CATEGORY,), result: Json | None = None,
              session: str | None = None, verb_base: str = VERB) -> requests.Response:
-        statement: Json = {"actor": actor, "verb": {"id": verb_base + verb}, "object": {"id": AU_IRI},
+        statement: Json = {"actor": actor, "verb": {"id": verb_base + verb}, "object": {"id": launch["activityId"]},
                            "context": {"registration": launch["registration"],
                                        "contextActivities": {"category": [{"id": c} for c in categories]},
                                        "extensions": {SESSION: session or session_id}}}
@@ -319,9 +346,12 @@ def test_cmi5_rules_are_enforced_on_what_the_au_sends(env: Env, tmp_path: Path) 
     assert requests.post(env.url + "/content/fetch/nope", timeout=10).json()["error-code"] == "2"
     with env.db() as db:
         assert ifi_of(actor) is not None
-        # The course and its AU are activities the mapping editor offers.
-        assert {a.iri: a.source for a in db.scalars(select(CourseActivity))} == {
-            COURSE_IRI: "package", AU_IRI: "package"}
+        # The course and its AU are activities the mapping editor offers, under the LMS's ids (cmi5 §9.4).
+        manifest = db.scalars(select(ContentPackage.manifest)).one()
+        course_id, au_id = manifest["course"]["activity_id"], manifest["items"][0]["activity_id"]
+        assert au_id == launch["activityId"] and not {course_id, au_id} & {COURSE_IRI, AU_IRI}
+        assert {a.iri: (a.name, a.source) for a in db.scalars(select(CourseActivity))} == {
+            course_id: ("Hand-made cmi5 course", "package"), au_id: ("Knowledge check AU", "package")}
         row = db.scalars(select(ContentLaunch)).one()
         assert (row.initialized, row.completed, row.passed, row.terminated) == (True, True, True, True)
 
@@ -338,3 +368,263 @@ def test_a_link_naming_a_package_of_another_course_is_refused(env: Env, tmp_path
     assert refused.status_code == 404 and "Content not available" in refused.text
     with env.db() as db:
         assert db.scalars(select(ContentLaunch)).all() == []
+
+
+# --- cmi5 as the LMS: its own ids, the publisher's as grouping, satisfied -------------------------------------
+
+BLOCKS_XML = """<?xml version="1.0" encoding="utf-8"?>
+<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
+  <course id="https://example.test/cmi5/blocks"><title><langstring lang="en">Blocks course</langstring></title>
+  </course>
+  <block id="https://example.test/cmi5/blocks/b1"><title><langstring lang="en">Block one</langstring></title>
+    <au id="https://example.test/cmi5/blocks/b1/quiz" moveOn="Passed" masteryScore="0.8">
+      <title><langstring lang="en">Quiz</langstring></title><url>au/index.html</url></au>
+    <au id="https://example.test/cmi5/blocks/b1/reading" moveOn="Completed">
+      <title><langstring lang="en">Reading</langstring></title><url>au/index.html</url></au>
+  </block>
+  <au id="https://example.test/cmi5/blocks/welcome" moveOn="NotApplicable">
+    <title><langstring lang="en">Welcome</langstring></title><url>au/index.html</url></au>
+</courseStructure>
+"""
+
+NOT_APPLICABLE_XML = """<?xml version="1.0" encoding="utf-8"?>
+<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
+  <course id="https://example.test/cmi5/free"><title><langstring lang="en">Free course</langstring></title>
+  </course>
+  <block id="https://example.test/cmi5/free/b"><title><langstring lang="en">Browse</langstring></title>
+    <au id="https://example.test/cmi5/free/one"><title><langstring lang="en">One</langstring></title>
+      <url>au/index.html</url></au>
+    <au id="https://example.test/cmi5/free/two" moveOn="NotApplicable">
+      <title><langstring lang="en">Two</langstring></title><url>au/index.html</url></au>
+  </block>
+</courseStructure>
+"""
+
+
+NESTED_XML = """<?xml version="1.0" encoding="utf-8"?>
+<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
+  <course id="https://example.test/cmi5/nested"><title><langstring lang="en">Nested</langstring></title></course>
+  <block id="https://example.test/cmi5/nested/outer"><title><langstring lang="en">Outer</langstring></title>
+    <block id="https://example.test/cmi5/nested/inner"><title><langstring lang="en">Inner</langstring></title>
+      <au id="https://example.test/cmi5/nested/exam" moveOn="CompletedAndPassed">
+        <title><langstring lang="en">Exam</langstring></title><url>au/index.html</url></au>
+    </block>
+    <au id="https://example.test/cmi5/nested/notes" moveOn="CompletedOrPassed">
+      <title><langstring lang="en">Notes</langstring></title><url>au/index.html</url></au>
+  </block>
+</courseStructure>
+"""
+
+
+class AuSession:
+    """One launch of an AU, driven as the AU would: it fetches its credential, reads LMS.LaunchData, and sends
+    statements built from the contextTemplate to the endpoint it was given."""
+
+    def __init__(self, env: Env, user: str, cmid: str) -> None:
+        self.launch = params(content_url(env, user, int(cmid)))
+        token = requests.post(self.launch["fetch"], timeout=10).json()["auth-token"]
+        self.headers = {"Authorization": f"Basic {token}", **XAPI}
+        query = {"stateId": "LMS.LaunchData", "activityId": self.activity_id, "agent": self.launch["actor"],
+                 "registration": self.registration}
+        state = requests.get(self.launch["endpoint"] + "activities/state", params=query, headers=self.headers,
+                             timeout=10)
+        assert state.status_code == 200, state.text
+        self.launch_data: Json = state.json()
+
+    @property
+    def activity_id(self) -> str:
+        return self.launch["activityId"]
+
+    @property
+    def registration(self) -> str:
+        return self.launch["registration"]
+
+    @property
+    def session_id(self) -> str:
+        return str(self.launch_data["contextTemplate"]["extensions"][SESSION])
+
+    def send(self, verb: str, result: Json | None = None) -> None:
+        template = self.launch_data["contextTemplate"]
+        judged = result is not None and ("success" in result or "completion" in result)
+        categories = [{"id": CMI5_CATEGORY}] + ([{"id": MOVEON}] if judged else [])  # cmi5 §9.6.2.2
+        statement: Json = {"actor": json.loads(self.launch["actor"]), "verb": {"id": VERB + verb},
+                           "object": {"id": self.activity_id},
+                           "context": {"registration": self.registration, "extensions": template["extensions"],
+                                       "contextActivities": {**template["contextActivities"], "category": categories}}}
+        if result:
+            statement["result"] = result
+        sent = requests.post(self.launch["endpoint"] + "statements", json=statement, headers=self.headers, timeout=10)
+        assert sent.status_code == 200, sent.text
+
+    def complete(self) -> None:
+        self.send("initialized")
+        self.send("completed", {"completion": True, "duration": "PT5M"})
+        self.send("terminated", {"duration": "PT6M"})
+
+    def pass_(self) -> None:
+        self.send("initialized")
+        self.send("passed", {"success": True, "score": {"scaled": 0.9}, "duration": "PT5M"})
+        self.send("terminated", {"duration": "PT6M"})
+
+
+def lrs_reader(env: Env) -> dict[str, str]:
+    """Headers of a reporting client with its own credential (what a reporting tool or another LMS uses)."""
+    key, secret = issue(env.app, "statements/read")
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(), **XAPI}
+
+
+def statements_of(env: Env, reader: dict[str, str], registration: str, verb: str) -> list[Json]:
+    found = requests.get(env.url + "/xapi/statements", params={"registration": registration, "verb": verb},
+                         headers=reader, timeout=10)
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert not body.get("more")
+    return list(body["statements"])
+
+
+def seconds(duration: str) -> float:
+    found = re.fullmatch(r"PT(\d+)H(\d+)M(\d+(?:\.\d+)?)S", duration)
+    assert found, duration
+    return int(found[1]) * 3600 + int(found[2]) * 60 + float(found[3])
+
+
+def place_aus(env: Env, data: bytes, count: int) -> list[str]:
+    """Upload a cmi5 course and place each of its first ``count`` AUs; returns the links' cmids."""
+    teacher, page = coordinator(env)
+    assert upload(env, teacher, page, data).status_code == 200
+    package = _last_package(env)
+    return [link(env, teacher, f"package:{package}:{number}")["cmid"] for number in range(1, count + 1)]
+
+
+def test_a_cmi5_au_runs_under_the_lms_id_in_every_launch_and_registration(env: Env, tmp_path: Path) -> None:
+    (cmid,) = place_aus(env, cmi5_zip(tmp_path / "cmi5.zip"), 1)
+    first, again, teacher = AuSession(env, "3", cmid), AuSession(env, "3", cmid), AuSession(env, "4", cmid)
+    assert first.registration == again.registration != teacher.registration
+    # cmi5 §8.1.5: one id of the LMS's own for the AU, in every launch and registration, not the publisher's.
+    assert {first.activity_id, again.activity_id, teacher.activity_id} == {first.activity_id}
+    assert first.activity_id.startswith("urn:uuid:") and first.activity_id != AU_IRI
+    # §9.6.2.3: the publisher's id travels as grouping, in the contextTemplate and in the LMS's own statements.
+    for au in (first, again, teacher):
+        assert ids(au.launch_data["contextTemplate"]["contextActivities"]["grouping"]) == [AU_IRI]
+    reader = lrs_reader(env)
+    launched = statements_of(env, reader, first.registration, VERB + "launched")
+    assert len(launched) == 2
+    for statement in launched:
+        assert statement["object"]["id"] == first.activity_id
+        assert ids(statement["context"]["contextActivities"]["grouping"]) == [AU_IRI]
+    again.pass_()  # the AU reports under the id it was given, and the rules accept it
+
+
+def test_a_block_and_then_the_course_are_satisfied_once_when_their_aus_are_met(env: Env, tmp_path: Path) -> None:
+    quiz, reading, welcome = place_aus(env, cmi5_zip(tmp_path / "blocks.zip", BLOCKS_XML), 3)
+    reader = lrs_reader(env)
+    # The registration starts with the NotApplicable AU outside the block: nothing is satisfied yet.
+    opening = AuSession(env, "3", welcome)
+    opening.send("initialized")
+    opening.send("terminated")
+    registration = opening.registration
+    assert statements_of(env, reader, registration, SATISFIED) == []
+    # One of the block's two AUs met (the quiz is Passed; its completion is allowed and counts for nothing more).
+    first = AuSession(env, "3", quiz)
+    first.send("initialized")
+    first.send("completed", {"completion": True, "duration": "PT3M"})
+    first.send("passed", {"success": True, "score": {"scaled": 0.9}, "duration": "PT4M"})
+    first.send("terminated")
+    assert statements_of(env, reader, registration, SATISFIED) == []
+    # The reading's completion meets the block, and with it the whole course.
+    last = AuSession(env, "3", reading)
+    last.complete()
+    satisfied = statements_of(env, reader, registration, SATISFIED)
+    assert sorted(s["object"]["definition"]["type"] for s in satisfied) == [BLOCK_TYPE, COURSE_TYPE]
+    block = next(s for s in satisfied if s["object"]["definition"]["type"] == BLOCK_TYPE)
+    course = next(s for s in satisfied if s["object"]["definition"]["type"] == COURSE_TYPE)
+    assert ids(block["context"]["contextActivities"]["grouping"]) == ["https://example.test/cmi5/blocks/b1"]
+    assert ids(course["context"]["contextActivities"]["grouping"]) == ["https://example.test/cmi5/blocks"]
+    lms_ids = {block["object"]["id"], course["object"]["id"]}
+    assert len(lms_ids) == 2 and all(i.startswith("urn:uuid:") for i in lms_ids)
+    for statement in satisfied:
+        assert statement["context"]["registration"] == registration
+        assert statement["context"]["extensions"][SESSION] == last.session_id
+        assert ids(statement["context"]["contextActivities"]["category"]) == [CMI5_CATEGORY]
+        assert statement["actor"] == json.loads(last.launch["actor"])
+        assert statement["authority"]["account"]["name"] == "samattha-lms"
+    # Coordinators can map the block and the course: the catalog offers them under the ids satisfied names.
+    with env.db() as db:
+        catalog = {a.iri: a.name for a in db.scalars(select(CourseActivity))}
+    assert catalog[block["object"]["id"]] == "Block one" and catalog[course["object"]["id"]] == "Blocks course"
+    # Later launches and statements of the registration repeat nothing.
+    again = AuSession(env, "3", quiz)
+    again.send("initialized")
+    again.send("terminated")
+    AuSession(env, "3", welcome)
+    assert len(statements_of(env, reader, registration, SATISFIED)) == 2
+
+
+def test_a_course_of_not_applicable_aus_is_satisfied_at_its_first_launch(env: Env, tmp_path: Path) -> None:
+    one, _ = place_aus(env, cmi5_zip(tmp_path / "free.zip", NOT_APPLICABLE_XML), 2)
+    reader = lrs_reader(env)
+    first = AuSession(env, "3", one)
+    satisfied = statements_of(env, reader, first.registration, SATISFIED)
+    # §9.6.1: moveOn is evaluated when the registration begins; nothing is left to meet.
+    assert sorted(s["object"]["definition"]["type"] for s in satisfied) == [BLOCK_TYPE, COURSE_TYPE]
+    assert {s["context"]["extensions"][SESSION] for s in satisfied} == {first.session_id}
+    first.complete()
+    AuSession(env, "3", one)
+    assert len(statements_of(env, reader, first.registration, SATISFIED)) == 2
+
+
+def test_nested_blocks_are_satisfied_inside_out_from_what_every_session_recorded(env: Env, tmp_path: Path) -> None:
+    exam, notes = place_aus(env, cmi5_zip(tmp_path / "nested.zip", NESTED_XML), 2)
+    reader = lrs_reader(env)
+
+    def satisfied_groupings(registration: str) -> list[list[str]]:
+        found = statements_of(env, reader, registration, SATISFIED)
+        return sorted(ids(s["context"]["contextActivities"]["grouping"]) for s in found)
+
+    completing = AuSession(env, "3", exam)
+    completing.complete()
+    assert satisfied_groupings(completing.registration) == []  # CompletedAndPassed: half met
+    passing = AuSession(env, "3", exam)
+    passing.pass_()  # another session: the completion of the first one still counts
+    assert satisfied_groupings(completing.registration) == [["https://example.test/cmi5/nested/inner"]]
+    AuSession(env, "3", notes).complete()
+    assert satisfied_groupings(completing.registration) == [
+        ["https://example.test/cmi5/nested"], ["https://example.test/cmi5/nested/inner"],
+        ["https://example.test/cmi5/nested/outer"]]
+
+
+def test_launching_again_abandons_the_sessions_that_never_terminated(env: Env, tmp_path: Path) -> None:
+    (cmid,) = place_aus(env, cmi5_zip(tmp_path / "cmi5.zip"), 1)
+    reader = lrs_reader(env)
+    left = AuSession(env, "3", cmid)  # the learner closes the window without the AU sending terminated
+    left.send("initialized")
+    time.sleep(0.05)
+    left.send("experienced")
+    unused = AuSession(env, "3", cmid)  # launched, never used
+    abandoned = statements_of(env, reader, left.registration, ADL + "abandoned")
+    assert [s["context"]["extensions"][SESSION] for s in abandoned] == [left.session_id]
+    (statement,) = abandoned
+    assert statement["object"]["id"] == left.activity_id and statement["authority"]["account"]["name"] == "samattha-lms"
+    assert ids(statement["context"]["contextActivities"]["grouping"]) == [AU_IRI]
+    assert ids(statement["context"]["contextActivities"]["category"]) == [CMI5_CATEGORY]
+    # §9.5.4.2: from launched to the AU's last statement.
+    own = [s for s in statements_of(env, reader, left.registration, VERB + "experienced")
+           + statements_of(env, reader, left.registration, VERB + "launched")
+           if s["context"]["extensions"][SESSION] == left.session_id]
+    launched = next(s for s in own if s["verb"]["id"] == VERB + "launched")
+    last = next(s for s in own if s["verb"]["id"] == VERB + "experienced")
+    span = xapi.parse_timestamp(last["stored"]) - xapi.parse_timestamp(launched["timestamp"])
+    assert abs(seconds(statement["result"]["duration"]) - span.total_seconds()) <= 0.01
+    # §9.3.6: nothing more is recorded for an abandoned session.
+    refused = requests.post(env.url + "/xapi/statements", headers=left.headers, timeout=10, json={
+        "actor": json.loads(left.launch["actor"]), "verb": {"id": VERB + "terminated"},
+        "object": {"id": left.activity_id}, "context": {"registration": left.registration,
+                                                        "extensions": {SESSION: left.session_id}}})
+    assert refused.status_code == 403 and "abandoned" in refused.text
+    # The next launch abandons the unused session (no statement: no time), and never one twice or a finished one.
+    finished = AuSession(env, "3", cmid)
+    finished.pass_()
+    AuSession(env, "3", cmid)
+    abandoned = statements_of(env, reader, left.registration, ADL + "abandoned")
+    by_session = {s["context"]["extensions"][SESSION]: s["result"]["duration"] for s in abandoned}
+    assert by_session == {left.session_id: statement["result"]["duration"], unused.session_id: "PT0H0M0.00S"}

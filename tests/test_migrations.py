@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, insert, inspect, select, text
 
 import xapi
 from plugin.db import make_engine
+from plugin.launch.repository import aware
 from plugin.migrate import alembic_config, current_revision, head_revision, upgrade
-from plugin.models import Base
+from plugin.models import Base, Course, CourseActivity, User
+from plugin.models.content import ContentLaunch, ContentPackage
 from tests.conftest import FreshDatabases
+from xapi.models import Statement
+from xapi.prepare import to_micros
 
 
 def test_migrations_build_exactly_the_models_schema(databases: FreshDatabases) -> None:
@@ -126,4 +133,67 @@ def test_0011_registration_and_target_indexes_hold_only_statements_that_have_one
     _downgrade(engine, "0010")
     assert _partial_index_conditions(engine) == {"ix_lrs_statements_registration": None,
                                                  "ix_lrs_statements_target": None}
+    engine.dispose()
+
+
+def test_0012_gives_stored_cmi5_packages_the_lms_ids_and_keeps_them_going_down(databases: FreshDatabases) -> None:
+    """0012: a cmi5 package stored before it gets the LMS's own ids for its AUs and course (cmi5 §8.1.5, §9.4),
+    offered in the mapping catalog beside the publisher's; an open session gets its AU's last statement time.
+    Going down removes the new table and columns but not the ids, and coming back up keeps them."""
+    engine = make_engine(databases.new())
+    upgrade(engine, "0011")
+    at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    items = [{"iri": f"https://example.test/au/{n}", "title": f"AU {n}", "url": "index.html", "move_on": "Passed"}
+             for n in (1, 2)]
+    tincan = {"items": [{"iri": "https://example.test/tc", "title": "Tin Can", "url": "index.html", "type": None}]}
+    publisher = {"https://example.test/course": "Course", "https://example.test/au/1": "AU 1",
+                 "https://example.test/au/2": "AU 2", "https://example.test/tc": "Tin Can"}
+    registration = "00000000-0000-4000-8000-000000000001"
+    with engine.begin() as connection:
+        connection.execute(insert(Course.__table__).values(id=1, issuer="https://moodle.test", context_id="2",
+                                                           ags_scopes=[], updated_at=at))
+        connection.execute(insert(User.__table__).values(id=1, issuer="https://moodle.test", subject="3",
+                                                         xapi_actor={}, created_at=at))
+        connection.execute(insert(ContentPackage.__table__), [
+            {"id": 1, "course_id": 1, "kind": "cmi5", "title": "Course", "activity_iri": "https://example.test/course",
+             "prefix": "", "manifest": {"items": items}, "file_name": "c.zip", "size": 1, "created_at": at},
+            {"id": 2, "course_id": 1, "kind": "tincan", "title": "Tin Can", "activity_iri": "https://example.test/tc",
+             "prefix": "", "manifest": tincan, "file_name": "t.zip", "size": 1, "created_at": at}])
+        connection.execute(insert(CourseActivity.__table__), [
+            {"course_id": 1, "iri": iri, "module": "package", "name": name, "source": "package", "updated_at": at}
+            for iri, name in publisher.items()])
+        connection.execute(insert(ContentLaunch.__table__), [
+            {"id": n, "package_id": 1, "user_id": 1, "activity_iri": "https://example.test/au/1",
+             "registration": registration, "session_id": f"00000000-0000-4000-8000-00000000001{n}",
+             "credential_key": f"k{n}", "terminated": n == 2, "created_at": at, "expires_at": at} for n in (1, 2)])
+        connection.execute(insert(Statement.__table__), [
+            {"statement_id": f"00000000-0000-4000-8000-00000000002{n}", "stored_us": to_micros(at) + seconds * 10**6,
+             "verb_iri": "http://adlnet.gov/expapi/verbs/experienced", "registration": registration,
+             "credential_key": key, "raw": "{}"} for n, (key, seconds) in enumerate([("k1", 30), ("k1", 90),
+                                                                                      ("k2", 120)])])
+
+    def stored() -> tuple[dict[int, Any], dict[str, str]]:
+        with engine.connect() as connection:
+            manifests = dict(connection.execute(select(ContentPackage.id, ContentPackage.manifest)).all())
+            catalog = dict(connection.execute(select(CourseActivity.iri, CourseActivity.name)).all())
+        return manifests, catalog
+
+    upgrade(engine)
+    manifests, catalog = stored()
+    cmi5 = manifests[1]
+    lms_ids = {cmi5["course"]["activity_id"]: "Course"} | {item["activity_id"]: item["title"] for item in cmi5["items"]}
+    assert cmi5["course"]["iri"] == "https://example.test/course"
+    assert [{k: v for k, v in item.items() if k != "activity_id"} for item in cmi5["items"]] == items
+    assert len(lms_ids) == 3 and all(i.startswith("urn:uuid:") for i in lms_ids)
+    assert manifests[2] == tincan and catalog == publisher | lms_ids
+    with engine.connect() as connection:
+        last = dict(connection.execute(select(ContentLaunch.id, ContentLaunch.last_statement_at)).all())
+    assert {n: when and aware(when) for n, when in last.items()} == {1: at + timedelta(seconds=90), 2: None}
+    _downgrade(engine, "0011")
+    assert "content_satisfactions" not in inspect(engine).get_table_names()
+    assert {"last_statement_at", "abandoned_at"}.isdisjoint(c["name"] for c in inspect(engine).get_columns(
+        "content_launches"))
+    assert stored() == (manifests, catalog)
+    upgrade(engine)
+    assert stored() == (manifests, catalog)
     engine.dispose()

@@ -1,11 +1,12 @@
 """The cmi5 rules (cmi5 §9) for what an AU sends through its launch credential, and the statements and
 context the LMS itself provides. Installed as the LRS's statement guard: a request breaking a rule is
 refused whole, with 403 (a rule about order or who may send) or 400 (a malformed cmi5 statement), and
-the message names the rule."""
+the message names the rule. A statement that meets moveOn criteria brings the LMS's ``satisfied``
+statements (plugin.content.cmi5_satisfied), stored in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,9 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import xapi
+from plugin.content.cmi5_satisfied import newly_satisfied
+from plugin.launch.repository import aware
 from plugin.models.content import ContentLaunch, ContentPackage
 
-__all__ = ["CATEGORY", "MOVEON", "SESSION_ID", "context_template", "guard", "launched_statement"]
+__all__ = ["CATEGORY", "MOVEON", "SESSION_ID", "abandoned_statement", "context_template", "guard",
+           "launched_statement", "registration_launches", "satisfied_statements"]
 
 VERB = "http://adlnet.gov/expapi/verbs/"
 CMI5_VERB = "https://w3id.org/xapi/adl/verbs/"
@@ -26,20 +30,24 @@ SESSION_ID = EXT + "sessionid"
 # §9.3: the verbs only the LMS may send (launched, satisfied; abandoned and waived are LMS verdicts too).
 LMS_ONLY = {VERB + "launched", CMI5_VERB + "satisfied", CMI5_VERB + "abandoned", CMI5_VERB + "waived"}
 DEFINED = {VERB + v for v in ("initialized", "completed", "passed", "failed", "terminated")}
+ACTIVITY_TYPE = "https://w3id.org/xapi/cmi5/activitytype/"
 
 
-def context_template(launch: ContentLaunch, package: ContentPackage) -> dict[str, Any]:
-    """§10.2.1: what every statement of this session must carry (the session id, the course as grouping)."""
-    return {"contextActivities": {"grouping": [{"objectType": "Activity", "id": package.activity_iri}]},
+def context_template(launch: ContentLaunch, item: dict[str, Any]) -> dict[str, Any]:
+    """§10.2.1: what every statement of this session must carry: the session id, and (§9.6.2.3) the AU's id
+    from cmi5.xml, unaltered, as grouping, so reports can find the AU by the publisher's id."""
+    return {"contextActivities": {"grouping": [{"objectType": "Activity", "id": str(item["iri"])}]},
             "extensions": {SESSION_ID: launch.session_id}}
 
 
-def launched_statement(launch: ContentLaunch, package: ContentPackage, item: dict[str, Any], actor: dict[str, Any],
+def launched_statement(launch: ContentLaunch, item: dict[str, Any], actor: dict[str, Any],
                        now: datetime) -> dict[str, Any]:
-    """§9.3.1: the LMS's ``launched``, with the launch mode, URL and moveOn as context extensions."""
-    template = context_template(launch, package)
+    """§9.3.1: the LMS's ``launched``, with the launch mode, URL, moveOn and masteryScore as context extensions."""
+    template = context_template(launch, item)
     extensions = {**template["extensions"], EXT + "launchmode": launch.launch_mode,
                   EXT + "moveon": launch.move_on or "NotApplicable", EXT + "launchurl": str(item["url"])}
+    if launch.mastery_score is not None:  # §9.6.3.2
+        extensions[EXT + "masteryscore"] = float(launch.mastery_score)
     if item.get("launch_parameters"):
         extensions[EXT + "launchparameters"] = item["launch_parameters"]
     return {
@@ -49,6 +57,54 @@ def launched_statement(launch: ContentLaunch, package: ContentPackage, item: dic
         "context": {"registration": launch.registration, "extensions": extensions,
                     "contextActivities": {**template["contextActivities"], "category": [{"id": CATEGORY}]}},
     }
+
+
+def _duration(delta: timedelta) -> str:
+    """ISO 8601, to the hundredth of a second (xAPI 1.0.3 §4.6)."""
+    hundredths = max(round(delta.total_seconds() * 100), 0)
+    hours, hundredths = divmod(hundredths, 360_000)
+    minutes, hundredths = divmod(hundredths, 6_000)
+    return f"PT{hours}H{minutes}M{hundredths // 100}.{hundredths % 100:02d}S"
+
+
+def abandoned_statement(launch: ContentLaunch, item: dict[str, Any], actor: dict[str, Any],
+                        now: datetime) -> dict[str, Any]:
+    """§9.3.6: the LMS's ``abandoned`` for a session that never terminated; §9.5.4.2: its duration runs from
+    ``launched`` to the AU's last statement (none: zero)."""
+    template = context_template(launch, item)
+    last = aware(launch.last_statement_at or launch.created_at)
+    return {
+        "actor": actor, "timestamp": now.isoformat(),
+        "verb": {"id": CMI5_VERB + "abandoned", "display": {"en-US": "abandoned"}},
+        "object": {"objectType": "Activity", "id": launch.activity_iri},
+        "result": {"duration": _duration(last - aware(launch.created_at))},
+        "context": {"registration": launch.registration, "extensions": template["extensions"],
+                    "contextActivities": {**template["contextActivities"], "category": [{"id": CATEGORY}]}},
+    }
+
+
+def satisfied_statements(session: Session, package: ContentPackage, launches: list[ContentLaunch],
+                         trigger: ContentLaunch, now: datetime) -> list[dict[str, Any]]:
+    """§9.3.9: ``satisfied`` for each block (then the course) that the registration's ``launches`` now satisfy,
+    in the session of ``trigger``, the launch whose start or statement met the criteria. §9.4: the object is
+    the LMS's id of the block or course; §9.6.2.3: the publisher's id is its grouping."""
+    return [{
+        "actor": dict(trigger.user.xapi_actor), "timestamp": now.isoformat(),
+        "verb": {"id": CMI5_VERB + "satisfied", "display": {"en-US": "satisfied"}},
+        "object": {"objectType": "Activity", "id": node["activity_id"], "definition": {"type": ACTIVITY_TYPE + kind}},
+        "context": {"registration": trigger.registration, "extensions": {SESSION_ID: trigger.session_id},
+                    "contextActivities": {"grouping": [{"objectType": "Activity", "id": node["iri"]}],
+                                          "category": [{"id": CATEGORY}]}},
+    } for kind, node in newly_satisfied(session, package, launches, trigger.registration, now)]
+
+
+def registration_launches(session: Session, registration: str) -> list[ContentLaunch]:
+    """Every session of a registration, locked until commit: the rules and moveOn read them all, and two AUs of
+    one learner reporting at once must neither both miss nor both send a satisfied (PostgreSQL; on SQLite the
+    LRS's writer lock already serializes)."""
+    query = (select(ContentLaunch).where(ContentLaunch.registration == registration).order_by(ContentLaunch.id)
+             .with_for_update())
+    return list(session.scalars(query))
 
 
 def _refuse(status: int, where: str, rule: str) -> xapi.StatementError:
@@ -69,19 +125,19 @@ def _scaled(statement: dict[str, Any]) -> Decimal | None:
         return None
 
 
-def _earlier(session: Session, launch: ContentLaunch, flag: Any) -> bool:
-    """Whether another session of the same registration already recorded ``flag`` (completed, passed)."""
-    query = select(ContentLaunch.id).where(ContentLaunch.registration == launch.registration,
-                                           ContentLaunch.package_id == launch.package_id, flag.is_(True),
-                                           ContentLaunch.id != launch.id)
-    return session.scalars(query).first() is not None
+def _earlier(launches: list[ContentLaunch], launch: ContentLaunch) -> list[ContentLaunch]:
+    """The other sessions of the same AU in the registration (§9.3: completed and passed once per AU)."""
+    return [other for other in launches if other is not launch and other.activity_iri == launch.activity_iri]
 
 
-def _check(session: Session, launch: ContentLaunch, statement: dict[str, Any], where: str) -> None:
+def _check(launches: list[ContentLaunch], launch: ContentLaunch, statement: dict[str, Any], where: str) -> None:
     verb = (statement.get("verb") or {}).get("id")
     context = statement.get("context") or {}
     if verb in LMS_ONLY:
         raise _refuse(403, f"{where}verb", f"cmi5 §9.3: {verb} is sent by the LMS only, never by the AU")
+    if launch.abandoned_at is not None:
+        raise _refuse(403, f"{where}verb", "cmi5 §9.3.6: the session was abandoned (the AU was launched again "
+                      "before it terminated); no statements may follow")
     if launch.terminated:
         raise _refuse(403, f"{where}verb", "cmi5 §9.3.8: no statements may follow terminated in a session")
     if not launch.initialized and verb != VERB + "initialized":
@@ -104,11 +160,11 @@ def _check(session: Session, launch: ContentLaunch, statement: dict[str, Any], w
     elif verb == VERB + "terminated":
         launch.terminated = True
     else:
-        _judgement(session, launch, statement, verb, categories, where)
+        _judgement(launches, launch, statement, verb, categories, where)
 
 
-def _judgement(session: Session, launch: ContentLaunch, statement: dict[str, Any], verb: str, categories: set[str],
-               where: str) -> None:
+def _judgement(launches: list[ContentLaunch], launch: ContentLaunch, statement: dict[str, Any], verb: str,
+               categories: set[str], where: str) -> None:
     """completed / passed / failed (§9.3.3-§9.3.5)."""
     name = verb.removeprefix(VERB)
     if launch.launch_mode != "Normal":
@@ -117,11 +173,11 @@ def _judgement(session: Session, launch: ContentLaunch, statement: dict[str, Any
         raise _refuse(400, f"{where}context.contextActivities.category",
                       f"cmi5 §9.6.2.2: {name} carries the category {MOVEON}")
     if name == "completed":
-        if launch.completed or _earlier(session, launch, ContentLaunch.completed):
+        if launch.completed or any(other.completed for other in _earlier(launches, launch)):
             raise _refuse(403, f"{where}verb", "cmi5 §9.3.3: completed is sent at most once per registration")
         launch.completed = True
         return
-    if launch.passed or _earlier(session, launch, ContentLaunch.passed):
+    if launch.passed or any(other.passed for other in _earlier(launches, launch)):
         raise _refuse(403, f"{where}verb", f"cmi5 §9.3.4: no {name} after passed in the same registration")
     scaled = _scaled(statement)
     if launch.mastery_score is not None:
@@ -141,15 +197,25 @@ def _judgement(session: Session, launch: ContentLaunch, statement: dict[str, Any
         launch.failed = True
 
 
-def guard(session: Session, credential: dict[str, Any], statements: list[dict[str, Any]]) -> None:
-    """The LRS calls this before storing a batch; only launch credentials of cmi5 packages are checked."""
-    key = credential.get("key")
+def guard(session: Session, credential: dict[str, Any], statements: list[dict[str, Any]], *,
+          authority: dict[str, Any]) -> None:
+    """The LRS calls this before storing a batch; only launch credentials of cmi5 packages are checked.
+    ``authority`` is the LMS's own, for the satisfied statements a batch brings."""
+    key, registration = credential.get("key"), credential.get("registration")
     # Launch credentials are bound to a registration; the others (Moodle's log store…) need no lookup.
-    if not key or credential.get("registration") is None:
+    if not key or registration is None:
         return
-    launch = session.scalars(select(ContentLaunch).where(ContentLaunch.credential_key == key)).one_or_none()
-    if launch is None or launch.package.kind != "cmi5":
+    launches = registration_launches(session, str(registration))
+    launch = next((row for row in launches if row.credential_key == key), None)
+    if launch is None or launch.package.kind != "cmi5" or not statements:
         return
+    progress = (launch.completed, launch.passed)
     for index, statement in enumerate(statements):
-        _check(session, launch, statement, f"[{index}]." if len(statements) > 1 else "")
+        _check(launches, launch, statement, f"[{index}]." if len(statements) > 1 else "")
+    # The batch's stored moment: the session's last so far, and that of what the LMS sends because of it.
+    now = datetime.fromisoformat(str(statements[0]["stored"]))
+    launch.last_statement_at = now
+    if (launch.completed, launch.passed) != progress:
+        xapi.record_statements(session, satisfied_statements(session, launch.package, launches, launch, now),
+                               authority=authority, now=now)
     session.flush()

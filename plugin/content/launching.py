@@ -3,10 +3,11 @@
 Tin Can (Rustici's launch guidelines): the content URL gets ``endpoint``, ``auth`` (Basic, from a credential
 made for this launch only), ``actor``, ``registration`` and ``activity_id``.
 cmi5 (§8.1): ``endpoint``, ``fetch`` (a one-time URL that hands out the credential), ``actor``,
-``registration`` and ``activityId``; before the AU opens, the LMS writes ``LMS.LaunchData`` (§10) and
-sends ``launched`` (§9.3.1). A credential is bound to the learner's actor (User.xapi_actor, as recorded at
-LTI launch) and one registration, and expires; the cmi5 rules are enforced on what comes back
-(plugin.content.cmi5)."""
+``registration`` and ``activityId`` (the LMS's id for the AU, made at import, never the publisher's); before
+the AU opens, the LMS writes ``LMS.LaunchData`` (§10) and sends ``launched`` (§9.3.1), and ``satisfied`` for
+what the registration meets from the start (§9.6.1: NotApplicable AUs). A credential is bound to the
+learner's actor (User.xapi_actor, as recorded at LTI launch) and one registration, and expires; the cmi5
+rules are enforced on what comes back (plugin.content.cmi5)."""
 
 from __future__ import annotations
 
@@ -87,19 +88,46 @@ def _registration(session: Session, package: ContentPackage, user: User, kind: s
     return str(uuid.uuid4())
 
 
+def _activity_id(item: dict[str, Any], earlier: list[ContentLaunch]) -> str:
+    """cmi5 §8.1.5: the LMS's id for the AU, the same in every registration; a registration that launched the AU
+    before keeps the id it launched with (before migration 0012 that was the publisher's id, and the AU's own
+    state documents are kept under it)."""
+    ids = {item["iri"], item["activity_id"]}
+    return next((launch.activity_iri for launch in earlier if launch.activity_iri in ids), str(item["activity_id"]))
+
+
+def _new_launch(session: Session, package: ContentPackage, item: dict[str, Any], user: User, activity_iri: str,
+                registration: str, now: datetime) -> ContentLaunch:
+    launch = ContentLaunch(package_id=package.id, user_id=user.id, activity_iri=activity_iri,
+                           registration=registration, session_id=str(uuid.uuid4()), created_at=now,
+                           expires_at=now + LAUNCH_LIFETIME, launch_mode="Normal", move_on=item.get("move_on"),
+                           mastery_score=item.get("mastery_score"))
+    session.add(launch)
+    return launch
+
+
+def _abandon(package: ContentPackage, earlier: list[ContentLaunch], actor: dict[str, Any],
+             now: datetime) -> list[dict[str, Any]]:
+    """cmi5 §9.3.6: launching a registration again abandons its sessions that never terminated."""
+    items = {item[key]: item for item in package.manifest["items"] for key in ("iri", "activity_id")}
+    statements = []
+    for launch in earlier:
+        if launch.terminated or launch.abandoned_at is not None:
+            continue
+        launch.abandoned_at = now
+        statements.append(cmi5.abandoned_statement(launch, items[launch.activity_iri], actor, now))
+    return statements
+
+
 def start_launch(session: Session, package: ContentPackage, activity_iri: str | None, user: User, *,
                  base_url: str, return_url: str, now: datetime) -> str:
     """Record the launch, issue what the convention needs, and return the URL to send the browser to."""
     item = _item(package, activity_iri)
     actor = dict(user.xapi_actor)
     registration = _registration(session, package, user, package.kind)
-    launch = ContentLaunch(package_id=package.id, user_id=user.id, activity_iri=item["iri"],
-                           registration=registration, session_id=str(uuid.uuid4()), created_at=now,
-                           expires_at=now + LAUNCH_LIFETIME, launch_mode="Normal", move_on=item.get("move_on"),
-                           mastery_score=item.get("mastery_score"))
-    session.add(launch)
     endpoint = f"{base_url}/xapi/"
     if package.kind == "tincan":
+        launch = _new_launch(session, package, item, user, item["iri"], registration, now)
         key, secret = xapi.create_launch_credential(
             session, name=f"content launch {package.id}", agent=actor, registration=registration,
             expires_at=launch.expires_at, now=now)
@@ -109,22 +137,26 @@ def start_launch(session: Session, package: ContentPackage, activity_iri: str | 
         return _content_url(package, item, base_url, {
             "endpoint": endpoint, "auth": auth, "actor": json.dumps(actor, separators=(",", ":")),
             "registration": registration, "activity_id": item["iri"]})
+    earlier = cmi5.registration_launches(session, registration)
+    launch = _new_launch(session, package, item, user, _activity_id(item, earlier), registration, now)
     token = secrets.token_urlsafe(32)
     launch.fetch_token_hash = hashlib.sha256(token.encode()).hexdigest()
     session.flush()
-    _write_launch_data(session, launch, package, item, actor, return_url, now)
-    xapi.record_statements(session, [cmi5.launched_statement(launch, package, item, actor, now)],
-                           authority=lms_authority(base_url), now=now)
+    _write_launch_data(session, launch, item, actor, return_url, now)
+    statements = [*_abandon(package, earlier, actor, now), cmi5.launched_statement(launch, item, actor, now),
+                  *cmi5.satisfied_statements(session, package, [*earlier, launch], launch, now)]
+    xapi.record_statements(session, statements, authority=lms_authority(base_url), now=now)
     return _content_url(package, item, base_url, {
         "endpoint": endpoint, "fetch": f"{base_url}/content/fetch/{token}",
-        "actor": json.dumps(actor, separators=(",", ":")), "registration": registration, "activityId": item["iri"]})
+        "actor": json.dumps(actor, separators=(",", ":")), "registration": registration,
+        "activityId": launch.activity_iri})
 
 
-def _write_launch_data(session: Session, launch: ContentLaunch, package: ContentPackage, item: dict[str, Any],
-                       actor: dict[str, Any], return_url: str, now: datetime) -> None:
+def _write_launch_data(session: Session, launch: ContentLaunch, item: dict[str, Any], actor: dict[str, Any],
+                       return_url: str, now: datetime) -> None:
     """cmi5 §10: the State document the AU reads before it sends anything."""
     data: dict[str, Any] = {
-        "contextTemplate": cmi5.context_template(launch, package), "launchMode": launch.launch_mode,
+        "contextTemplate": cmi5.context_template(launch, item), "launchMode": launch.launch_mode,
         "launchMethod": item.get("launch_method") or "AnyWindow", "moveOn": launch.move_on or "NotApplicable",
         "returnURL": return_url,
     }

@@ -6,15 +6,17 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory, url_for
 from flask.blueprints import BlueprintSetupState
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from plugin.clock import utcnow
 from plugin.content import cmi5
-from plugin.content.launching import FetchRefused, LaunchRefused, fetch_token, start_launch
+from plugin.content.launching import FetchRefused, LaunchRefused, fetch_token, lms_authority, start_launch
 from plugin.content.placement import placed_package
 from plugin.content.store import PackageRefused, import_package, package_dir, packages_of
 from plugin.db import get_session
@@ -52,8 +54,14 @@ i18n.register_messages({
 
 @bp.record_once
 def _install_guard(state: BlueprintSetupState) -> None:
-    """The LRS asks for ``samattha.statement_guard`` before it stores a batch (plugin.lrs)."""
-    state.app.extensions["samattha.statement_guard"] = cmi5.guard
+    """The LRS asks for ``samattha.statement_guard`` before it stores a batch (plugin.lrs). The satisfied
+    statements a batch brings speak with the authority ``launched`` had: the base URL configured at the time."""
+    app = state.app
+
+    def guard(session: Session, credential: dict[str, Any], statements: list[dict[str, Any]]) -> None:
+        cmi5.guard(session, credential, statements, authority=lms_authority(str(app.config["SAMATTHA"].base_url)))
+
+    app.extensions["samattha.statement_guard"] = guard
 
 
 def _page(course: Course, status: int = 200, **context: object) -> tuple[str, int]:

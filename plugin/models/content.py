@@ -3,20 +3,21 @@
 A package's files live under ``<instance>/packages/<id>/``; the row keeps what launching needs (the
 manifest's activities or AUs as plain JSON) so a launch never re-reads the zip. A launch row is one
 session of one learner in one AU: its registration and credential tie the statements the content sends
-back to the cmi5 rules (plugin.content.cmi5), which keep their progress in the row's flags."""
+back to the cmi5 rules (plugin.content.cmi5), which keep their progress in the row's flags. A satisfaction
+row is a cmi5 block or course the LMS declared satisfied in one registration."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plugin.models.base import Base
 from plugin.models.lti import Course, User
 
-__all__ = ["ContentLaunch", "ContentPackage"]
+__all__ = ["ContentLaunch", "ContentPackage", "ContentSatisfaction"]
 
 
 class ContentPackage(Base):
@@ -26,9 +27,13 @@ class ContentPackage(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # "tincan" or "cmi5"
     title: Mapped[str] = mapped_column(Text)
-    activity_iri: Mapped[str] = mapped_column(String(2048))  # the Tin Can launch activity or the cmi5 course
+    # The Tin Can launch activity, or the cmi5 course's publisher id (its statements use manifest["course"]).
+    activity_iri: Mapped[str] = mapped_column(String(2048))
     prefix: Mapped[str] = mapped_column(String(1024), default="")  # the single wrapping folder, if any
     # {"items": [{"iri", "title", "url", ...}]}: Tin Can activities with a launch, or cmi5 AUs in order.
+    # cmi5 adds the LMS's own ids (cmi5 §8.1.5, §9.4; "iri" stays the publisher's): "activity_id" on each AU,
+    # "course": {"iri", "activity_id"}, and "blocks": [{"iri", "activity_id", "title", "aus": [AU iri…]}],
+    # inner blocks before the block holding them. Packages stored before migration 0012 have no "blocks".
     manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
     file_name: Mapped[str] = mapped_column(Text, default="")
     size: Mapped[int] = mapped_column(Integer, default=0)  # uncompressed bytes
@@ -44,7 +49,8 @@ class ContentLaunch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     package_id: Mapped[int] = mapped_column(ForeignKey("content_packages.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    activity_iri: Mapped[str] = mapped_column(String(2048))  # the AU / activity launched
+    # The Tin Can activity, or the cmi5 activityId the AU was launched with (the LMS's id for it).
+    activity_iri: Mapped[str] = mapped_column(String(2048))
     registration: Mapped[str] = mapped_column(String(36), index=True)
     session_id: Mapped[str] = mapped_column(String(36), unique=True)
     credential_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -58,8 +64,26 @@ class ContentLaunch(Base):
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
     failed: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When the AU's last statement of the session was stored, and when the LMS abandoned the session because the
+    # registration was launched again before it terminated (cmi5 §9.3.6; the duration runs from launch to the last).
+    last_statement_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    abandoned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # also the launched statement's time
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     package: Mapped[ContentPackage] = relationship()
     user: Mapped[User] = relationship()
+
+
+class ContentSatisfaction(Base):
+    """A cmi5 block or course the LMS sent ``satisfied`` for (cmi5 §9.3.9): once per registration, which the
+    unique constraint holds even if two evaluations raced."""
+
+    __tablename__ = "content_satisfactions"
+    __table_args__ = (UniqueConstraint("registration", "activity_iri"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("content_packages.id", ondelete="CASCADE"))
+    registration: Mapped[str] = mapped_column(String(36))
+    activity_iri: Mapped[str] = mapped_column(String(2048))  # the LMS's id of the block or course
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
