@@ -628,3 +628,11 @@ def test_launching_again_abandons_the_sessions_that_never_terminated(env: Env, t
     abandoned = statements_of(env, reader, left.registration, ADL + "abandoned")
     by_session = {s["context"]["extensions"][SESSION]: s["result"]["duration"] for s in abandoned}
     assert by_session == {left.session_id: statement["result"]["duration"], unused.session_id: "PT0H0M0.00S"}
+
+
+def test_the_fetch_url_of_an_abandoned_launch_hands_out_no_token(env: Env, tmp_path: Path) -> None:
+    (cmid,) = place_aus(env, cmi5_zip(tmp_path / "cmi5.zip"), 1)
+    superseded = params(content_url(env, "3", int(cmid)))  # opened, but the AU never fetched its token
+    AuSession(env, "3", cmid)
+    refused = requests.post(superseded["fetch"], timeout=10).json()
+    assert refused["error-code"] == "3" and "replaced by a later launch" in refused["error-text"]

@@ -180,6 +180,8 @@ def fetch_token(session: Session, token: str, *, now: datetime) -> str:
         raise FetchRefused("1", "the auth token was already fetched for this launch")
     if aware(launch.expires_at) <= now:
         raise FetchRefused("2", "this launch has expired; launch again from the course")
+    if launch.abandoned_at is not None:  # its statements would be refused (§9.3.6): say so before the AU starts
+        raise FetchRefused("3", "this launch was replaced by a later launch of the same course; use that one")
     key, secret = xapi.create_launch_credential(
         session, name=f"cmi5 launch {launch.package_id}", agent=dict(launch.user.xapi_actor),
         registration=launch.registration, expires_at=launch.expires_at, now=now)
