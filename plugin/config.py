@@ -16,6 +16,7 @@ from typing import Any
 __all__ = ["Config", "load_config"]
 
 ENV_PREFIX = "SAMATTHA_"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # `samattha serve` without --host and --port
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class Config:
     testing: bool = False
     compile_every_minutes: int = 15  # SAMATTHA_COMPILE_EVERY_MINUTES: the portfolio compilation schedule
     compile_in_serve: bool = True  # SAMATTHA_COMPILE_IN_SERVE=0: several web workers, run `samattha worker`
+    # No SAMATTHA_BASE_URL: base_url is `serve`'s default address, which another command cannot know to be
+    # where Moodle reaches Samattha (`serve` sets the variable for its workers; the demo passes its own).
+    base_url_is_default: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Config:
@@ -88,11 +92,12 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Confi
     secret_key = overrides.pop("secret_key", None) or _secret_key(instance_path, env)
     overrides.setdefault("compile_every_minutes", _minutes(env.get(ENV_PREFIX + "COMPILE_EVERY_MINUTES")))
     overrides.setdefault("compile_in_serve", _switch(env.get(ENV_PREFIX + "COMPILE_IN_SERVE"), "COMPILE_IN_SERVE"))
-    base_url = (overrides.pop("base_url", None) or env.get(ENV_PREFIX + "BASE_URL") or "http://127.0.0.1:8000")
+    base_url = overrides.pop("base_url", None) or env.get(ENV_PREFIX + "BASE_URL")
     return Config(
         instance_path=instance_path,
         database_url=database_url,
         secret_key=secret_key,
-        base_url=base_url.rstrip("/"),
+        base_url=(base_url or DEFAULT_BASE_URL).rstrip("/"),
+        base_url_is_default=not base_url,
         **overrides,
     )

@@ -15,7 +15,7 @@ def test_defaults_put_sqlite_and_a_generated_secret_in_the_instance_folder(tmp_p
     assert key_file.read_text().strip() == config.secret_key
     assert len(config.secret_key) >= 48
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert config.base_url == "http://127.0.0.1:8000"
+    assert config.base_url == "http://127.0.0.1:8000" and config.base_url_is_default
 
 
 def test_generated_secret_is_stable_across_restarts_and_differs_between_instances(tmp_path: Path) -> None:
@@ -35,5 +35,5 @@ def test_environment_variables_win(tmp_path: Path) -> None:
     })
     assert config.database_url == "postgresql+psycopg://u@db/samattha"
     assert config.secret_key == "from-the-environment"
-    assert config.base_url == "https://tool.example.ac.th"
+    assert config.base_url == "https://tool.example.ac.th" and not config.base_url_is_default
     assert not (tmp_path / "secret_key").exists()

@@ -3,6 +3,9 @@ of the five people through the built-in Moodle-like platform, each landing on th
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import re
 import subprocess
 import sys
@@ -16,6 +19,7 @@ import requests
 
 from plugin.demo.moodle import MoodlePlatform
 from plugin.demo.site import PEOPLE, launch
+from plugin.demo.week import COURSE_ACTIVITIES
 from tests.conftest import TEST_DATABASE_URL, FreshDatabases
 from tests.servers import ROOT, free_port, plugin_env, plugin_process, wait_for
 
@@ -82,6 +86,20 @@ def test_demo_tour_launches_each_person_onto_their_page(tmp_path: Path, demo_db:
             assert landed.status_code == 200, landed.text[:500]
             assert re.search(rf'class="lti-page" data-role="{person.role}"', landed.text), (person, landed.url)
             assert landed.url.startswith(demo.base + "/course/") and landed.url.endswith("/" + person.role)
+            if person.role == "coordinator":
+                _assert_coverage_names_activities_as_the_course_does(browser, landed.url, tour.text)
+
+
+def _assert_coverage_names_activities_as_the_course_does(browser: requests.Session, coordinator_page: str,
+                                                          tour: str) -> None:
+    """Each column of the coverage matrix is a mapped activity, named as the course shows it: a Moodle activity
+    by its name in Moodle, a knowledge check by the title of its link on the tour (and in the editor)."""
+    matrix = browser.get(coordinator_page.rsplit("/", 1)[0] + "/coverage/matrix.csv", timeout=10)
+    assert matrix.status_code == 200
+    columns = next(csv.reader(io.StringIO(matrix.text.removeprefix("\ufeff"))))[3:-1]
+    packages = {html.unescape(title) for title in re.findall(r'class="demo-package"[^>]*>([^<]*)</a>', tour)}
+    assert len(packages) == 3 and any("DS602" in title for title in packages)
+    assert sorted(columns) == sorted({module.title for module in COURSE_ACTIVITIES} | packages)
 
 
 def _follow_button(platform: MoodlePlatform, tour: str, user_id: str, browser: requests.Session) -> requests.Response:
@@ -118,6 +136,13 @@ def test_an_earlier_demo_instance_starts_again_without_seeding_twice(tmp_path: P
             landed = launch(platform, person.user.id)
             assert landed.status_code == 200 and landed.url.endswith("/" + person.role), landed.url
         assert 'data-cmid="12"' in tour  # the placed packages are the course's activities again
+        # The Web Services token Samattha stored for the demo's Moodle still opens it after the restart.
+        settings = {"instance_path": str(instance), "base_url": again.base}
+        settings |= {"database_url": demo_db} if demo_db else {}
+        discover = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "plugin", "mappings", "activities", "--course", "2", "--discover"], cwd=ROOT,
+            capture_output=True, text=True, timeout=60, env=plugin_env(**settings), check=False)
+        assert discover.returncode == 0 and "invalidtoken" not in discover.stdout + discover.stderr, discover.stderr
     elsewhere = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "plugin", "demo", "--instance", str(instance), "--port", str(free_port()),
          *(["--database-url", demo_db] if demo_db else [])], cwd=ROOT, capture_output=True, text=True, timeout=60,

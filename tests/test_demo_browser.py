@@ -46,6 +46,10 @@ def test_the_tour_learner_coordinator_assessor(tmp_path: Path, demo_db: str | No
         course = page.url.split("/course/")[1].split("/")[0]
         page.goto(f"{demo.base}/course/{course}/mapping")  # the mapping editor holds the placed package
         assert DS601 in page.content()
+        # The course's activities were found as a real site's are (Moodle Web Services), so every activity the
+        # mapping names is one the course has, none "in the mapping but not in the course".
+        assert page.locator("section.activity[data-activity='cmid:11'] details[open]").count() == 1
+        assert page.locator(".not-listed").count() == 0, page.locator("h2.activity-name").all_inner_texts()
         before = _learner_row(_coverage(page, demo.base, course), "ณัฐพล วงศ์สวัสดิ์")["criteria"]
 
         learner = browser.new_context().new_page()  # a second browser session: the learner's

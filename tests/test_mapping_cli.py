@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from plugin.cli import main
 from plugin.mapping.activities import ActivityItem, record_activities
-from plugin.models import Course, MappingRevision, Platform
+from plugin.models import Course, CourseActivity, MappingRevision, Platform, ResourceLink
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "mappings" / "example-dg-opsr-023.toml"
 WWWROOT = "http://127.0.0.1:8081"
@@ -25,8 +25,8 @@ def run(app: Flask, tmp_path: Path, standard: object):  # type: ignore[no-untype
     env = {"SAMATTHA_DATABASE_URL": app.config["SAMATTHA"].database_url,
            "SAMATTHA_INSTANCE_PATH": str(tmp_path / "cli-instance"), "SAMATTHA_BASE_URL": "http://tool.test"}
 
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(main, list(args), env=env)
+    def invoke(*args: str, base_url: str | None = "http://tool.test") -> Result:
+        return CliRunner().invoke(main, list(args), env=env | {"SAMATTHA_BASE_URL": base_url})
 
     return invoke
 
@@ -120,3 +120,24 @@ def test_activities_lists_and_discovers(run, session: Session) -> None:  # type:
     assert listed.exit_code == 0, listed.output
     assert f"{WWWROOT}/mod/quiz/view.php?id=6\t6\tquiz\tแบบทดสอบ\tbackup" in listed.output
     assert "new: lti 0, lrs 0" in listed.output
+
+
+def test_discover_records_samattha_links_only_under_the_address_moodle_launches(  # type: ignore[no-untyped-def]
+        run, session: Session) -> None:
+    """Without SAMATTHA_BASE_URL the command cannot know where `samattha serve` is reached; it must not record
+    a link under a guessed address (the default http://127.0.0.1:8000), nor anything else of that discovery."""
+    course = Course(issuer=WWWROOT, context_id="2", updated_at=T0)
+    session.add(course)
+    session.commit()
+    session.add(ResourceLink(issuer=WWWROOT, resource_link_id="2", course_id=course.id, title="Samattha",
+                             updated_at=T0))
+    session.commit()
+    refused = run("mappings", "activities", "--course", "2", "--discover", base_url=None)
+    assert refused.exit_code == 1
+    assert "SAMATTHA_BASE_URL is not set" in refused.output and "nothing was recorded" in refused.output
+    session.expire_all()
+    assert session.scalars(select(CourseActivity)).first() is None
+    listed = run("mappings", "activities", "--course", "2", "--discover", base_url="http://127.0.0.1:8231")
+    assert listed.exit_code == 0, listed.output
+    assert "http://127.0.0.1:8231/lti/launch?resource_link_id=2\t-\tlti\tSamattha\tlti" in listed.output
+    assert run("mappings", "activities", "--course", "2", base_url=None).exit_code == 0  # listing needs no address

@@ -22,6 +22,7 @@ from tests.test_lti_flow import LTI, Env, csrf, customise, env_fixture
 assert env_fixture  # the `env` fixture, shared with test_lti_flow
 
 BACKUP = Path(__file__).parent / "fixtures" / "moodle-4.5" / "course-backup.mbz"
+EXAMPLE = Path(__file__).resolve().parent.parent / "mappings" / "example-dg-opsr-023.toml"
 QUIZ_TITLE = "แบบทดสอบ: ความรู้ด้านข้อมูล (Quiz)"
 DS601_01 = "DS601.01"
 
@@ -56,6 +57,12 @@ def form(page: str, **slots: dict[str, str | list[str]]) -> dict[str, str | list
         data[found.group(1)] = html.unescape(found.group(2))
     for found in re.finditer(r'name="(slot-\d+-(?:evidence|rule))".*?<option value="(\w+)" selected', page, re.S):
         data[found.group(1)] = found.group(2)
+    for found in re.finditer(r'name="(slot-\d+-verbs)" value="([^"]*)" checked', page):  # in the page's order
+        ticked = data.setdefault(found.group(1), [])
+        assert isinstance(ticked, list)
+        ticked.append(html.unescape(found.group(2)))
+    for found in re.finditer(r'name="(slot-\d+-verbs-other)"[^>]*>([^<]*)</textarea>', page):
+        data[found.group(1)] = html.unescape(found.group(2))
     for index, fields in slots.items():
         for name, value in fields.items():
             data[f"slot-{index}-{name}"] = value
@@ -282,6 +289,82 @@ def test_history_shows_diffs_and_undo_and_restore_append(env: Env, standard: obj
     assert sources == ["editor", "editor", "undo", "restore"]
     missing = browser.post(url + "/history/99/restore", data={"csrf": csrf(restored.text)}, timeout=10)
     assert missing.status_code == 404
+
+
+def load_example(env: Env, change: tuple[str, str] = ("", "")) -> None:
+    """The example mapping file, loaded for the test platform's course as `samattha mappings load` would."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace("http://127.0.0.1:8081", env.platform.url).replace(*change)
+    with env.db() as db:
+        course = db.scalars(select(Course).filter_by(context_id="2")).one()
+        standard = store.standard_index(db)
+        store.save_mapping(db, course, load_mapping(text, standard=standard), standard, author=None, now=utcnow(),
+                           source="file")
+        db.commit()
+
+
+def diff_lines(page: str, number: int) -> list[str]:
+    """The added and removed lines of revision ``number``'s diff on the history page."""
+    found = re.search(rf'<tr class="diff" data-number="{number}">.*?</tr>', page, re.S)
+    assert found, f"no diff for revision {number}"
+    return [html.unescape(line) for line in re.findall(r'<span class="(?:add|del)">([^<]*)</span>', found.group(0))]
+
+
+def test_a_save_records_only_what_the_coordinator_changed(env: Env, standard: object) -> None:
+    """The forum's verbs (replied, create) are ticks on the form, which lists them create first; a threshold
+    of ⅔ shows as 66.666667 %. Changing only the quiz's targets must change nothing else."""
+    browser, url = teacher(env)
+    load_example(env, ("threshold = 0.5 }", "threshold = 0.6666666666666666 }"))
+    page = browser.get(url, timeout=10).text
+    quiz = slot_of(page, "cmid:6")
+    done = browser.post(url, data=form(page, **{str(quiz): {"targets": "DS601.01 DS601.02 DG-OPSR-023.KE1"}}),
+                        timeout=10)
+    assert done.status_code == 200 and "Saved as revision 2." in done.text
+    with env.db() as db:
+        summary = db.scalars(select(MappingRevision).filter_by(number=2)).one().summary
+    assert summary == f"Changed {QUIZ_TITLE} (knowledge): −DS601.03"
+    history = browser.get(url + "/history", timeout=10).text
+    assert re.findall(r'class="summary">([^<]*)', history)[0] == f"Changed {QUIZ_TITLE} (knowledge): −DS601.03"
+    assert diff_lines(history, 2) == [
+        "-version = 1", "+version = 2",
+        '-targets = ["DS601.01", "DS601.02", "DS601.03", "DG-OPSR-023.KE1"]',
+        '+targets = ["DS601.01", "DS601.02", "DG-OPSR-023.KE1"]']
+    mapping = saved(env)
+    assert mapping is not None
+    forum = next(entry for entry in mapping.entries if entry.cmid == 8)
+    assert forum.rule.verbs == ("http://id.tincanapi.com/verb/replied", "http://activitystrea.ms/create")
+
+
+def test_ticking_a_verb_adds_it_after_the_ones_the_mapping_had(env: Env, standard: object) -> None:
+    browser, url = teacher(env)
+    load_example(env)
+    page = browser.get(url, timeout=10).text
+    forum = slot_of(page, "cmid:8", "performance")
+    ticks = ["http://id.tincanapi.com/verb/viewed", "http://activitystrea.ms/create"]  # replied unticked
+    browser.post(url, data=form(page, **{str(forum): {"verbs": ticks}}), timeout=10)
+    mapping = saved(env)
+    assert mapping is not None
+    verbs = next(entry for entry in mapping.entries if entry.cmid == 8).rule.verbs
+    assert verbs == ("http://activitystrea.ms/create", "http://id.tincanapi.com/verb/viewed")
+
+
+def test_the_history_speaks_thai_when_the_launch_does(env: Env, standard: object) -> None:
+    customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale="th"))
+    browser, url = teacher(env)
+    load_example(env)
+    page = browser.get(url, timeout=10).text
+    browser.post(url, data=form(page, **{str(slot_of(page, "cmid:6")): {"rule": "passed"}}), timeout=10)
+    history = browser.get(url + "/history", timeout=10).text
+    undone = browser.post(url + "/undo", data={"csrf": csrf(history)}, timeout=10).text
+    summaries = re.findall(r'class="summary">([^<]*)', undone)
+    assert summaries == ["ย้อนการแก้ไข: กลับไปเป็นฉบับที่ 1",
+                         f"แก้ไข {QUIZ_TITLE} (หลักฐานความรู้): เงื่อนไข คะแนน ≥ 0.8 → ผ่าน",
+                         "สร้างการจับคู่ 9 กิจกรรม"]
+    assert re.findall(r'class="source" data-source="\w+">([^<]*)', undone) == [
+        "ย้อนการแก้ไข", "ตัวแก้ไขการจับคู่", "ไฟล์การจับคู่"]
+    with env.db() as db:  # what the command line prints stays English
+        stored = [r.summary for r in db.scalars(select(MappingRevision).order_by(MappingRevision.number))]
+    assert stored == ["Created with 9 activities", f"Changed {QUIZ_TITLE} (knowledge): rule score ≥ 0.8 → passed",
+                      "Undo: back to revision 1"]
 
 
 def test_undo_with_nothing_to_undo_says_so(env: Env, standard: object) -> None:

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plugin.mapping.changes import describe_change
 from plugin.mapping.files import load_mapping
 from plugin.mapping.model import CourseMapping, MappingEntry, Rule, StandardIndex
 from plugin.mapping.store import (
     MappingMismatch,
     current_mapping,
-    describe_change,
     restore,
     revision_count,
     revisions,
@@ -161,6 +161,10 @@ def test_describe_change_names_each_activity_and_evidence_kind(index: StandardIn
     swapped = replace(old, entries=(old.entries[1], old.entries[0], *old.entries[2:]))
     assert describe_change(old, swapped) == "Reordered the activities"
     assert describe_change(old, replace(old, title="x")) == "Changed the course details"
+    thai = describe_change(old, new, "th")
+    assert f"เพิ่ม {quiz.title} (หลักฐานการปฏิบัติงาน): DS601.01" in thai
+    assert f"นำ {old.entries[1].title} (หลักฐานความรู้) ออก" in thai
+    assert f"แก้ไข {quiz.title} (หลักฐานความรู้): +DS602.01, −DS601.01" in thai
 
 
 def test_the_standard_index_is_reused_until_a_unit_changes(session: Session, standard: list[dict[str, object]]) -> None:

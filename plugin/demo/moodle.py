@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import abort
 
 __all__ = [
-    "ADMIN_ROLES", "AGS_SCOPES", "DL", "INSTRUCTOR", "LEARNER", "LIS", "LTI", "NRPS_SCOPE", "Link", "MoodlePlatform",
-    "Tool", "User",
+    "ADMIN_ROLES", "AGS_SCOPES", "DL", "INSTRUCTOR", "LEARNER", "LIS", "LTI", "NRPS_SCOPE", "Link", "Module",
+    "MoodlePlatform", "Tool", "User",
 ]
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -73,6 +73,16 @@ class Link:
     url: str | None = None  # the content item's url; None = the tool's target_link_uri
 
 
+@dataclass(frozen=True)
+class Module:
+    """A course module other than an LTI activity (a page, quiz, assignment, forum …)."""
+
+    cmid: int
+    module: str  # Moodle's module name (modname): page, quiz, assign, forum
+    title: str
+    section: int = 1
+
+
 @dataclass
 class Tool:
     type_id: int
@@ -108,8 +118,9 @@ class MoodlePlatform:
     arguments it is the lab site the fixtures were recorded on: course 2 with a student and a teacher."""
 
     def __init__(self, *, course: Mapping[str, Any] | None = None, users: Iterable[User] | None = None,
-                 enrolled: Iterable[str] | None = None, links: Iterable[Link] | None = None, name: str = "lab",
-                 locale: str = "en", custom: Mapping[str, str] | None = None) -> None:
+                 enrolled: Iterable[str] | None = None, links: Iterable[Link] | None = None,
+                 modules: Iterable[Module] = (), name: str = "lab", locale: str = "en",
+                 custom: Mapping[str, str] | None = None) -> None:
         self.url = ""
         self.name, self.locale = name, locale
         # The tool-level custom parameters (Moodle: the tool type's "Custom parameters"), sent with every launch.
@@ -120,6 +131,9 @@ class MoodlePlatform:
         self.enrolled = list(enrolled) if enrolled is not None else ["3", "4"]
         lab = [Link(2, "1", "Lab LTI Activity", "LTI 1.3 launch to the lab tool", {"activity_param": "act1"})]
         self.links = {link.cmid: link for link in (lab if links is None else links)}
+        self.modules = {module.cmid: module for module in modules}
+        # The token an administrator creates for Samattha under Site administration → Server → Web services.
+        self.webservice_token = secrets.token_hex(16)
         self.tools: dict[str, Tool] = {}
         self.pending_launches: dict[str, tuple[str, str, int]] = {}  # launchid -> (user id, message type, cmid)
         self.used_registration_subs: set[str] = set()
@@ -181,6 +195,22 @@ class MoodlePlatform:
 
     def services(self, tool: Tool) -> str:
         return f"{self.url}/mod/lti/services.php"
+
+    def course_contents(self) -> list[dict[str, Any]]:
+        """What core_course_get_contents returns for the course: its sections with their modules in course
+        order, the LTI activities (sorted in among the others by cmid, in section 1) included."""
+        modules = sorted([*self.modules.values(), *(Module(link.cmid, "lti", link.title) for link in
+                                                     self.links.values())], key=lambda m: m.cmid)
+        return [{"id": number + 1, "name": "ทั่วไป" if number == 0 else f"หัวข้อ {number}", "visible": 1,
+                 "summary": "", "summaryformat": 1, "section": number, "hiddenbynumsections": 0, "uservisible": True,
+                 "modules": [self._module_json(m) for m in modules if m.section == number]}
+                for number in range(max((m.section for m in modules), default=0) + 1)]
+
+    def _module_json(self, module: Module) -> dict[str, Any]:
+        return {"id": module.cmid, "url": f"{self.url}/mod/{module.module}/view.php?id={module.cmid}",
+                "name": module.title, "instance": module.cmid, "visible": 1, "uservisible": True,
+                "visibleoncoursepage": 1, "modname": module.module, "indent": 0, "noviewlink": False,
+                "completion": 1, "dates": [], "groupmode": 0}
 
     @property
     def first_link(self) -> Link:

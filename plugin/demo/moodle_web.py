@@ -1,9 +1,11 @@
 """The Moodle endpoints of :class:`~plugin.demo.moodle.MoodlePlatform` as a Flask app: the keys, OpenID
-configuration, OIDC auth, token, AGS, NRPS, deep-linking return and dynamic registration; and, for the
-demonstration site, Moodle's ``launch.php`` (the auto-submitting login-initiation form an LTI activity opens)."""
+configuration, OIDC auth, token, AGS, NRPS, deep-linking return, dynamic registration and the Web Services
+function ``core_course_get_contents``; and, for the demonstration site, Moodle's ``launch.php`` (the
+auto-submitting login-initiation form an LTI activity opens)."""
 
 from __future__ import annotations
 
+import hmac
 import html
 import json
 import secrets
@@ -158,6 +160,22 @@ def create_app(platform: MoodlePlatform) -> Flask:  # noqa: C901 - one small rou
                                            "items": claims.get(DL + "content_items", []),
                                            "query": dict(parse_qsl(urlsplit(request.url).query))})
         return "<p>Content added</p>"
+
+    @app.post("/webservice/rest/server.php")
+    def webservice() -> Response:
+        """Moodle's REST server, for the one function Samattha calls; a refused call is HTTP 200 with Moodle's
+        exception shape, as Moodle answers it."""
+        form = request.form
+        if not hmac.compare_digest(form.get("wstoken", ""), platform.webservice_token):
+            return jsonify({"exception": "moodle_exception", "errorcode": "invalidtoken",
+                            "message": "Invalid token - token not found"})
+        if form.get("wsfunction") != "core_course_get_contents" or form.get("moodlewsrestformat") != "json":
+            return jsonify({"exception": "webservice_access_exception", "errorcode": "accessexception",
+                            "message": "Access control exception"})
+        if form.get("courseid") != platform.course["id"]:
+            return jsonify({"exception": "dml_missing_record_exception", "errorcode": "invalidrecord",
+                            "message": "Can't find data record in database table course."})
+        return jsonify(platform.course_contents())
 
     @app.post("/mod/lti/openid-registration.php")
     def openid_registration() -> Response:

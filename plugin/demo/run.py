@@ -73,11 +73,14 @@ def run_demo(host: str, port: int, instance: Path, *, database_url: str | None, 
         if earlier is None:
             state.course_pk = site.seed(app, platform, base_url, report=report)
             marker.write_text(json.dumps({"moodle": platform.url, "client_id": platform.tool().client_id,
-                                          "course": state.course_pk, "links": site.saved_links(platform)},
+                                          "course": state.course_pk, "links": site.saved_links(platform),
+                                          "webservice_token": platform.webservice_token},
                                          ensure_ascii=False, indent=1), encoding="utf-8")
         else:
             state.course_pk = int(earlier["course"])
             site.restore_links(platform, earlier["links"])
+            # The token Samattha stored for the demo's Web Services must still open them after a restart.
+            platform.webservice_token = earlier.get("webservice_token", platform.webservice_token)
         report(tour.compile_now(state, app.extensions["samattha.sessionmaker"], trigger="command"))
     except BaseException:
         server.close()

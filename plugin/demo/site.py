@@ -1,18 +1,18 @@
 """The demonstration site: a Moodle course with five people, and everything Samattha holds about it.
 
-:func:`build_platform` makes the Moodle side (course, users, the Samattha activity). :func:`seed` fills the
-tool the way it would be filled in real use, over real HTTP where Moodle is involved: the platform is
+:func:`build_platform` makes the Moodle side (course, users, its activities, the Samattha activity). :func:`seed`
+fills the tool the way it would be filled in real use, over real HTTP where Moodle is involved: the platform is
 registered; the coordinator places unit DG-OPSR-023 in the course by deep linking (so the course and their
 enrolment come from a signed LTI launch); the roster comes through NRPS; the assessor is appointed; the sample
-packages are imported and each placed by deep linking; the mapping is saved; a week of statements is stored.
-(``samattha demo`` then compiles portfolios.)"""
+packages are imported and each placed by deep linking; the course's activities come through Moodle Web Services;
+the mapping is saved; a week of statements is stored. (``samattha demo`` then compiles portfolios.)"""
 
 from __future__ import annotations
 
 import html
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 import lti
 import xapi
 from plugin.clock import utcnow
+from plugin.content.manifests import read_tincan_manifest
 from plugin.content.placement import choices
 from plugin.content.samples import sample_names, zip_sample
 from plugin.content.store import import_package
@@ -34,10 +35,13 @@ from plugin.demo import week
 from plugin.demo.moodle import Link, MoodlePlatform, User
 from plugin.launch.repository import appoint_assessor, save_registration
 from plugin.launch.service import sync_roster
-from plugin.mapping.files import load_mapping
+from plugin.mapping.files import dump_mapping, load_mapping
+from plugin.mapping.model import CourseMapping, MappingEntry, Rule, StandardIndex
 from plugin.mapping.store import save_mapping, standard_index
+from plugin.mapping.webservice import record_webservice_activities, save_token
 from plugin.models import Course
 from plugin.models import User as ToolUser
+from plugin.models.content import ContentPackage
 from plugin.standards.commands import ensure_standard_loaded
 
 __all__ = ["COURSE", "PEOPLE", "TOOL_CMID", "Person", "build_platform", "launch", "place", "restore_links",
@@ -73,8 +77,7 @@ ASSESSOR = next(p for p in PEOPLE if p.role == "assessor")
 
 def build_platform() -> MoodlePlatform:
     platform = MoodlePlatform(course=COURSE, users=[p.user for p in PEOPLE], enrolled=[p.user.id for p in PEOPLE],
-                              links=[],
-                              name="demo", locale="th", custom={})
+                              links=[], modules=week.COURSE_ACTIVITIES, name="demo", locale="th", custom={})
     platform.line_items.clear()
     return platform
 
@@ -130,16 +133,17 @@ def place(platform: MoodlePlatform, user_id: str, code: str, cmid: int) -> Link:
     return platform.add_link(cmid, platform.deep_link_returns[-1]["items"][0])
 
 
-def mapping_text(wwwroot: str, packages: dict[str, str]) -> str:
-    """mappings/example-dg-opsr-023.toml for the demo course, plus the DS601 and DS603 packages."""
+def demo_mapping(wwwroot: str, packages: dict[str, ContentPackage], standard: StandardIndex) -> CourseMapping:
+    """mappings/example-dg-opsr-023.toml for the demo course, plus the DS601 and DS603 packages, each under the
+    title the course shows it by (the package's own), so coverage names it as the tour and the editor do."""
     text = resources.files("mappings").joinpath("example-dg-opsr-023.toml").read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^wwwroot = "[^"]*"', f'wwwroot = "{wwwroot}"', text)
-    text = re.sub(r'(?m)^title = "LTI Lab Course"', f'title = "{COURSE["title"]}"', text)
-    for name, element in (("dg-opsr-023-ds601", "DS601"), ("dg-opsr-023-ds603", "DS603")):
-        if name in packages:
-            text += (f'\n[[activity]]\niri = "{packages[name]}"\ntitle = "แบบทดสอบความรู้ {element}"\n'
-                     f'evidence = "knowledge"\nrule = {{ kind = "passed" }}\ntargets = ["{element}"]\n')
-    return text
+    example = load_mapping(text, standard=standard)
+    added = tuple(MappingEntry(activity=packages[name].activity_iri, title=packages[name].title, evidence="knowledge",
+                               rule=Rule("passed"), targets=(element,))
+                  for name, element in (("dg-opsr-023-ds601", "DS601"), ("dg-opsr-023-ds603", "DS603"))
+                  if name in packages)
+    mapping = replace(example, wwwroot=wwwroot, title=COURSE["title"], entries=(*example.entries, *added))
+    return load_mapping(dump_mapping(mapping), standard=standard)  # checked as any mapping file is
 
 
 def _tool_user(session: Session, course: Course, person: Person) -> ToolUser:
@@ -171,10 +175,15 @@ def seed(app: Flask, platform: MoodlePlatform, base_url: str, *, report: Any = p
         session.commit()
         for number, choice in enumerate(c for c in choices(session, course) if not c.is_au):
             place(platform, COORDINATOR.user.id, choice.code, FIRST_PACKAGE_CMID + number)
-        text = mapping_text(platform.url, packages)
+        # As an administrator would: a Web Services token for the site (`samattha platforms webservice`), then
+        # the course's activities from core_course_get_contents (`samattha mappings activities --discover`).
+        save_token(session, issuer=platform.url, token=platform.webservice_token, url=None, now=now)
+        found = record_webservice_activities(session, course, now=now)
+        session.commit()
+        report(f"Course activities from Moodle Web Services: {found}.")
         standard = standard_index(session)
-        save_mapping(session, course, load_mapping(text, standard=standard), standard, author=coordinator, now=now,
-                     source="file", summary="Demo: the example mapping for DG-OPSR-023")
+        save_mapping(session, course, demo_mapping(platform.url, packages, standard), standard, author=coordinator,
+                     now=now, source="file")
         session.commit()
         stored = _store_week(session, course, platform, packages, now)
         session.commit()
@@ -183,31 +192,40 @@ def seed(app: Flask, platform: MoodlePlatform, base_url: str, *, report: Any = p
 
 
 def _import_packages(session: Session, course: Course, instance: str, coordinator: ToolUser,
-                     now: datetime) -> dict[str, str]:
-    """Import each sample package, as the coordinator's upload does. Returns sample name → activity IRI."""
-    found: dict[str, str] = {}
+                     now: datetime) -> dict[str, ContentPackage]:
+    """Import each sample package, as the coordinator's upload does. Returns sample name → package."""
+    found: dict[str, ContentPackage] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for name in sample_names():
             archive = zip_sample(name, Path(scratch) / f"{name}.zip")
-            row = import_package(session, course, archive, file_name=archive.name, instance_path=instance,
-                                 uploader=coordinator, now=now)
-            found[name] = row.activity_iri
+            found[name] = import_package(session, course, archive, file_name=archive.name, instance_path=instance,
+                                         uploader=coordinator, now=now)
     return found
 
 
-def _store_week(session: Session, course: Course, platform: MoodlePlatform, packages: dict[str, str],
+def _package_names(packages: dict[str, ContentPackage]) -> dict[str, dict[str, str]]:
+    """Package activity IRI → its name in each language, as its tincan.xml gives it and its own statements send it."""
+    names: dict[str, dict[str, str]] = {}
+    for sample, package in packages.items():
+        manifest = read_tincan_manifest(resources.files("content.packages").joinpath(sample, "tincan.xml").read_bytes())
+        names[package.activity_iri] = next(dict(a.name) for a in manifest.activities if a.id == package.activity_iri)
+    return names
+
+
+def _store_week(session: Session, course: Course, platform: MoodlePlatform, packages: dict[str, ContentPackage],
                 now: datetime) -> int:
     """The week's statements, each day's batch stored that day (so ``stored`` follows the week too)."""
     start = (now - timedelta(days=week.DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
     learners = [_tool_user(session, course, p) for p in LEARNERS]
-    titles = {iri: name for name, iri in packages.items()}
+    names = _package_names(packages)
     authority = {"objectType": "Agent", "name": "Moodle xAPI log store",
                  "account": {"homePage": platform.url, "name": "logstore_xapi"}}
-    steps = week.plan(packages.get("dg-opsr-023-ds602", ""), packages.get("dg-opsr-023-ds603", ""))
+    iris = {name: package.activity_iri for name, package in packages.items()}
+    steps = week.plan(iris.get("dg-opsr-023-ds602", ""), iris.get("dg-opsr-023-ds603", ""))
     count = 0
     for day in range(week.DAYS):
         batch = [week.statement(s, wwwroot=platform.url, course=COURSE, actor=dict(learners[s.learner].xapi_actor),
-                                start=start, package_title=titles.get(s.package, ""))
+                                start=start, package_name=names.get(s.package))
                  for s in steps if s.day == day and (s.what != "package" or s.package)]
         if batch:
             xapi.record_statements(session, batch, authority=authority, now=start + timedelta(days=day, hours=23))

@@ -10,32 +10,30 @@ takes a package during the tour and moves coverage)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["COURSE_ACTIVITIES", "Activity", "DAYS", "Step", "plan", "statement"]
+from plugin.demo.moodle import Module
+
+__all__ = ["COURSE_ACTIVITIES", "DAYS", "Step", "plan", "statement"]
 
 DAYS = 7
 SECTION = 1
 PACKAGE_EXT = "https://samattha.dev/xapi/extensions/package"
 
-
-@dataclass(frozen=True)
-class Activity:
-    cmid: int
-    module: str  # Moodle module name: page, quiz, assign, forum
-    title: str
-
-
-# The Moodle activities of mappings/example-dg-opsr-023.toml, with the titles it gives them.
+# The course's Moodle activities other than its LTI links: those of mappings/example-dg-opsr-023.toml, named as
+# it names them (the demo Moodle lists them to Samattha through Web Services).
 COURSE_ACTIVITIES = (
-    Activity(3, "page", "อ่าน: พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล"),
-    Activity(5, "assign", "งานมอบหมาย: อธิบายหลักการคุ้มครองข้อมูล"),
-    Activity(6, "quiz", "แบบทดสอบ: ความรู้ด้านข้อมูล"),
-    Activity(7, "assign", "งานมอบหมาย: ประเมินความคิดเห็นของผู้ใช้บริการ"),
-    Activity(8, "forum", "กระดานเสวนา: ข้อเสนอแนะเพื่อปรับปรุงบริการ"),
-    Activity(9, "assign", "งานมอบหมาย: รายงานการปรับปรุงงานบริการดิจิทัล"),
+    Module(3, "page", "อ่าน: พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล (Page)"),
+    Module(5, "assign", "งานมอบหมาย: อธิบายหลักการคุ้มครองข้อมูล (Assignment)"),
+    Module(6, "quiz", "แบบทดสอบ: ความรู้ด้านข้อมูล (Quiz)"),
+    Module(7, "assign", "งานมอบหมาย: ประเมินความคิดเห็นของผู้ใช้บริการ"),
+    Module(8, "forum", "กระดานเสวนา: ข้อเสนอแนะเพื่อปรับปรุงบริการ"),
+    Module(9, "assign", "งานมอบหมาย: รายงานการปรับปรุงงานบริการดิจิทัล"),
+    Module(10, "assign", "งานมอบหมาย: แนบประกาศนียบัตรการฝึกอบรม"),
+    Module(11, "assign", "งานมอบหมาย: ประวัติการทำงาน"),
 )
 
 
@@ -97,8 +95,9 @@ _VERBS = {"viewed": ("http://id.tincanapi.com/verb/viewed", "viewed"),
 
 
 def statement(step: Step, *, wwwroot: str, course: dict[str, Any], actor: dict[str, Any], start: datetime,
-              package_title: str = "") -> dict[str, Any]:
-    """The statement the log store (or the package, for "package") sent for ``step``."""
+              package_name: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The statement the log store (or the package, for "package", naming itself ``package_name``) sent for
+    ``step``."""
     when = (start + timedelta(days=step.day, hours=step.hour)).isoformat().replace("+00:00", "Z")
     site = _activity(wwwroot, "Samattha demo Moodle", "http://id.tincanapi.com/activitytype/lms")
     course_activity = _activity(f"{wwwroot}/course/view.php?id={course['id']}", course["title"],
@@ -110,7 +109,8 @@ def statement(step: Step, *, wwwroot: str, course: dict[str, Any], actor: dict[s
         passed = (step.score or 0) >= 0.8
         name = "passed" if passed else "failed"
         stmt.update(verb={"id": _VERBS[name][0], "display": {"en-US": name}},
-                    object=_activity(step.package, package_title, "http://adlnet.gov/expapi/activities/course"),
+                    object={"id": step.package, "objectType": "Activity", "definition": {
+                        "name": dict(package_name or {}), "type": "http://adlnet.gov/expapi/activities/course"}},
                     result={"score": {"scaled": round(step.score or 0, 4)}, "success": passed, "completion": True},
                     context={"registration": str(uuid.uuid4()), "extensions": {PACKAGE_EXT: step.package}})
         return stmt

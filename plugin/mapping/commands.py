@@ -26,7 +26,7 @@ from plugin.mapping.files import MappingFileError, load_mapping
 from plugin.mapping.model import cmid_of, normalize_wwwroot
 from plugin.mapping.store import current_revision, save_mapping, standard_index
 from plugin.mapping.webservice import WebServiceError, record_webservice_activities, token_for
-from plugin.models import Course, Platform
+from plugin.models import Course, Platform, ResourceLink
 
 __all__ = ["mappings", "unknown_activities"]
 
@@ -199,9 +199,18 @@ def mappings_activities(context_id: str, issuer: str | None, discover: bool) -> 
 
 
 def _discover(app: Flask, session: Session, course: Course) -> None:
+    config = app.config["SAMATTHA"]
+    has_links = session.scalars(select(ResourceLink.id).where(ResourceLink.course_id == course.id).limit(1)).first()
+    if config.base_url_is_default and has_links is not None:
+        # A link's IRI starts with the address Moodle launches Samattha at; recording a guessed one would give
+        # the course an activity no statement or mapping of the real address ever matches.
+        _fail(f"--discover: SAMATTHA_BASE_URL is not set, so this command does not know the address Moodle "
+              f"launches Samattha at, which the activity IRIs of course {course.context_id}'s Samattha links start "
+              "with. Set it to the address `samattha serve` (or `samattha demo`) is reached at, e.g. "
+              "SAMATTHA_BASE_URL=https://samattha.example.ac.th; nothing was recorded")
     now = utcnow()
     counts: dict[str, Any] = {
-        "lti": record_resource_links(session, course, base_url=str(app.config["SAMATTHA"].base_url), now=now),
+        "lti": record_resource_links(session, course, base_url=str(config.base_url), now=now),
         "lrs": record_lrs_activities(session, course, now=now),
     }
     if token_for(session, course.issuer) is not None:

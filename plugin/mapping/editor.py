@@ -19,7 +19,7 @@ from plugin.launch import access, i18n
 from plugin.launch.web import render
 from plugin.mapping import activities, store
 from plugin.mapping.editor_form import COMMON_VERBS, Slot, activity_rows, build_mapping, slots_from_form, slots_of
-from plugin.mapping.model import normalize_wwwroot
+from plugin.mapping.model import StandardIndex, normalize_wwwroot
 from plugin.mapping.moodle_backup import BackupError, activity_iri, read_course_backup
 from plugin.models import Course, MappingRevision, User
 
@@ -63,6 +63,8 @@ i18n.register_messages({
     "map.restored": ("Revision {number} restores the earlier mapping.", "ฉบับที่ {number} นำการจับคู่เดิมกลับมา"),
     "map.revision": ("Revision", "ฉบับที่"), "map.who": ("Who", "ผู้แก้ไข"), "map.when": ("When", "เมื่อ"),
     "map.summary": ("Change", "การเปลี่ยนแปลง"), "map.source": ("Source", "ที่มา"),
+    "map.source.editor": ("editor", "ตัวแก้ไขการจับคู่"), "map.source.file": ("mapping file", "ไฟล์การจับคู่"),
+    "map.source.undo": ("undo", "ย้อนการแก้ไข"), "map.source.restore": ("restore", "นำฉบับเดิมกลับมา"),
     "map.no_history": ("The mapping has not been saved yet.", "ยังไม่เคยบันทึกการจับคู่"),
     "map.diff": ("Changes from the previous revision", "ความแตกต่างจากฉบับก่อนหน้า"),
     "map.backup": ("Course backup", "ไฟล์สำรองรายวิชา"),
@@ -120,8 +122,7 @@ def save(course_pk: int) -> Response | tuple[str, int]:
     db = get_session()
     slots = slots_from_form(request.form)
     standard = store.standard_index(db)
-    current = store.current_mapping(db, course, standard)  # its title is kept: a file may have set it
-    mapping, general = build_mapping(course, slots, standard, current.title if current else course.title or "")
+    mapping, general = build_mapping(course, slots, standard, store.current_mapping(db, course, standard))
     if mapping is None:
         return _editor(course, user, slots, 400, general=general)
     revision = store.save_mapping(db, course, mapping, standard, author=user, now=utcnow(),
@@ -141,22 +142,27 @@ class HistoryRow:
     diff: list[str]
 
 
-def history_rows(revisions: list[MappingRevision]) -> list[HistoryRow]:
-    """Newest first, each with the text diff against the revision before it."""
-    texts = {revision.number: revision.text for revision in revisions}
-    return [HistoryRow(r.number, r.author.display_name if r.author else "—",
-                       r.created_at.strftime("%Y-%m-%d %H:%M UTC"), r.summary, r.source,
-                       list(difflib.unified_diff(texts.get(r.number - 1, "").splitlines(), r.text.splitlines(),
-                                                 f"revision {r.number - 1}", f"revision {r.number}", lineterm="")))
-            for r in revisions]
+def history_rows(revisions: list[MappingRevision], standard: StandardIndex, language: str) -> list[HistoryRow]:
+    """Newest first, each with what changed in ``language`` and the text diff against the revision before it."""
+    by_number = {revision.number: revision for revision in revisions}
+    rows = []
+    for r in revisions:
+        earlier = by_number.get(r.number - 1)
+        rows.append(HistoryRow(
+            r.number, r.author.display_name if r.author else "—", r.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            store.revision_summary(r, earlier, standard, language), r.source,
+            list(difflib.unified_diff(earlier.text.splitlines() if earlier else [], r.text.splitlines(),
+                                      f"revision {r.number - 1}", f"revision {r.number}", lineterm=""))))
+    return rows
 
 
 @bp.get("/course/<int:course_pk>/mapping/history")
 def history(course_pk: int) -> tuple[str, int]:
     course, user = _coordinator(course_pk)
+    db = get_session()
     return render("mapping/history.html", course=course, user=user, role="coordinator",
                   roles=access.roles_in(course, user), csrf=access.csrf_token(),
-                  rows=history_rows(store.revisions(get_session(), course)))
+                  rows=history_rows(store.revisions(db, course), store.standard_index(db), i18n.current_language()))
 
 
 @bp.post("/course/<int:course_pk>/mapping/undo")

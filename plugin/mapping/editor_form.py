@@ -105,14 +105,18 @@ def slots_from_form(form: MultiDict[str, str]) -> list[Slot]:
 
 
 def build_mapping(course: Course, slots: list[Slot], standard: StandardIndex,
-                  title: str) -> tuple[CourseMapping | None, list[str]]:
-    """The mapping the slots describe; or None, each problem recorded on its slot and the course's own
-    problems (none are expected: the course comes from a verified launch) returned."""
+                  current: CourseMapping | None) -> tuple[CourseMapping | None, list[str]]:
+    """The mapping the slots describe, as a change of ``current`` (the mapping the form was shown from); or None,
+    each problem recorded on its slot and the course's own problems (none are expected: the course comes from a
+    verified launch) returned."""
+    shown: dict[tuple[str, str], MappingEntry] = {(_key(e), e.evidence): e for e in current.entries} if current else {}
     entries: list[tuple[Slot, MappingEntry]] = []
     for slot in slots:
-        entry = _entry(slot)
+        entry = _entry(slot, shown.get((slot.key, slot.evidence)))
         if entry is not None:
             entries.append((slot, entry))
+    # The title is kept: a mapping file may have set it, and the form does not show it.
+    title = current.title if current else course.title or ""
     mapping = CourseMapping(course_id=course.context_id, wwwroot=normalize_wwwroot(course.issuer),
                             entries=tuple(entry for _, entry in entries), title=title)
     general: list[str] = []
@@ -130,22 +134,17 @@ def build_mapping(course: Course, slots: list[Slot], standard: StandardIndex,
     return (None if any(slot.errors for slot in slots) else checked), general
 
 
-def _entry(slot: Slot) -> MappingEntry | None:
-    """The slot's entry (None when it maps nothing); problems of the form itself go on the slot."""
+def _entry(slot: Slot, shown: MappingEntry | None) -> MappingEntry | None:
+    """The slot's entry (None when it maps nothing); problems of the form itself go on the slot. What the form
+    cannot show exactly keeps ``shown``'s value (the entry the slot was shown from) unless the user changed it."""
     if not slot.codes:
         return None
     threshold: float | None = None
     if slot.rule not in RULE_KINDS:
         slot.errors.append(i18n.translate("map.bad_rule"))
     elif slot.rule == "score":
-        try:
-            percent = Decimal(slot.threshold.replace(",", ".").rstrip("% "))
-            if not percent.is_finite() or not 0 <= percent <= 100:
-                raise InvalidOperation
-            threshold = float(percent / 100)
-        except InvalidOperation:
-            slot.errors.append(i18n.translate("map.bad_threshold", value=slot.threshold))
-    verbs = (*slot.verbs, *slot.verbs_other.split()) if slot.rule == "verbs" else ()
+        threshold = _threshold(slot, shown)
+    verbs = _in_shown_order((*slot.verbs, *slot.verbs_other.split()), shown) if slot.rule == "verbs" else ()
     if slot.rule == "verbs" and not verbs:
         slot.errors.append(i18n.translate("map.no_verbs"))
     if slot.errors:
@@ -155,10 +154,34 @@ def _entry(slot: Slot) -> MappingEntry | None:
     if cmid is None and kind != "iri":
         slot.errors.append(f"{i18n.translate('map.activity')}: {slot.key!r}")
         return None
-    rule = Rule(slot.rule, threshold, tuple(dict.fromkeys(verbs)))  # type: ignore[arg-type]
+    rule = Rule(slot.rule, threshold, verbs)  # type: ignore[arg-type]
     # An unknown evidence kind is passed on for load_mapping to name, with the values it accepts.
     return MappingEntry(activity=value if cmid is None else None, cmid=cmid, targets=tuple(slot.codes),
                         evidence=slot.evidence, rule=rule, title=slot.title)  # type: ignore[arg-type]
+
+
+def _threshold(slot: Slot, shown: MappingEntry | None) -> float | None:
+    if shown is not None and shown.rule.threshold is not None and slot.threshold == _percent(shown.rule.threshold):
+        return shown.rule.threshold  # the form shows a percent to 6 decimals: ⅔ must not become 0.66666667
+    try:
+        percent = Decimal(slot.threshold.replace(",", ".").rstrip("% "))
+        if not percent.is_finite() or not 0 <= percent <= 100:
+            raise InvalidOperation
+        return float(percent / 100)
+    except InvalidOperation:
+        slot.errors.append(i18n.translate("map.bad_threshold", value=slot.threshold))
+        return None
+
+
+def _in_shown_order(verbs: tuple[str, ...], shown: MappingEntry | None) -> tuple[str, ...]:
+    """The chosen verbs, those the mapping already listed first in its order, then the newly chosen ones.
+
+    To the rule the verbs are a set (a statement counts when its verb is any of them), but the mapping is a
+    file people read and diff, and its order is theirs: the form posts its ticks in its own order, and a
+    save must not rewrite a list nobody touched."""
+    chosen = dict.fromkeys(verbs)
+    kept = [verb for verb in (shown.rule.verbs if shown else ()) if verb in chosen]
+    return (*kept, *(verb for verb in chosen if verb not in kept))
 
 
 def activity_rows(known: list[CourseActivity], slots: list[Slot]) -> list[ActivityRow]:

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from plugin.mapping.changes import back_to, describe_change
 from plugin.mapping.files import MappingFileError, dump_mapping, load_mapping
-from plugin.mapping.model import CourseMapping, MappingEntry, Rule, StandardIndex
+from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.models import Course, MappingRevision, Unit, User
 from plugin.standards import catalog
 
@@ -21,9 +22,9 @@ __all__ = [
     "MappingMismatch",
     "current_mapping",
     "current_revision",
-    "describe_change",
     "restore",
     "revision_count",
+    "revision_summary",
     "revisions",
     "save_mapping",
     "standard_index",
@@ -75,8 +76,7 @@ def revisions(session: Session, course: Course) -> list[MappingRevision]:
 
 def save_mapping(
     session: Session, course: Course, mapping: CourseMapping, standard: StandardIndex, *, author: User | None,
-    now: datetime,
-    source: str, summary: str | None = None, restores: int | None = None,
+    now: datetime, source: str, restores: int | None = None,
 ) -> MappingRevision:
     """Append ``mapping`` as the course's next revision; saving what is already current adds nothing.
 
@@ -92,8 +92,9 @@ def save_mapping(
     revision = MappingRevision(
         course_id=course.id, number=number, text=dump_mapping(replace(mapping, version=number)), source=source,
         restores=restores,
-        summary=summary if summary is not None else describe_change(
-            None if last is None else _earlier(last, standard), mapping),
+        # In English: the command line prints it; the history page words it again in the reader's language.
+        summary=back_to(source, restores) if restores is not None else describe_change(
+            None if last is None else _read_back(last, standard), mapping),
         author_id=None if author is None else author.id, created_at=now,
     )
     session.add(revision)
@@ -126,64 +127,29 @@ def restore(session: Session, course: Course, standard: StandardIndex, number: i
     if old is None:
         return None
     mapping = load_mapping(old.text, standard=standard, file_name=f"revision {old.number}")
-    verb = "Undo" if source == "undo" else "Restore"
     return save_mapping(session, course, mapping, standard, author=author, now=now, source=source,
-                        summary=f"{verb}: back to revision {old.number}", restores=old.number)
+                        restores=old.number)
 
 
 def revision_count(session: Session, course: Course) -> int:
     return session.scalar(select(func.count()).where(MappingRevision.course_id == course.id)) or 0
 
 
-def describe_change(old: CourseMapping | None, new: CourseMapping) -> str:
-    """What changed, in a line per activity, for the history list. An activity may be listed once per
-    evidence kind, so entries are paired by (activity, evidence kind)."""
-    if old is None:
-        return f"Created with {len(new.entries)} activities"
-    before = {(entry.key, entry.evidence): entry for entry in old.entries}
-    after = {(entry.key, entry.evidence): entry for entry in new.entries}
-    lines = [f"Added {_name(after[key])}: {', '.join(after[key].targets)}" for key in after if key not in before]
-    lines += [f"Removed {_name(before[key])}" for key in before if key not in after]
-    for key in after:
-        if key in before and after[key] != before[key]:
-            lines.append(f"Changed {_name(after[key])}: {_difference(before[key], after[key])}")
-    if not lines and list(before) != list(after):
-        lines.append("Reordered the activities")
-    if (old.title, old.wwwroot) != (new.title, new.wwwroot):
-        lines.append("Changed the course details")
-    return "; ".join(lines) or "No change"
+def revision_summary(revision: MappingRevision, earlier: MappingRevision | None, standard: StandardIndex,
+                     language: str) -> str:
+    """The summary of ``revision`` in ``language``, worded from its text and ``earlier``'s (the revision before
+    it) as when it was saved. A revision that no longer reads against the standard keeps its stored words."""
+    if revision.restores is not None:
+        return back_to(revision.source, revision.restores, language)
+    mapping = _read_back(revision, standard)
+    if mapping is None:
+        return revision.summary
+    return describe_change(None if earlier is None else _read_back(earlier, standard), mapping, language)
 
 
-def _difference(old: MappingEntry, new: MappingEntry) -> str:
-    parts: list[str] = []
-    added = [code for code in new.targets if code not in old.targets]
-    removed = [code for code in old.targets if code not in new.targets]
-    if added:
-        parts.append("+" + " +".join(added))
-    if removed:
-        parts.append("−" + " −".join(removed))
-    if old.rule != new.rule:
-        parts.append(f"rule {_rule_text(old.rule)} → {_rule_text(new.rule)}")
-    if old.title != new.title:
-        parts.append("title")
-    return ", ".join(parts) or "order of targets"
-
-
-def _rule_text(rule: Rule) -> str:
-    if rule.kind == "score":
-        return f"score ≥ {rule.threshold:g}"
-    if rule.kind == "verbs":
-        return "verbs " + ", ".join(verb.rsplit("/", 1)[-1] for verb in rule.verbs)
-    return rule.kind
-
-
-def _name(entry: MappingEntry) -> str:
-    return f"{entry.title or entry.key} ({entry.evidence})"
-
-
-def _earlier(revision: MappingRevision, standard: StandardIndex) -> CourseMapping | None:
-    """An earlier revision read back for the change summary. It was valid when saved; if the standard has
-    since lost a code it names, the summary says "created" rather than failing the new save."""
+def _read_back(revision: MappingRevision, standard: StandardIndex) -> CourseMapping | None:
+    """A revision read back for a change summary. It was valid when saved; if the standard has since lost a code
+    it names, this is None: a new save's summary then says "created" rather than failing the save."""
     try:
         return load_mapping(revision.text, standard=standard, file_name=f"revision {revision.number}")
     except MappingFileError:
