@@ -6,10 +6,11 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from plugin.db import discard_session
 
-__all__ = ["register_error_handlers", "wants_json"]
+__all__ = ["json_error", "register_error_handlers", "wants_json"]
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +21,14 @@ def wants_json() -> bool:
     )
 
 
+def json_error(status: int, message: str) -> tuple[Response, int]:
+    """An error as every JSON route answers it: the status's name, and a message naming what is wrong."""
+    return jsonify({"error": HTTP_STATUS_CODES.get(status, "Error"), "message": message}), status
+
+
 def _respond(status: int, title: str, message: str) -> tuple[Response | str, int]:
     if wants_json():
-        return jsonify({"error": title, "message": message}), status
+        return json_error(status, message)
     return render_template("error.html", status=status, title=title, message=message), status
 
 

@@ -87,7 +87,7 @@ def test_coordinator_sees_gaps_progress_and_unmatched(env: Env, app: Flask, stan
     assert stranger["stored"] and stranger["id"]
 
     page = teacher.get(f"{env.url}/course/{pk}/coverage", timeout=10)
-    assert page.status_code == 200
+    assert page.status_code == 200 and "Mapping version 1 ·" in page.text  # in the page's language, like the rest
     assert 'data-criterion="DG102.02"' in page.text and 'class="gap"' in page.text
     assert 'data-learner="moodle:9"' in page.text and "mailto:visitor@example.org" in page.text
     matrix = teacher.get(f"{env.url}/course/{pk}/coverage/matrix.csv", timeout=10)
@@ -116,5 +116,7 @@ def test_learners_other_courses_and_strangers_are_refused_everywhere(env: Env, a
         assert requests.get(env.url + path.format(pk=pk), timeout=10).status_code == 401, path
         assert teacher.get(env.url + path.format(pk=pk), timeout=10).status_code == 200, path
     denied = student.get(f"{env.url}/api/courses/{pk}/coverage", timeout=10)
-    assert denied.json() == {"error": "course: not a coordinator of it"}
-    assert teacher.get(f"{env.url}/api/courses/999999/coverage", timeout=10).status_code == 404
+    assert denied.json() == {"error": "Forbidden", "message": f"course {pk}: needs the role coordinator in it"}
+    missing = teacher.get(f"{env.url}/api/courses/999999/coverage", timeout=10)
+    assert missing.status_code == 404 and missing.json() == {"error": "Not Found",
+                                                             "message": "course: no course has the id 999999"}

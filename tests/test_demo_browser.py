@@ -37,6 +37,23 @@ def _learner_row(data: dict[str, Any], name: str) -> dict[str, Any]:
     return next(row for row in data["learners"] if row["name"] == name)
 
 
+def _fonts_drawn(page: Page, selector: str) -> set[tuple[str, bool]]:
+    """(family, is a web font) of every font Chromium drew ``selector``'s text with: what the reader sees,
+    not the CSS it asked for. On a machine without a Thai font a system font here means tofu."""
+    page.evaluate("document.fonts.ready.then(() => true)")
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        assert node, f"no {selector} on {page.url}"
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        cdp.detach()
+    return {(font["familyName"], font["isCustomFont"]) for font in fonts}
+
+
 @pytest.mark.browser
 def test_the_tour_learner_coordinator_assessor(tmp_path: Path, demo_db: str | None) -> None:
     with run_demo(tmp_path, demo_db) as demo, chromium() as browser:
@@ -44,6 +61,9 @@ def test_the_tour_learner_coordinator_assessor(tmp_path: Path, demo_db: str | No
         _launch(page, demo.url, COORDINATOR)
         assert page.locator("h1.lti-page").get_attribute("data-role") == "coordinator"
         course = page.url.split("/course/")[1].split("/")[0]
+        # Form controls show Thai ("ดึงรายชื่อจาก Moodle", the assessor list, "แต่งตั้งผู้ประเมิน") in Sarabun too.
+        for control in ("form button", "form.appoint select", "form.appoint button"):
+            assert _fonts_drawn(page, control) == {("Sarabun", True)}, control
         page.goto(f"{demo.base}/course/{course}/mapping")  # the mapping editor holds the placed package
         assert DS601 in page.content()
         # The course's activities were found as a real site's are (Moodle Web Services), so every activity the
@@ -85,3 +105,4 @@ def test_the_tour_learner_coordinator_assessor(tmp_path: Path, demo_db: str | No
         row.locator("a").first.click()
         page.wait_for_load_state("networkidle")
         assert "DS601" in page.locator("main").inner_text()
+        assert _fonts_drawn(page, "form.judge button") == {("Sarabun", True)}  # "บันทึกผลการตัดสิน"

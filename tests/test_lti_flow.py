@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 import lti
 from plugin.clock import utcnow
+from plugin.launch.i18n import REASONS_TH
 from plugin.launch.repository import save_registration
 from plugin.models import Course, User
 from tests.lti_platform import LTI, MoodlePlatform, Tool
@@ -180,8 +181,15 @@ def test_appointed_assessor_lands_on_the_assessor_page(env: Env) -> None:
     appointed = teacher.post(f"{env.url}/course/{env.course().id}/coordinator/assessors",
                              data={"csrf": csrf(synced.text), "user_id": str(ann.id)}, timeout=10)
     assert re.search(r'<table class="assessors">.*Ann Assessor', appointed.text, re.S)
-    landed = env.launch("5")
-    assert role_of(landed) == "assessor" and "Sam Student" in landed.text
+    assessor = requests.Session()
+    landed = env.launch("5", assessor)
+    assert role_of(landed) == "assessor"
+    # Moodle sends Ann as a Learner, but once appointed she assesses the others: she is not her own learner,
+    # and her page lists the same people as the portfolios page.
+    learners = re.search(r'<table class="learners">(.*?)</table>', landed.text, re.S)
+    assert learners and re.findall(r"<tr data-subject=\"\w+\"><td>([^<]+)</td>", learners.group(1)) == ["Sam Student"]
+    portfolios = assessor.get(f"{env.url}/course/{env.course().id}/portfolios", timeout=10).text
+    assert re.findall(r"<tr data-learner=\"\d+\"><td>([^<]+)</td>", portfolios) == ["Sam Student"]
     # Revoking takes effect at once, without a new launch.
     browser = requests.Session()
     env.launch("5", browser)
@@ -209,6 +217,32 @@ def test_page_language_follows_the_launch_locale(env: Env, locale: str, expected
     heading = re.search(r'<h1 class="lti-page"[^>]*>([^<]*)</h1>', landed.text)
     assert heading and heading.group(1) == expected and absent not in heading.group(1)
     assert f'<html lang="{"th" if expected == "ผู้เรียน" else "en"}">' in landed.text
+
+
+def test_the_roster_speaks_the_page_language(env: Env) -> None:
+    env.launch("3")
+    customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale="th"))
+    page = env.launch("4").text
+    roster = re.search(r'<table class="roster">(.*?)</table>', page, re.S)
+    assert roster
+    rows = {subject: re.findall(r"<td>\s*([^<]*?)\s*</td>", row)
+            for subject, row in re.findall(r'<tr data-subject="(\w+)">(.*?)</tr>', roster.group(1), re.S)}
+    assert rows == {"3": ["Sam Student", "ผู้เรียน", "เปิด Samattha จาก Moodle แล้ว", "ใช้งานอยู่"],
+                    "4": ["Tina Teacher", "ผู้ประสานงานรายวิชา", "เปิด Samattha จาก Moodle แล้ว", "ใช้งานอยู่"]}
+    assert "ยังไม่เคยดึงรายชื่อ" in page
+
+
+@pytest.mark.parametrize("title, label, shown", [
+    ("ปรับปรุงงานบริการดิจิทัลเพื่อยกระดับอย่างต่อเนื่อง (DG-OPSR-023)", "DG-OPSR-023",
+     "ปรับปรุงงานบริการดิจิทัลเพื่อยกระดับอย่างต่อเนื่อง (DG-OPSR-023)"),
+    ("LTI Lab Course", "LTILAB", "LTI Lab Course (LTILAB)"),
+])
+def test_the_course_heading_names_the_course_once(env: Env, title: str, label: str, shown: str) -> None:
+    customise(env.platform, lambda p: p[LTI + "context"].update(title=title, label=label))
+    heading = re.search(r'<p class="muted lti-course">(.*?)</p>', env.launch("3").text, re.S)
+    assert heading
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", heading.group(1)))
+    assert text.startswith(f"Course: {shown} · Welcome")
 
 
 # --- access control ------------------------------------------------------------------------------
@@ -239,7 +273,10 @@ def test_a_coordinator_of_one_course_cannot_open_another(env: Env) -> None:
 def test_without_a_launch_there_is_no_access(env: Env) -> None:
     env.launch("3")
     anonymous = requests.get(f"{env.url}/course/{env.course().id}/learner", timeout=10)
-    assert anonymous.status_code == 401 and "open Samattha from Moodle" in anonymous.text
+    assert anonymous.status_code == 401
+    # No launch, so no language from Moodle: the page says it in both, as the rest of Samattha does.
+    assert "Please open Samattha from Moodle" in anonymous.text and "โปรดเปิด Samattha จาก Moodle" in anonymous.text
+    assert "หน้านี้เข้าถึงได้ผ่านกิจกรรม Samattha ในรายวิชา Moodle ของคุณ" in anonymous.text
 
 
 # --- refusals: a page that says why, 4xx, no user and no session -------------------------------------
@@ -268,6 +305,8 @@ def test_tampered_launches_are_refused(env: Env, code: str) -> None:
                            timeout=10)
     assert refused.status_code == 400
     assert f'<code class="lti-error-code">{code}</code>' in refused.text and "The launch was refused" in refused.text
+    # A token we refuse is no source of the reader's language: the reason is given in Thai as well.
+    assert "ไม่สามารถเปิดใช้งานได้" in refused.text and html.escape(REASONS_TH[code]) in refused.text
     assert _no_session_cookie(refused) and env.count_users() == 0
 
 

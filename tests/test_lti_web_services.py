@@ -3,6 +3,7 @@ Moodle-like test platform over loopback HTTP; and one launch inside a real ifram
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -58,8 +59,17 @@ def test_dynamic_registration_stores_a_working_registration(app: Flask) -> None:
         assert again.status_code == 400 and "registration_refused" in again.text
 
 
-def test_registration_page_needs_moodles_parameters(app: Flask) -> None:
-    refused = app.test_client().get("/lti/register")
+def test_the_registration_url_opened_in_a_browser_says_what_it_is_for(app: Flask) -> None:
+    shown = app.test_client().get("/lti/register")
+    page = html.unescape(shown.get_data(as_text=True))
+    assert shown.status_code == 200 and "refused" not in page
+    assert "<title>Samattha's address for Moodle's dynamic registration · ที่อยู่สำหรับลงทะเบียน" in page
+    assert "paste http://tool.test/lti/register as the tool URL and choose “Add LTI Advantage”" in page
+    assert "วาง http://tool.test/lti/register ในช่อง Tool URL" in page
+
+
+def test_a_registration_with_half_of_moodles_parameters_is_refused(app: Flask) -> None:
+    refused = app.test_client().get("/lti/register?openid_configuration=https%3A%2F%2Fmoodle.test%2Fconfig")
     assert refused.status_code == 400 and "missing_parameters" in refused.get_data(as_text=True)
 
 
@@ -199,7 +209,13 @@ def test_sync_roster_brings_members_who_never_launched(env: Env) -> None:
         assert student.name == "Sam Student" and student.xapi_actor["account"]["name"] == "3"
     assert rows == {"3": ("nrps", "Active"), "4": ("launch", "Active")}
     page = teacher.get(f"{env.url}/course/{course.id}/coordinator", timeout=10)
-    assert re.search(r'data-subject="3"><td>Sam Student</td>\s*<td>Learner </td><td>nrps</td>', page.text)
+    # Moodle's role and the roster's words in the page's language, not as stored.
+    assert re.search(r'data-subject="3"><td>Sam Student</td>\s*<td>Learner</td><td>Moodle roster only</td>\s*'
+                     r'<td>Active</td>', page.text)
+    assert re.search(r'data-subject="4"><td>Tina Teacher</td>\s*<td>Coordinator</td><td>Opened Samattha from Moodle',
+                     page.text)
+    synced_at = re.search(r'<span class="muted roster-synced">Last synced (.*?)</span>', page.text)
+    assert synced_at and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", synced_at.group(1))
     env.platform.enrolled.remove("3")  # unenrolled in Moodle
     with env.db() as db:
         sync_roster(db, db.scalars(select(Course)).one(), utcnow())

@@ -116,3 +116,26 @@ def test_the_learner_and_the_coordinator_read_sams_portfolio(site: Site) -> None
     everyone = site.teacher.get(f"{site.env.url}/api/courses/{site.course.id}/portfolios", timeout=10).json()
     assert [p["portfolio"]["learner"]["id"] for p in everyone["portfolios"]] == [str(site.sam_id),
                                                                                   str(site.other_id)]
+
+
+def test_the_api_answers_its_errors_as_json_naming_what_is_wrong(site: Site) -> None:
+    """A program reading /api/ gets JSON it can parse for every refusal, never the HTML page people see."""
+    api, pk, sam = f"{site.env.url}/api", site.course.id, site.sam_id
+    answers = {
+        "no such course": (site.teacher.get(f"{api}/courses/999999/portfolios", timeout=10),
+                           404, "course: no course has the id 999999"),
+        "a learner": (site.sam.get(f"{api}/courses/{pk}/portfolios", timeout=10),
+                      403, f"course {pk}: needs the role assessor or coordinator in it"),
+        "no launch": (requests.get(f"{api}/courses/{pk}/portfolios", timeout=10),
+                      401, "session: none; open Samattha from Moodle first"),
+        "no course given": (site.teacher.get(f"{api}/learners/{sam}/portfolio", timeout=10),
+                            400, "course: required, the course's id in Samattha (?course=<id>)"),
+        "not a learner": (site.teacher.get(f"{api}/learners/999999/portfolio?course={pk}", timeout=10),
+                          404, f"learner: user 999999 is not a learner of course {pk}"),
+        "coverage of another course": (site.teacher.get(f"{api}/courses/999999/coverage", timeout=10),
+                                       404, "course: no course has the id 999999"),
+    }
+    for case, (answer, status, message) in answers.items():
+        assert answer.status_code == status, case
+        assert answer.headers["Content-Type"] == "application/json", case
+        assert answer.json()["message"] == message, case

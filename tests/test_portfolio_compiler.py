@@ -17,6 +17,7 @@ from plugin.mapping.model import StandardIndex
 from plugin.portfolios import (
     FORMAT,
     SAMATTHA_PACKAGE_EXTENSION,
+    CourseName,
     Portfolio,
     compile_portfolio,
     content_hash,
@@ -221,11 +222,14 @@ def test_the_hash_follows_every_input() -> None:
 
 
 def test_json_schema_shape_and_canonical_hash() -> None:
-    p = compile_(lab_statements())
+    p = compile_(lab_statements(), course=CourseName("LTI Lab Course", "LTILAB"))
     doc = portfolio_to_json(p)
     assert doc["format"] == FORMAT == "samattha-portfolio/1"
     assert list(doc) == ["format", "as_of", "currency_days", "learner", "course", "standard", "units", "evidence"]
-    assert doc["course"] == {"id": "2", "wwwroot": LAB, "mapping_version": 1}
+    # The course as Moodle names it, so a portfolio read outside Samattha says which course it is.
+    assert doc["course"] == {"id": "2", "title": "LTI Lab Course", "label": "LTILAB", "wwwroot": LAB,
+                             "mapping_version": 1}
+    assert portfolio_to_json(compile_(lab_statements()))["course"]["title"] is None  # nobody launched from it yet
     assert [s["file"] for s in doc["standard"]] == ["dg-executive-developing.txt", "dg-opsr-023.txt"]
     unit = doc["units"][1]
     assert [c["code"] for e in unit["elements"] for c in e["criteria"]] == list(STANDARD.units["DG-OPSR-023"].criteria)

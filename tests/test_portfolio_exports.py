@@ -103,6 +103,14 @@ def test_html_export_in_thai() -> None:
     assert '<html lang="th">' in page and "แฟ้มสะสมหลักฐานความรู้" in page and "ยังไม่ได้ตัดสิน" in page
 
 
+def test_a_snapshot_compiled_before_courses_were_named_still_renders() -> None:
+    document = json.loads(json.dumps(DOCUMENT))
+    for key in ("title", "label"):
+        del document["course"][key]
+    course = re.search(r'<dd class="course">(.*?)</dd>', render_html(document, language="en"), re.S)
+    assert course and course.group(1).strip() == f"{DOCUMENT['course']['wwwroot']} · id 2"
+
+
 def test_json_export_is_the_document_and_its_hash_checks() -> None:
     body = render_json(DOCUMENT)
     parsed = json.loads(body)

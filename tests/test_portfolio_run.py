@@ -24,7 +24,7 @@ from plugin.mapping.files import load_mapping
 from plugin.models import Course, Enrolment, User
 from plugin.models.mapping import CoverageProgress
 from plugin.models.portfolios import CompileRun, CompileState, PortfolioSnapshot
-from plugin.portfolios import SAMATTHA_PACKAGE_EXTENSION, parallel, repository
+from plugin.portfolios import SAMATTHA_PACKAGE_EXTENSION, CourseName, parallel, repository
 from plugin.portfolios.run import compile_all
 from plugin.portfolios.scheduler import scheduled_run
 from tests.lrs_support import headers, issue
@@ -219,12 +219,13 @@ def test_worker_processes_compile_exactly_what_the_run_stored(session: Session, 
         raws = list(session.scalars(select(Statement.raw).where(Statement.actor_ifi == ifi,
                                                                 Statement.voided.is_(False))))
         jobs.append(parallel.Job(user.id, user.display_name, user.xapi_actor, run.as_of, raws))
-    with parallel.pool(mapping, standard, size=2, jobs=parallel.MIN_JOBS) as compiler:
+    names = CourseName(course.title, course.label)
+    with parallel.pool(mapping, standard, names, size=2, jobs=parallel.MIN_JOBS) as compiler:
         assert compiler.processes is not None  # two spawned interpreters really do the work
         shared = compiler(jobs)
     assert [c.learner_id for c in shared] == [job.learner_id for job in jobs]  # job order kept
     assert {c.learner_id: c.content_hash for c in shared} == stored
-    assert shared == parallel.compile_jobs(mapping, standard, jobs)
+    assert shared == parallel.compile_jobs(mapping, standard, names, jobs)
 
 
 def test_the_schedule_also_brings_coverage_up_to_date(app: Flask, session: Session, course: Course,

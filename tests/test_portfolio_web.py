@@ -8,6 +8,7 @@ import html
 import re
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
 import requests
 
@@ -116,3 +117,32 @@ def test_the_learners_course_page_shows_progress_criterion_by_criterion(site: Si
     expected = {c["code"]: c["status"] for u in document["units"] for e in u["elements"] for c in e["criteria"]}
     assert shown == expected and {"evidenced", "none"} <= set(shown.values())
     assert "/my-portfolio" in landed.text
+
+
+def test_the_portfolio_and_its_exports_name_the_course_as_moodle_does(site: Site) -> None:
+    """Read outside Moodle, a portfolio must say which course it is: Moodle's title and short name first, the
+    site and Moodle's course id only as detail."""
+    detail = f"{site.env.platform.url} · id 2"
+    page = site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text
+    exported = site.ann.get(f"{site.base}/portfolios/{site.sam_id}/export.html", timeout=10).text
+    for shown in (page, exported):
+        course = re.search(r'<dd class="course">(.*?)</dd>', shown, re.S)
+        assert course
+        line = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", course.group(1).replace("<br>", " ")))
+        assert html.unescape(line).strip() == f"LTI Lab Course (LTILAB) {detail}"
+    pdf = pdfium.PdfDocument(site.ann.get(f"{site.base}/portfolios/{site.sam_id}/export.pdf", timeout=60).content)
+    try:
+        first_page = pdf[0].get_textpage().get_text_range()
+    finally:
+        pdf.close()
+    assert "LTI Lab Course (LTILAB)" in first_page
+    document = site.ann.get(f"{site.base}/portfolios/{site.sam_id}/export.json", timeout=10).json()
+    assert document["course"] == {"id": "2", "title": "LTI Lab Course", "label": "LTILAB",
+                                  "wwwroot": site.env.platform.url, "mapping_version": 1}
+    listing = site.ann.get(f"{site.env.url}/api/courses/{site.course_pk}/portfolios", timeout=10).json()
+    assert listing["course"]["title"] == "LTI Lab Course" and listing["course"]["label"] == "LTILAB"
+
+
+def test_the_html_export_is_served_as_utf8_html(site: Site) -> None:
+    exported = site.ann.get(f"{site.base}/portfolios/{site.sam_id}/export.html", timeout=10)
+    assert exported.status_code == 200 and exported.headers["Content-Type"] == "text/html; charset=utf-8"

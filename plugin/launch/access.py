@@ -35,12 +35,14 @@ USER_KEY, COURSE_KEY, ADMIN_KEY, LOCALE_KEY, CSRF_KEY, DEEP_LINK_KEY = (
 
 
 class AccessDenied(Exception):
-    """Rendered by the launch blueprint as a page in the user's language (401 without a session, 403 else)."""
+    """Rendered by the launch blueprint as a page in the user's language (401 without a session, 403 else), or
+    under /api/ as JSON whose message is ``detail``: what is missing or not allowed, for the program that asked."""
 
-    def __init__(self, status: int, key: str) -> None:
+    def __init__(self, status: int, key: str, detail: str = "") -> None:
         super().__init__(key)
         self.status = status
         self.key = key
+        self.detail = detail
 
 
 def start_session(ctx: lti.LaunchContext, user: User, course: Course | None) -> None:
@@ -62,14 +64,14 @@ def current_user() -> User | None:
 def require_user() -> User:
     user = current_user()
     if user is None:
-        raise AccessDenied(401, "nosession")
+        raise AccessDenied(401, "nosession", "session: none; open Samattha from Moodle first")
     return user
 
 
 def course_or_404(course_pk: int) -> Course:
     course = get_session().get(Course, course_pk)
     if course is None:
-        raise AccessDenied(404, "forbidden")
+        raise AccessDenied(404, "forbidden", f"course: no course has the id {course_pk}")
     return course
 
 
@@ -100,7 +102,7 @@ def require_role(course: Course, *allowed: str) -> User:
         raise ValueError(f"unknown roles {sorted(unknown)}; use {ROLES}")
     user = require_user()
     if not roles_in(course, user) & set(allowed):
-        raise AccessDenied(403, "forbidden")
+        raise AccessDenied(403, "forbidden", f"course {course.id}: needs the role {' or '.join(allowed)} in it")
     return user
 
 
@@ -120,4 +122,4 @@ def check_csrf() -> None:
     sent = request.form.get("csrf", "")
     expected = csrf_token()
     if not expected or not hmac.compare_digest(sent, expected):
-        raise AccessDenied(403, "forbidden")
+        raise AccessDenied(403, "forbidden", "csrf: the form token is missing or not this session's")

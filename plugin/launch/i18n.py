@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from flask import Flask, g, request, session
 
-__all__ = ["current_language", "install", "language_for", "reason", "register_messages", "translate"]
+__all__ = [
+    "current_language", "install", "label", "language_for", "reason", "register_messages", "role_labels",
+    "translate", "utc_time",
+]
 
 THAI, ENGLISH = "th", "en"
 
@@ -53,6 +57,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster.sync": ("Sync roster from Moodle", "ดึงรายชื่อจาก Moodle"),
     "roster.synced": ("Roster synced: {count} members.", "ดึงรายชื่อแล้ว: {count} คน"),
     "roster.never": ("Never synced", "ยังไม่เคยดึงรายชื่อ"),
+    "roster.synced_at": ("Last synced {when}", "ดึงรายชื่อล่าสุดเมื่อ {when}"),
+    "enrolment.status.Active": ("Active", "ใช้งานอยู่"),
+    "enrolment.status.Inactive": ("Inactive", "ไม่ได้ใช้งาน"),
+    "enrolment.status.Deleted": ("Removed from the course", "ถูกนำออกจากรายวิชา"),
+    "enrolment.source.launch": ("Opened Samattha from Moodle", "เปิด Samattha จาก Moodle แล้ว"),
+    "enrolment.source.nrps": ("Moodle roster only", "จากรายชื่อใน Moodle เท่านั้น"),
     "name": ("Name", "ชื่อ"),
     "roles": ("Roles", "บทบาท"),
     "source": ("Source", "ที่มา"),
@@ -84,6 +94,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "Samattha จะลงทะเบียนกับ {issuer} ด้วย LTI Dynamic Registration โดยขอสิทธิ์ deep linking, "
                  "การส่งคะแนน (AGS), รายชื่อผู้เรียน (NRPS) และชื่อกับอีเมลของผู้ใช้"),
     "reg.submit": ("Register", "ลงทะเบียน"),
+    "reg.help.title": ("Samattha's address for Moodle's dynamic registration",
+                       "ที่อยู่สำหรับลงทะเบียน Samattha กับ Moodle (Dynamic Registration)"),
+    "reg.help.lead": ("Moodle opens this address itself when an administrator registers Samattha. In Moodle, go to "
+                      "Site administration → Plugins → Activity modules → External tool → Manage tools, paste "
+                      "{url} as the tool URL and choose “Add LTI Advantage”.",
+                      "Moodle จะเปิดที่อยู่นี้เองเมื่อผู้ดูแลระบบลงทะเบียน Samattha ใน Moodle ไปที่ Site administration → "
+                      "Plugins → Activity modules → External tool → Manage tools วาง {url} ในช่อง Tool URL "
+                      "แล้วเลือก “Add LTI Advantage”"),
     "reg.done": ("Registration complete. Activate the tool in Moodle's tool list.",
                  "ลงทะเบียนเรียบร้อย โปรดเปิดใช้งานเครื่องมือในรายการเครื่องมือของ Moodle"),
 }
@@ -150,7 +168,34 @@ def reason(code: str, english: str, language: str | None = None) -> str:
     return english
 
 
+# Moodle's LIS roles (LTI Core 1.3 §A.2) by the Samattha role each one gives.
+_LIS_ROLES: Mapping[str, str] = {"Learner": "role.learner", "Instructor": "role.coordinator",
+                                 "Administrator": "role.admin"}
+
+
+def label(kind: str, value: str) -> str:
+    """A stored code word (an enrolment's ``status`` or ``source``) in the page's language; one the catalogue
+    does not know is shown as stored rather than hidden."""
+    key = f"{kind}.{value}"
+    return translate(key) if key in MESSAGES else value
+
+
+def role_labels(roles: Iterable[str]) -> list[str]:
+    """The roles Moodle sent, once each (it sends Administrator both as institution and as system role)."""
+    names = dict.fromkeys(role.rsplit("#", 1)[-1] for role in roles)
+    return [translate(_LIS_ROLES[name]) if name in _LIS_ROLES else name for name in names]
+
+
+def utc_time(moment: datetime) -> str:
+    """A stored moment as every page shows times: UTC, to the minute. SQLite hands DateTime(timezone=True)
+    back without a zone (Samattha stores UTC); PostgreSQL in the connection's zone."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def install(app: Flask) -> None:
-    """The Jinja global ``t("key", **params)``; our views pass ``lang`` (base.html's ``<html lang>``) themselves
-    so the standard's bilingual pages keep their Thai default."""
-    app.jinja_env.globals["t"] = translate
+    """The Jinja globals ``t("key", **params)``, ``label`` and ``role_labels``, and the filter ``utc``; our views
+    pass ``lang`` (base.html's ``<html lang>``) themselves so the standard's bilingual pages keep their Thai
+    default."""
+    app.jinja_env.globals.update(t=translate, label=label, role_labels=role_labels)
+    app.jinja_env.filters["utc"] = utc_time

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 import lti
 from plugin.clock import utcnow
 from plugin.db import get_session
+from plugin.evidence import learner_actors
 from plugin.launch import access
 from plugin.launch import repository as repo
 from plugin.launch.service import service_client, sync_roster
@@ -40,7 +41,7 @@ def course_home(course_pk: int) -> Response:
     course = access.course_or_404(course_pk)
     role = access.landing_role(access.roles_in(course, access.require_user()))
     if role is None:
-        raise access.AccessDenied(403, "forbidden")
+        raise access.AccessDenied(403, "forbidden", f"course {course.id}: you hold no role in it")
     return redirect(url_for(f"launch.{role}_page", course_pk=course.id), code=303)
 
 
@@ -107,7 +108,7 @@ def appoint(course_pk: int) -> Response:
     user_id = request.form.get("user_id", type=int)
     user = db.get(User, user_id) if user_id in member_ids else None
     if user is None:
-        raise access.AccessDenied(400, "forbidden")
+        raise access.AccessDenied(400, "forbidden", "user_id: not an active member of this course")
     repo.appoint_assessor(db, course, user, by=coordinator, now=utcnow())
     db.commit()
     return redirect(url_for("launch.coordinator_page", course_pk=course.id), code=303)
@@ -128,8 +129,10 @@ def revoke(course_pk: int, user_pk: int) -> Response:
 def assessor_page(course_pk: int) -> tuple[str, int]:
     course = access.course_or_404(course_pk)
     user = access.require_role(course, "assessor")
-    learners = [e for e in repo.members(get_session(), course)
-                if e.status == "Active" and lti.ROLE_LEARNER in e.roles]
+    db = get_session()
+    # The learners the portfolios page lists (appointed assessors are not among them), as roster rows.
+    assessed = learner_actors(db, course)
+    learners = [e for e in repo.members(db, course) if e.user_id in assessed]
     return _page("lti/assessor.html", course, user, "assessor", learners=learners)
 
 

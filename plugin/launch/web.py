@@ -18,6 +18,7 @@ from plugin.clock import utcnow
 from plugin.content import placement
 from plugin.content.web import launch_response
 from plugin.db import discard_session, get_session
+from plugin.errors import json_error, wants_json
 from plugin.launch import access, i18n
 from plugin.launch import service as svc
 from plugin.launch.keys import current_key, published_keys
@@ -75,8 +76,12 @@ def _refused(error: lti.LtiError) -> tuple[str, int]:
     discard_session()
     if request.form.get("id_token"):
         g.lti_language = i18n.language_for(_peek_locale(request.form["id_token"]))
-    reason = i18n.reason(error.code, error.message)
-    return render("lti/refused.html", 400, code=error.code, reason=reason)
+    return _refusal(error.code, error.message, 400)
+
+
+def _refusal(code: str, english: str, status: int) -> tuple[str, int]:
+    reasons = {language: i18n.reason(code, english, language) for language in (i18n.THAI, i18n.ENGLISH)}
+    return render("lti/refused.html", status, code=code, reasons=reasons)
 
 
 @bp.errorhandler(svc.StateRefused)
@@ -92,12 +97,13 @@ def _state_refused(error: svc.StateRefused) -> tuple[str, int]:
     english = {"cookies_blocked": "The browser did not send back the cookie set at login: allow cookies for this "
                "site and launch again.", "state_expired": "The login was started too long ago; launch again."}.get(
         code, "The launch did not come back to the browser that started it (state mismatch).")
-    return render("lti/refused.html", 401 if code == "cookies_blocked" else 403, code=code,
-                  reason=i18n.reason(code, english))
+    return _refusal(code, english, 401 if code == "cookies_blocked" else 403)
 
 
 @bp.app_errorhandler(access.AccessDenied)
-def _denied(error: access.AccessDenied) -> tuple[str, int]:
+def _denied(error: access.AccessDenied) -> tuple[str | Response, int]:
+    if wants_json():
+        return json_error(error.status, error.detail or i18n.translate(f"{error.key}.lead", i18n.ENGLISH))
     return render("lti/message.html", error.status, key=error.key)
 
 
@@ -147,9 +153,12 @@ def register_start() -> tuple[str, int]:
     """Dynamic Registration 1.0 §3.3: Moodle opens this in a dialog; the administrator confirms."""
     config_url = request.args.get("openid_configuration", "")
     token = request.args.get("registration_token", "")
+    if not config_url and not token:
+        # Someone opened the tool URL itself, in a browser: say what it is for and where it goes in Moodle.
+        return render("lti/register_help.html", register_url=_base_url() + "/lti/register")
     if not config_url or not token:
-        raise lti.RegistrationError("missing_parameters", "Open this address from Moodle: Site administration → "
-                                    "Plugins → External tool → Manage tools → Tool URL, then 'Add LTI Advantage'.")
+        raise lti.RegistrationError("missing_parameters", "Moodle sent only one of openid_configuration and "
+                                    "registration_token: start the registration again from Moodle.")
     origin = urlsplit(config_url)
     return render("lti/register.html", config_url=config_url, token=token, issuer=f"{origin.scheme}://{origin.netloc}")
 
@@ -167,7 +176,7 @@ def _deep_link_request() -> tuple[svc.DeepLinkRequest, Course]:
     raw = session.get(access.DEEP_LINK_KEY)
     course_pk = session.get(access.COURSE_KEY)
     if not isinstance(raw, dict) or not isinstance(course_pk, int):
-        raise access.AccessDenied(401, "nosession")
+        raise access.AccessDenied(401, "nosession", "deep linking: no deep-linking launch in this session")
     course = access.course_or_404(course_pk)
     access.require_role(course, "coordinator")
     return svc.DeepLinkRequest.from_dict(raw), course

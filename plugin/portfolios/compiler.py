@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from plugin.mapping.model import CourseMapping, StandardIndex, expand_targets, linked_items, mapped_units
 from plugin.mapping.rules import ActivityIndex, score_fraction
@@ -39,7 +39,9 @@ from plugin.portfolios.model import (
     UnitRecord,
 )
 
-__all__ = ["MOODLE_INFO_EXTENSION", "SAMATTHA_PACKAGE_EXTENSION", "compile_portfolio", "statement_source"]
+__all__ = [
+    "MOODLE_INFO_EXTENSION", "SAMATTHA_PACKAGE_EXTENSION", "CourseName", "compile_portfolio", "statement_source",
+]
 
 # Set by our own content packages (content/…) in context.extensions: the package that made the statement.
 SAMATTHA_PACKAGE_EXTENSION = "https://samattha.dev/xapi/extensions/package"
@@ -102,6 +104,14 @@ def _plan_of(mapping: CourseMapping, standard: StandardIndex) -> _Plan:
     )
 
 
+class CourseName(NamedTuple):
+    """The course as Moodle names it (the LTI context claim's title and label, LTI Core 1.3 §5.4.1): a
+    portfolio read outside Samattha says which course it is by these, not by Moodle's internal id."""
+
+    title: str | None
+    label: str | None
+
+
 def compile_portfolio(
     statements: Iterable[Mapping[str, Any]],
     mapping: CourseMapping,
@@ -110,8 +120,10 @@ def compile_portfolio(
     learner: Mapping[str, Any],
     as_of: datetime,
     currency_days: int = 365,
+    course: CourseName | None = None,
 ) -> Portfolio:
-    """``learner``: {"id", "name", "actor"}; ``as_of`` must be timezone-aware."""
+    """``learner``: {"id", "name", "actor"}; ``as_of`` must be timezone-aware; ``course``: None when Moodle's
+    names for it are not known (a mapping loaded for a course nobody has launched)."""
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
     plan = _plan(mapping, standard)
@@ -129,6 +141,8 @@ def compile_portfolio(
         learner_name=str(learner.get("name") or ""),
         actor=json.loads(json.dumps(learner.get("actor") or {})),  # a plain JSON copy: the caller's may change
         course_id=mapping.course_id,
+        course_title=course.title if course else None,
+        course_label=course.label if course else None,
         wwwroot=mapping.wwwroot,
         mapping_version=mapping.version,
         standard_sources=standard.sources,

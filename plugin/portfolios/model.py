@@ -123,6 +123,8 @@ class Portfolio:
     learner_name: str
     actor: Mapping[str, Any]
     course_id: str
+    course_title: str | None  # the LTI context's title and label, as Moodle last sent them
+    course_label: str | None
     wwwroot: str
     mapping_version: int
     standard_sources: tuple[tuple[str, str], ...]  # (file, sha256) of the standard documents
@@ -164,7 +166,8 @@ def portfolio_to_json(portfolio: Portfolio) -> dict[str, Any]:
         "as_of": _instant(p.as_of),
         "currency_days": p.currency_days,
         "learner": {"id": p.learner_id, "name": p.learner_name, "actor": p.actor},
-        "course": {"id": p.course_id, "wwwroot": p.wwwroot, "mapping_version": p.mapping_version},
+        "course": {"id": p.course_id, "title": p.course_title, "label": p.course_label, "wwwroot": p.wwwroot,
+                   "mapping_version": p.mapping_version},
         "standard": [{"file": file, "sha256": sha} for file, sha in p.standard_sources],
         "units": [_unit_json(u) for u in p.units],
         "evidence": [_evidence_json(e) for e in p.evidence],

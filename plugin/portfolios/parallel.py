@@ -18,7 +18,7 @@ from multiprocessing.pool import Pool
 from typing import Any, NamedTuple
 
 from plugin.mapping.model import CourseMapping, StandardIndex
-from plugin.portfolios.compiler import compile_portfolio
+from plugin.portfolios.compiler import CourseName, compile_portfolio
 from plugin.portfolios.model import canonical_json
 from xapi import jsontext
 
@@ -54,53 +54,57 @@ def workers(env: Mapping[str, str] = os.environ) -> int:
     return int(value)
 
 
-def compile_jobs(mapping: CourseMapping, standard: StandardIndex, jobs: list[Job]) -> list[Compiled]:
+def compile_jobs(mapping: CourseMapping, standard: StandardIndex, course: CourseName,
+                 jobs: list[Job]) -> list[Compiled]:
     decode = jsontext.loads
     done = []
     for job in jobs:
         portfolio = compile_portfolio([decode(raw) for raw in job.statements], mapping, standard, as_of=job.as_of,
-                                      learner={"id": str(job.learner_id), "name": job.name, "actor": job.actor})
+                                      learner={"id": str(job.learner_id), "name": job.name, "actor": job.actor},
+                                      course=course)
         text = canonical_json(portfolio)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         done.append(Compiled(job.learner_id, text, digest, portfolio.mapping_version, portfolio.as_of))
     return done
 
 
-_context: tuple[CourseMapping, StandardIndex] | None = None
+_context: tuple[CourseMapping, StandardIndex, CourseName] | None = None
 
 
-def _start(mapping: CourseMapping, standard: StandardIndex) -> None:
+def _start(mapping: CourseMapping, standard: StandardIndex, course: CourseName) -> None:
     global _context
-    _context = (mapping, standard)
+    _context = (mapping, standard, course)
 
 
 def _work(jobs: list[Job]) -> list[Compiled]:
     if _context is None:
-        raise RuntimeError("a compile worker starts with the mapping and the standard (pool initializer)")
+        raise RuntimeError("a compile worker starts with the mapping, the standard and the course (pool initializer)")
     return compile_jobs(*_context, jobs)
 
 
 class Compiler:
     """Compiles a batch's jobs here, or split over the pool's processes; results in job order."""
 
-    def __init__(self, mapping: CourseMapping, standard: StandardIndex, processes: Pool | None, size: int) -> None:
-        self.mapping, self.standard, self.processes, self.size = mapping, standard, processes, size
+    def __init__(self, mapping: CourseMapping, standard: StandardIndex, course: CourseName, processes: Pool | None,
+                 size: int) -> None:
+        self.mapping, self.standard, self.course, self.processes, self.size = mapping, standard, course, processes, size
 
     def __call__(self, jobs: list[Job]) -> list[Compiled]:
         if self.processes is None or len(jobs) < 2 * self.size:
-            return compile_jobs(self.mapping, self.standard, jobs)
+            return compile_jobs(self.mapping, self.standard, self.course, jobs)
         step = -(-len(jobs) // self.size)
         parts = self.processes.map(_work, [jobs[i:i + step] for i in range(0, len(jobs), step)])
         return [compiled for part in parts for compiled in part]
 
 
 @contextmanager
-def pool(mapping: CourseMapping, standard: StandardIndex, *, size: int, jobs: int) -> Iterator[Compiler]:
+def pool(mapping: CourseMapping, standard: StandardIndex, course: CourseName, *, size: int,
+         jobs: int) -> Iterator[Compiler]:
     """A compiler for one course's run: a pool of ``size`` processes when ``size`` > 1 and there are at least
     MIN_JOBS ``jobs`` (learners), else compiling in this process."""
     if size <= 1 or jobs < MIN_JOBS:
-        yield Compiler(mapping, standard, None, 1)
+        yield Compiler(mapping, standard, course, None, 1)
         return
     context = multiprocessing.get_context("spawn")
-    with context.Pool(size, initializer=_start, initargs=(mapping, standard)) as processes:
-        yield Compiler(mapping, standard, processes, size)
+    with context.Pool(size, initializer=_start, initargs=(mapping, standard, course)) as processes:
+        yield Compiler(mapping, standard, course, processes, size)

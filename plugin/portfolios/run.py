@@ -36,6 +36,7 @@ from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.models import Course, MappingRevision, User
 from plugin.models.portfolios import CompileRun
 from plugin.portfolios import parallel, repository
+from plugin.portfolios.compiler import CourseName
 from plugin.portfolios.repository import State
 from xapi.prepare import ifi_of
 
@@ -200,7 +201,8 @@ def compile_course(
     # An unsettled state's watermark is still the as_of it was compiled at (mark_checked settles what it moves).
     work = [(u, as_of, False) for u in due.fresh] + [(u, run_as_of(states[u].compiled_us, as_of), True)
                                                       for u in due.recheck]
-    with parallel.pool(mapping, standard, size=workers, jobs=len(work)) as compiler:
+    names = CourseName(course.title, course.label)
+    with parallel.pool(mapping, standard, names, size=workers, jobs=len(work)) as compiler:
         for start in range(0, len(work), batch):
             rechecked, created, read = _compile_batch(session, course, compiler, work[start:start + batch],
                                                      learners, states, as_of, run, now)

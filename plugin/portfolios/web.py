@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 import lti
@@ -27,7 +27,8 @@ __all__ = ["bp"]
 
 bp = Blueprint("portfolios", __name__)
 STAFF = ("assessor", "coordinator")
-_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
+# Werkzeug adds "; charset=utf-8" to text/* itself.
+_TYPES = {"pdf": "application/pdf", "html": "text/html", "json": "application/json"}
 
 
 def _viewer(course: Course, learner_id: int) -> tuple[User, User]:
@@ -35,10 +36,12 @@ def _viewer(course: Course, learner_id: int) -> tuple[User, User]:
     user = access.require_user()
     roles = access.roles_in(course, user)
     if not roles & set(STAFF) and not (user.id == learner_id and "learner" in roles):
-        raise access.AccessDenied(403, "forbidden")
+        raise access.AccessDenied(403, "forbidden", f"course {course.id}: only its assessors and coordinators, "
+                                  "and the learner themself, see a learner's portfolio")
     learner = next((u for u in learners_of(get_session(), course) if u.id == learner_id), None)
     if learner is None:
-        raise access.AccessDenied(404, "forbidden")
+        raise access.AccessDenied(404, "forbidden",
+                                  f"learner: user {learner_id} is not a learner of course {course.id}")
     return user, learner
 
 
@@ -201,13 +204,15 @@ def _quote(name: str) -> str:
 def api_learner(user_id: int) -> Response:
     course_pk = request.args.get("course", type=int)
     if course_pk is None:
-        return _bad("course: required (the course's id in Samattha, ?course=<id>)")
+        abort(400, description="course: required, the course's id in Samattha (?course=<id>)")
     course = access.course_or_404(course_pk)
     access.require_role(course, *STAFF)
     learner = next((u for u in learners_of(get_session(), course) if u.id == user_id), None)
-    snapshot = _snapshot(course, learner) if learner else None
+    if learner is None:
+        abort(404, description=f"learner: user {user_id} is not a learner of course {course.id}")
+    snapshot = _snapshot(course, learner)
     if snapshot is None:
-        return Response("no compiled portfolio for this learner in this course", status=404, mimetype="text/plain")
+        abort(404, description=f"portfolio: none compiled yet for user {user_id} in course {course.id}")
     response = jsonify(snapshot.document)
     response.headers["ETag"] = f'"{snapshot.content_hash}"'
     response.headers["X-Samattha-Snapshot"] = str(snapshot.number)
@@ -220,5 +225,6 @@ def api_course(course_pk: int) -> Response:
     access.require_role(course, *STAFF)
     snapshots = repository.snapshots_for_course(get_session(), course)
     return jsonify({"format": "samattha-portfolios/1", "course": {"id": course.id, "context_id": course.context_id,
-                                                                   "issuer": course.issuer},
+                                                                   "issuer": course.issuer, "title": course.title,
+                                                                   "label": course.label},
                     "portfolios": [{"snapshot": _snap(s), "portfolio": s.document} for s in snapshots]})
