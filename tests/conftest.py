@@ -51,9 +51,12 @@ class FreshDatabases:
         if not self.schemas:
             return
         engine = create_engine(str(TEST_DATABASE_URL))
-        with engine.begin() as connection:
+        # One transaction per schema: dropping every schema in one held a lock per table and index of all of them,
+        # and at some hundred schemas PostgreSQL ran out of lock slots (max_locks_per_transaction).
+        with engine.connect() as connection:
             for schema in self.schemas:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                with connection.begin():
+                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
 
 
