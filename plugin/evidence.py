@@ -71,7 +71,8 @@ def actor_key(actor: Any) -> tuple[str, str] | None:
 def learner_actors(session: Session, course: Course) -> dict[int, dict[str, Any]]:
     """User.id → xAPI actor of everyone with the Learner role in the course (from launches and the NRPS
     roster), by id, except the course's appointed assessors: Moodle sends an external assessor as a Learner,
-    but they are not one here. Plain rows, so a course of 10,000 builds no ORM object per learner."""
+    but they are not one here (nor in plugin.launch.access.roles_in). Plain rows, so a course of 10,000 builds
+    no ORM object per learner."""
     query = (select(User.id, User.xapi_actor, Enrolment.roles).join(Enrolment, Enrolment.user_id == User.id)
              .where(Enrolment.course_id == course.id).order_by(User.id))
     assessors = {a.user_id for a in active_assessors(session, course)}

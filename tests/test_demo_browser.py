@@ -100,9 +100,23 @@ def test_the_tour_learner_coordinator_assessor(tmp_path: Path, demo_db: str | No
 
         _launch(page, demo.url, ASSESSOR)
         assert page.locator("h1.lti-page").get_attribute("data-role") == "assessor"
+        # Moodle enrols ประเสริฐ as a Learner; appointed assessor, he is offered no learner page.
+        assert page.locator("nav.lti-roles a, nav.lti-roles strong").all_inner_texts() == ["ผู้ประเมิน"]
         page.goto(f"{demo.base}/course/{course}/portfolios")
         row = page.locator("tr", has_text="ณัฐพล วงศ์สวัสดิ์")
         row.locator("a").first.click()
         page.wait_for_load_state("networkidle")
         assert "DS601" in page.locator("main").inner_text()
+        # The check just taken, under DS601.01: the passed attempt counts and is listed first; its start and
+        # the single questions answered follow under their own, quieter heading.
+        cell = page.locator("tr[data-code='DS601.01'] td").nth(2)
+        counted, related = cell.locator("ul.evidence.counted > li"), cell.locator("ul.evidence.related > li")
+        assert counted.count() >= 1 and related.count() >= len(quiz["questions"]) + 1
+        assert all(" · ผ่าน · " in text for text in counted.all_inner_texts())
+        assert any(" · ตอบ · " in text for text in related.all_inner_texts())
+        assert cell.locator("p.evidence-heading").all_inner_texts() == [
+            f"นับเป็นหลักฐาน: เป็นไปตามเงื่อนไขของการจับคู่ ({counted.count()})",
+            f"กิจกรรมที่เกี่ยวข้อง ไม่นับตามเงื่อนไขของการจับคู่ ({related.count()})"]
+        size = "el => parseFloat(getComputedStyle(el).fontSize)"
+        assert related.first.evaluate(size) < counted.first.evaluate(size)
         assert _fonts_drawn(page, "form.judge button") == {("Sarabun", True)}  # "บันทึกผลการตัดสิน"

@@ -184,6 +184,10 @@ def test_appointed_assessor_lands_on_the_assessor_page(env: Env) -> None:
     assessor = requests.Session()
     landed = env.launch("5", assessor)
     assert role_of(landed) == "assessor"
+    # Moodle's Learner role does not make an appointed assessor a learner: no learner page, no link to one.
+    assert pages_of(landed.text) == ["Assessor"]
+    for page in ("learner", "my-portfolio"):
+        assert assessor.get(f"{env.url}/course/{env.course().id}/{page}", timeout=10).status_code == 403
     # Moodle sends Ann as a Learner, but once appointed she assesses the others: she is not her own learner,
     # and her page lists the same people as the portfolios page.
     learners = re.search(r'<table class="learners">(.*?)</table>', landed.text, re.S)
@@ -196,6 +200,16 @@ def test_appointed_assessor_lands_on_the_assessor_page(env: Env) -> None:
     teacher.post(f"{env.url}/course/{env.course().id}/coordinator/assessors/{ann.id}/revoke",
                  data={"csrf": csrf(appointed.text)}, timeout=10)
     assert browser.get(f"{env.url}/course/{env.course().id}/assessor", timeout=10).status_code == 403
+    # … and she is the learner Moodle says she is again.
+    learner = browser.get(f"{env.url}/course/{env.course().id}/", timeout=10)
+    assert role_of(learner) == "learner" and pages_of(learner.text) == ["Learner"]
+
+
+def pages_of(page: str) -> list[str]:
+    """The role pages the course header offers (links and the current one)."""
+    nav = re.search(r'<nav class="lti-roles">(.*?)</nav>', page, re.S)
+    assert nav, page[:500]
+    return re.findall(r"<(?:a|strong)[^>]*>([^<]+)</(?:a|strong)>", nav.group(1))
 
 
 def test_posts_without_the_form_token_are_refused(env: Env) -> None:
@@ -334,6 +348,42 @@ def test_missing_state_cookie_offers_a_new_window(env: Env) -> None:
     assert other_browser.status_code == 401 and "open_in_new_window" in other_browser.text
     assert f'href="{env.platform.url}/mod/lti/launch.php?id=2" target="_blank"' in other_browser.text
     assert _no_session_cookie(other_browser) and env.count_users() == 0
+
+
+def heading(page: str) -> str:
+    found = re.search(r"<h1>(.*?)</h1>", page, re.S)
+    assert found, page[:500]
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1)))).strip()
+
+
+@pytest.mark.parametrize("locale, first, second", [
+    ("th", "เปิด Samattha ในหน้าต่างใหม่", "Open Samattha in a new window"),
+    ("en", "Open Samattha in a new window", "เปิด Samattha ในหน้าต่างใหม่"),
+])
+def test_the_new_window_page_speaks_both_languages_the_launchs_first(
+        env: Env, locale: str, first: str, second: str) -> None:
+    customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale=locale))
+    id_token, state = env.login(requests.Session(), "3")
+    page = requests.post(env.url + "/lti/launch", data={"id_token": id_token, "state": state}, timeout=10).text
+    assert f'<html lang="{locale}">' in page and heading(page) == f"{first} · {second}"
+    assert "Your browser blocked the cookie" in page and "เบราว์เซอร์ของคุณบล็อกคุกกี้" in page
+    button = re.search(r'<a class="button"[^>]*>(.*?)</a>', page, re.S)
+    assert button and "Open in a new window" in button.group(1) and "เปิดในหน้าต่างใหม่" in button.group(1)
+
+
+@pytest.mark.parametrize("locale, first, second", [("th", "ไม่พบหน้าที่ต้องการ", "Not Found"),
+                                                   ("en", "Not Found", "ไม่พบหน้าที่ต้องการ")])
+def test_other_errors_speak_both_languages_the_pages_first(env: Env, locale: str, first: str, second: str) -> None:
+    customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale=locale))
+    browser = requests.Session()
+    env.launch("3", browser)
+    missing = browser.get(env.url + "/no/such/page", timeout=10)
+    assert missing.status_code == 404 and f'<html lang="{locale}">' in missing.text
+    assert heading(missing.text) == f"404 · {first} · {second}"
+    assert "The requested URL was not found on the server." in missing.text and "ไม่พบหน้าหรือข้อมูลที่ขอ" in missing.text
+    # Without a launch, the browser's preference puts its language first; both are still there.
+    anonymous = requests.get(env.url + "/no/such/page", headers={"Accept-Language": "th"}, timeout=10)
+    assert heading(anonymous.text) == "404 · ไม่พบหน้าที่ต้องการ · Not Found"
 
 
 def test_state_from_another_browser_is_refused(env: Env) -> None:

@@ -7,6 +7,7 @@ import html
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -138,12 +139,27 @@ def test_deep_linking_round_trip(env: Env, standard: object, code: str, custom: 
     back = env.platform.deep_link_returns[-1]
     assert back["client_id"] == env.tool.client_id and back["items"][0]["custom"] == custom
     assert back["items"][0]["type"] == "ltiResourceLink" and back["items"][0]["url"] == env.url + "/lti/launch"
-    # The custom parameters come back in every launch of the placed activity: the learner sees the unit.
-    customise(env.platform, lambda p: p[LTI + "custom"].update(custom))
+    # The custom parameters come back in every launch of the placed activity, and Moodle names the activity
+    # by the item's title: the learner sees the unit.
+    title = back["items"][0]["title"]
+    assert title.startswith(f"{code} ")
+
+    def placed(payload: dict[str, Any]) -> None:
+        payload[LTI + "custom"].update(custom)
+        payload[LTI + "resource_link"]["title"] = title
+
+    customise(env.platform, placed)
     learner = env.launch("3")
     assert role_of(learner) == "learner" and "DS601.01" in learner.text and UNIT in learner.text
     with env.db() as db:
         assert db.scalars(select(ResourceLink)).one().unit_code == UNIT
+    # The coordinator's page names the placement by its codes, each once, then the activity's name.
+    coordinator = env.launch("4").text
+    line = re.search(r'<span class="placement">(.*?)</span>', coordinator, re.S)
+    assert line, coordinator
+    shown = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", line.group(1)))).strip()
+    codes = " / ".join(dict.fromkeys([UNIT, code]))
+    assert shown == f"{codes} {title.removeprefix(code + ' ')}" and shown.count(code) == 1
 
 
 def test_deep_linking_needs_a_coordinator(env: Env, standard: object) -> None:

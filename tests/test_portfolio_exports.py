@@ -8,6 +8,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -16,7 +17,7 @@ import pytest
 from plugin.portfolios import content_hash, portfolio_to_json
 from plugin.portfolios.exports import course_zip, missing, render_html, render_json
 from plugin.portfolios.exports.pdf import render_pdf
-from tests.test_portfolio_compiler import compile_, lab_statements
+from tests.test_portfolio_compiler import compile_, lab_statements, package_statement
 
 PORTFOLIO = compile_(lab_statements())
 DOCUMENT = portfolio_to_json(PORTFOLIO)
@@ -143,3 +144,90 @@ def test_course_zip_holds_one_file_per_learner_and_an_index(fmt: str) -> None:
         second = archive.read(names[1]).decode("utf-8")
     assert len(ticks) == 2
     assert "สมชาย ใจดี" in second
+
+
+# --- what an assessor reads in an evidence cell -------------------------------------------------------
+
+PACKAGE = "https://samattha.dev/content/dg-opsr-023/ds602"
+
+
+def package_attempt(passed: bool) -> list[dict[str, Any]]:
+    """One attempt at our DS602 knowledge check as the package sends it: started, question 5 answered right,
+    the check passed (or failed). Its mapping entry counts only "passed" on the package itself."""
+    finished = package_statement(passed)
+    context = finished["context"]
+    started = {**finished, "id": f"start-{passed}", "verb": {"id": "http://adlnet.gov/expapi/verbs/initialized",
+                                                             "display": {"th-TH": "เริ่มต้น"}}, "result": {},
+               "timestamp": "2026-11-22T00:50:00Z", "stored": "2026-11-22T00:50:01Z"}
+    question = {"id": f"{PACKAGE}/q5", "definition": {"name": {"th-TH": "ข้อ 5: ข้อมูลเชิงปริมาณและเชิงคุณภาพ"},
+                                                      "type": "http://adlnet.gov/expapi/activities/cmi.interaction"}}
+    answered = {**finished, "id": f"q5-{passed}", "verb": {"id": "http://adlnet.gov/expapi/verbs/answered",
+                                                           "display": {"th-TH": "ตอบ"}}, "object": question,
+                "result": {"success": True, "score": {"raw": 1, "min": 0, "max": 1, "scaled": 1}},
+                "context": {**context, "contextActivities": {"parent": [{"id": PACKAGE}]}},
+                "timestamp": "2026-11-22T00:55:00Z", "stored": "2026-11-22T00:55:01Z"}
+    return [started, answered, finished]
+
+
+def cell(page: str, code: str) -> tuple[str, str]:
+    """(status cell, evidence cell) of a criterion's row."""
+    row = re.search(rf'<tr data-code="{re.escape(code)}">.*?</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td></tr>', page, re.S)
+    assert row, code
+    return row.group(1), row.group(2)
+
+
+def listed(evidence: str, kind: str) -> list[str]:
+    found = re.search(rf'<ul class="evidence {kind}">(.*?)</ul>', evidence, re.S)
+    return re.findall(r'<li data-statement="([^"]+)"', found.group(1)) if found else []
+
+
+@pytest.mark.parametrize("language, counted, related, reported", [
+    ("th", "นับเป็นหลักฐาน: เป็นไปตามเงื่อนไขของการจับคู่ (1)", "กิจกรรมที่เกี่ยวข้อง ไม่นับตามเงื่อนไขของการจับคู่ (2)",
+     "ผลที่กิจกรรมรายงาน: คะแนน 100.0%, ผ่าน"),
+    ("en", "Counts as evidence: meets the mapping&#39;s rule (1)", "Related activity, not counted toward the rule (2)",
+     "result reported by the activity: score 100.0%, passed"),
+])
+def test_the_evidence_that_counts_is_listed_apart_from_related_activity(
+        language: str, counted: str, related: str, reported: str) -> None:
+    """A passed question under "does not meet the rule" read as a contradiction: what meets the mapping's rule
+    comes first under its own heading, the rest after it under another, and a statement's own success is
+    worded as what its activity reported."""
+    document = portfolio_to_json(compile_(package_attempt(True)))
+    record = next(c for c in criteria(document) if c["code"] == "DS602.01")
+    assert {link["statement"]: link["counts"] for link in record["evidence"]} == {
+        "start-True": False, "q5-True": False, "pkg-True": True}  # the document keeps every filed statement
+    _, evidence = cell(render_html(document, language=language), "DS602.01")
+    assert listed(evidence, "counted") == ["pkg-True"] and listed(evidence, "related") == ["start-True", "q5-True"]
+    assert evidence.index(counted) < evidence.index('<ul class="evidence counted">') < evidence.index(related)
+    answered = re.search(r'<li data-statement="q5-True">(.*?)</li>', evidence, re.S)
+    assert answered and reported in answered.group(1)
+    assert "ผ่านเกณฑ์" not in evidence and "meets the rule" not in evidence.replace(counted, "")
+
+
+def test_a_criterion_worked_on_without_meeting_the_rule_says_so() -> None:
+    document = portfolio_to_json(compile_(package_attempt(False)))
+    status, evidence = cell(render_html(document, language="th"), "DS602.01")
+    assert 'data-status="some"' in status
+    assert "ยังไม่มีรายการใดเป็นไปตามเงื่อนไขของการจับคู่" in evidence and listed(evidence, "counted") == []
+    assert listed(evidence, "related") == ["start-False", "q5-False", "pkg-False"]
+
+
+def test_currency_is_said_of_counted_evidence_only() -> None:
+    """"Not current" under a criterion without evidence read as if old evidence were there: currency is shown
+    only where evidence counts, and then says which way it goes."""
+    fresh = render_html(DOCUMENT, language="en")
+    stale = render_html(portfolio_to_json(compile_(lab_statements(), as_of=datetime(2028, 1, 1, tzinfo=UTC))),
+                        language="th")
+    assert "the counted evidence is current" in cell(fresh, "DS601.01")[0]
+    assert "หลักฐานที่นับเก่ากว่า 365 วัน" in cell(stale, "DS601.01")[0]
+    some = render_html(portfolio_to_json(compile_(package_attempt(False))), language="th")
+    for page, code, status in ((fresh, "DG102.01", "none"), (stale, "DG102.01", "none"), (some, "DS602.01", "some")):
+        shown, _ = cell(page, code)
+        assert f'data-status="{status}"' in shown and "current" not in shown and "ปัจจุบัน" not in shown
+
+
+def test_a_criterion_numbered_by_its_code_names_it_once() -> None:
+    page = render_html(DOCUMENT, language="th")
+    for code, shown in (("DS601.01", "DS601.01"), ("DG101.01", "DG101.01 (1.1)")):
+        row = re.search(rf'<tr data-code="{code}"><td>(.*?)<p class="criterion-text">', page, re.S)
+        assert row and re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", row.group(1))).strip() == shown

@@ -4,7 +4,9 @@ blueprint that shows course data.
 Roles in a course (LTI Core 1.3 §A.2 for what Moodle sends; assessors are Samattha's own):
 - coordinator: ``membership#Instructor`` in that course, or Administrator of the course's platform;
 - assessor: an active appointment in that course (it grants access to other learners' portfolios);
-- learner: ``membership#Learner`` in that course (a learner sees only themself);
+- learner: ``membership#Learner`` in that course (a learner sees only themself), unless appointed assessor
+  there: Moodle sends an external assessor as a Learner, but here they assess the learners, they are not
+  one (the same rule as plugin.evidence.learner_actors, so the pages and the portfolios agree);
 - admin: institution/system Administrator of the course's platform (from the latest launch).
 Coordinator and assessor are read from the database on every request, so a revoked appointment or a
 changed Moodle role takes effect at once; the session keeps only the user, the launch course, the
@@ -84,14 +86,15 @@ def roles_in(course: Course, user: User) -> frozenset[str]:
     admin_of = session.get(ADMIN_KEY) or []
     if session.get(USER_KEY) == user.id and course.issuer in admin_of:
         roles.update(("admin", "coordinator"))
+    assessor = repo.is_assessor(db, course.id, user.id)
+    if assessor:
+        roles.add("assessor")
     enrolment = db.scalars(select(Enrolment).filter_by(course_id=course.id, user_id=user.id)).one_or_none()
     if enrolment is not None and enrolment.status == "Active":
         if lti.ROLE_INSTRUCTOR in enrolment.roles:
             roles.add("coordinator")
-        if lti.ROLE_LEARNER in enrolment.roles:
+        if lti.ROLE_LEARNER in enrolment.roles and not assessor:
             roles.add("learner")
-    if repo.is_assessor(db, course.id, user.id):
-        roles.add("assessor")
     return frozenset(roles)
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from flask import Flask, g, request, session
 
 __all__ = [
-    "current_language", "install", "label", "language_for", "reason", "register_messages", "role_labels",
-    "translate", "utc_time",
+    "current_language", "error_texts", "install", "label", "language_for", "reason", "register_messages",
+    "role_labels", "translate", "utc_time",
 ]
 
 THAI, ENGLISH = "th", "en"
@@ -128,6 +128,28 @@ REASONS_TH: Mapping[str, str] = {
 }
 
 
+# The generic error page (plugin.errors) in Thai, (title, message) by HTTP status: its English is Werkzeug's
+# or the view's own, often naming the very field at fault, which a Thai line per status cannot; so the page
+# shows both.
+HTTP_ERRORS_TH: Mapping[int, tuple[str, str]] = {
+    400: ("คำขอไม่ถูกต้อง", "คำขอนี้ไม่ครบถ้วนหรือไม่ถูกต้อง ระบบจึงดำเนินการให้ไม่ได้"),
+    401: ("ต้องเข้าสู่ระบบก่อน", "โปรดเปิด Samattha จากกิจกรรมในรายวิชา Moodle ของคุณ"),
+    403: ("ไม่ได้รับอนุญาต", "คุณไม่มีสิทธิ์เข้าถึงหน้านี้"),
+    404: ("ไม่พบหน้าที่ต้องการ", "ไม่พบหน้าหรือข้อมูลที่ขอ โปรดตรวจสอบที่อยู่ หรือกลับไปเปิดจากรายวิชาอีกครั้ง"),
+    405: ("ไม่รองรับวิธีเรียกนี้", "หน้านี้ไม่รับคำขอแบบนี้"),
+    413: ("ข้อมูลมีขนาดใหญ่เกินไป", "ข้อมูลหรือไฟล์ที่ส่งมีขนาดใหญ่เกินกว่าที่ระบบรับได้"),
+    429: ("มีคำขอมากเกินไป", "โปรดรอสักครู่แล้วลองอีกครั้ง"),
+    500: ("เกิดข้อผิดพลาดภายในระบบ", "ระบบของเราขัดข้อง และได้บันทึกเหตุไว้ให้ผู้ดูแลระบบตรวจสอบแล้ว"),
+    503: ("ระบบไม่พร้อมให้บริการชั่วคราว", "โปรดลองอีกครั้งในภายหลัง"),
+}
+_ERROR_TH = ("เกิดข้อผิดพลาด", "ระบบดำเนินการตามคำขอนี้ไม่ได้")
+
+
+def error_texts(status: int, title: str, message: str) -> dict[str, tuple[str, str]]:
+    """The generic error page's (title, message) by language: English as given, Thai by status."""
+    return {ENGLISH: (title, message), THAI: HTTP_ERRORS_TH.get(status, _ERROR_TH)}
+
+
 def language_for(locale: str | None) -> str:
     """``th``, ``th_TH``, ``th-TH`` → Thai; anything else (or nothing) → English."""
     if locale and locale.strip().lower().replace("_", "-").split("-")[0] == THAI:
@@ -194,8 +216,10 @@ def utc_time(moment: datetime) -> str:
 
 
 def install(app: Flask) -> None:
-    """The Jinja globals ``t("key", **params)``, ``label`` and ``role_labels``, and the filter ``utc``; our views
-    pass ``lang`` (base.html's ``<html lang>``) themselves so the standard's bilingual pages keep their Thai
-    default."""
-    app.jinja_env.globals.update(t=translate, label=label, role_labels=role_labels)
+    """The Jinja globals ``t("key", **params)``, ``label``, ``role_labels``, ``error_texts`` and
+    ``current_language`` (for error.html, which plugin.errors renders without ``lang``), and the filter ``utc``;
+    our views pass ``lang`` (base.html's ``<html lang>``) themselves so the standard's bilingual pages keep their
+    Thai default."""
+    app.jinja_env.globals.update(t=translate, label=label, role_labels=role_labels, error_texts=error_texts,
+                                 current_language=current_language)
     app.jinja_env.filters["utc"] = utc_time

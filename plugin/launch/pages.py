@@ -3,6 +3,9 @@ Thin views: check the role, call the repository or service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
 from flask import current_app, flash, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -28,6 +31,29 @@ def _course_units(course: Course) -> list[Unit]:
                                                  ResourceLink.unit_code.is_not(None)).distinct()
     codes = sorted(code for code in get_session().scalars(query) if code)
     return [unit for unit in (catalog.get_unit(get_session(), code) for code in codes) if unit is not None]
+
+
+class _Placement(NamedTuple):
+    unit_code: str
+    element_code: str | None
+    name: str | None  # the activity's name in Moodle, without the code in front of it
+
+
+def _placements(links: Iterable[ResourceLink]) -> list[_Placement]:
+    """The links that place a unit or element, each named as Moodle names the activity. Our deep-linking
+    response titles it "<code> <title>" and Moodle sends that name back with every launch: the code, shown
+    once already, is taken off its front so the page does not say it twice."""
+    found = []
+    for link in links:
+        if not link.unit_code:
+            continue
+        sent = link.custom.get("element_code")  # a custom parameter: whatever Moodle kept
+        element = sent if isinstance(sent, str) and sent else None
+        name, code = (link.title or "").strip(), element or link.unit_code
+        if name == code or name.startswith(code + " "):
+            name = name[len(code):].strip()
+        found.append(_Placement(link.unit_code, element, name or None))
+    return found
 
 
 def _page(template: str, course: Course, user: User, role: str, **context: object) -> tuple[str, int]:
@@ -72,9 +98,9 @@ def coordinator_page(course_pk: int) -> tuple[str, int]:
     appointed = {a.user_id for a in assessors}
     roster = repo.members(db, course)
     candidates = [e for e in roster if e.status == "Active" and e.user_id not in appointed]
-    links = list(db.scalars(select(ResourceLink).where(ResourceLink.course_id == course.id).order_by(ResourceLink.id)))
+    links = db.scalars(select(ResourceLink).where(ResourceLink.course_id == course.id).order_by(ResourceLink.id))
     return _page("lti/coordinator.html", course, user, "coordinator", roster=roster, assessors=assessors,
-                 candidates=candidates, links=links)
+                 candidates=candidates, placements=_placements(links))
 
 
 @bp.post("/course/<int:course_pk>/coordinator/roster")
