@@ -358,14 +358,17 @@ def test_cmi5_rules_are_enforced_on_what_the_au_sends(env: Env, tmp_path: Path) 
 
 def test_a_link_naming_a_package_of_another_course_is_refused(env: Env, tmp_path: Path) -> None:
     custom = place(env, cmi5_zip(tmp_path / "cmi5.zip"))
-    cmid = max(env.platform.links) + 1
-    env.platform.links[cmid] = Link(cmid, str(cmid), "Gone", custom={"samattha_package": str(int(
-        custom["samattha_package"]) + 1)})
+    with env.db() as db:  # the package now belongs to another course of the same site (a copied course's link)
+        other = Course(issuer=env.platform.url, context_id="other", updated_at=utcnow())
+        db.add(other)
+        db.flush()
+        db.execute(update(ContentPackage).values(course_id=other.id))
+        db.commit()
     browser = requests.Session()
-    auth = browser.get(login_url(env, "3", cmid), timeout=10)
+    auth = browser.get(login_url(env, "3", int(custom["cmid"])), timeout=10)
     refused = browser.post(env.url + "/lti/launch", data={"id_token": field(auth.text, "id_token"),
                                                           "state": field(auth.text, "state")}, timeout=10)
-    assert refused.status_code == 404 and "Content not available" in refused.text
+    assert refused.status_code == 404 and "not in this course" in refused.text and "removed" not in refused.text
     with env.db() as db:
         assert db.scalars(select(ContentLaunch)).all() == []
 

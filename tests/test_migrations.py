@@ -197,3 +197,30 @@ def test_0012_gives_stored_cmi5_packages_the_lms_ids_and_keeps_them_going_down(d
     upgrade(engine)
     assert stored() == (manifests, catalog)
     engine.dispose()
+
+
+def test_0013_marks_removed_packages_and_going_down_keeps_their_launches(databases: FreshDatabases) -> None:
+    """0013 adds ContentPackage.removed_at. Going down must not copy content_packages (SQLite's batch mode):
+    with foreign keys on, dropping the old copy would delete every launch row with it."""
+    engine = make_engine(databases.new())
+    upgrade(engine, "0012")
+    at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(insert(Course.__table__).values(id=1, issuer="https://moodle.test", context_id="2",
+                                                           ags_scopes=[], updated_at=at))
+        connection.execute(insert(User.__table__).values(id=1, issuer="https://moodle.test", subject="3",
+                                                         xapi_actor={}, created_at=at))
+        connection.execute(insert(ContentPackage.__table__).values(
+            id=1, course_id=1, kind="tincan", title="Tin Can", activity_iri="https://example.test/tc", prefix="",
+            manifest={"items": []}, file_name="t.zip", size=1, created_at=at))
+        connection.execute(insert(ContentLaunch.__table__).values(
+            id=1, package_id=1, user_id=1, activity_iri="https://example.test/tc",
+            registration="00000000-0000-4000-8000-000000000001", session_id="00000000-0000-4000-8000-000000000011",
+            created_at=at, expires_at=at))
+    upgrade(engine)
+    assert "removed_at" in {c["name"] for c in inspect(engine).get_columns("content_packages")}
+    _downgrade(engine, "0012")
+    assert "removed_at" not in {c["name"] for c in inspect(engine).get_columns("content_packages")}
+    with engine.connect() as connection:
+        assert connection.execute(select(ContentLaunch.id)).scalars().all() == [1]
+    engine.dispose()

@@ -108,8 +108,10 @@ def _new_launch(session: Session, package: ContentPackage, item: dict[str, Any],
 
 def _abandon(package: ContentPackage, earlier: list[ContentLaunch], actor: dict[str, Any],
              now: datetime) -> list[dict[str, Any]]:
-    """cmi5 §9.3.6: launching a registration again abandons its sessions that never terminated."""
-    items = {item[key]: item for item in package.manifest["items"] for key in ("iri", "activity_id")}
+    """cmi5 §9.3.6: launching a registration again abandons its sessions that never terminated, those of AUs a
+    new version of the package dropped too."""
+    known = [*package.manifest.get("retired", []), *package.manifest["items"]]
+    items = {item[key]: item for item in known for key in ("iri", "activity_id")}
     statements = []
     for launch in earlier:
         if launch.terminated or launch.abandoned_at is not None:
@@ -180,6 +182,8 @@ def fetch_token(session: Session, token: str, *, now: datetime) -> str:
         raise FetchRefused("1", "the auth token was already fetched for this launch")
     if aware(launch.expires_at) <= now:
         raise FetchRefused("2", "this launch has expired; launch again from the course")
+    if launch.package.removed_at is not None:  # its credential would be revoked with the others
+        raise FetchRefused("3", "the coordinator removed this content package")
     if launch.abandoned_at is not None:  # its statements would be refused (§9.3.6): say so before the AU starts
         raise FetchRefused("3", "this launch was replaced by a later launch of the same course; use that one")
     key, secret = xapi.create_launch_credential(

@@ -1,10 +1,15 @@
 """Importing a content package: check the zip and its manifest, then extract it under the instance folder
-and record it with its activities, all or nothing (a refused or failed import leaves no row and no file)."""
+and record it with its activities, all or nothing (a refused or failed import leaves no row and no file).
+Replacing one keeps its id (the Moodle links placed for it name that id) and the LMS's ids of the cmi5 AUs,
+blocks and course the new version still has; removing one takes its files and marks its row removed (the id
+is never given again), leaving its launches and the statements they brought, which are the evidence."""
 
 from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import xapi
 from plugin.archives import ArchiveError, extract_zip
 from plugin.content.manifests import (
     PACKAGE_LIMITS,
@@ -26,9 +32,10 @@ from plugin.content.manifests import (
 )
 from plugin.mapping.activities import ActivityItem, record_activities
 from plugin.models import Course, User
-from plugin.models.content import ContentPackage
+from plugin.models.content import ContentLaunch, ContentPackage
 
-__all__ = ["PackageRefused", "import_package", "package_dir", "packages_of"]
+__all__ = ["PackageRefused", "files_swapped", "import_package", "package_dir", "packages_of", "remove_package",
+           "replace_package", "title_in"]
 
 
 class PackageRefused(ValueError):
@@ -39,6 +46,7 @@ class PackageRefused(ValueError):
 class _Item:
     iri: str
     title: str
+    titles: dict[str, str]
     url: str
     extra: dict[str, Any]
 
@@ -48,32 +56,55 @@ def package_dir(instance_path: str | Path, package_id: int) -> Path:
 
 
 def _title(texts: Any) -> str:
-    """The English title when there is one (Thai follows in the package itself), else the first given."""
+    """The English title when there is one (Thai follows in the package itself), else the first given: the one
+    title the mapping catalog and Moodle's activity name keep."""
     for lang in ("en", "en-US", "en-GB", "th", "th-TH"):
         if texts.get(lang):
             return str(texts[lang])
     return next((str(value) for value in texts.values() if value), "")
 
 
-def _lms_id() -> str:
+def title_in(texts: Mapping[str, str] | None, fallback: str, language: str) -> str:
+    """The title for a page in ``language`` ("th" or "en") from a manifest's language map (any tag of that
+    language, "th-TH" for "th"), else English, else any; ``fallback`` for packages stored without the map."""
+    given = {tag: text for tag, text in (texts or {}).items() if text}
+    for wanted in (language, "en"):
+        found = next((text for tag, text in given.items() if tag.lower().split("-")[0] == wanted), None)
+        if found:
+            return found
+    return next(iter(given.values()), fallback)
+
+
+def _lms_id(known: Mapping[str, str], iri: str) -> str:
     """cmi5 §8.1.5, §9.4: the LMS's own id for an AU, block or course, never the publisher's. Random, so two
-    uploads of one course (or two Samattha instances sharing an LRS) never report under the same id."""
-    return f"urn:uuid:{uuid.uuid4()}"
+    uploads of one course (or two Samattha instances sharing an LRS) never report under the same id; a new
+    version of a package keeps the id its earlier version gave the same publisher id (§8.1.5: "the same
+    generated activityId on all subsequent launches (for the same AU)")."""
+    return known.get(iri) or f"urn:uuid:{uuid.uuid4()}"
 
 
-def _items(package: Package) -> tuple[str, str, list[_Item]]:
+def _known_ids(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Publisher id → LMS id of every AU (retired ones too), block and course an earlier version had."""
+    nodes = [*manifest.get("items", []), *manifest.get("retired", []), *manifest.get("blocks", [])]
+    if "course" in manifest:
+        nodes.append(manifest["course"])
+    return {node["iri"]: node["activity_id"] for node in nodes if node.get("activity_id")}
+
+
+def _items(package: Package, known: Mapping[str, str]) -> tuple[str, str, list[_Item]]:
     """(title, package activity IRI, launchable items) from the parsed manifest."""
     manifest = package.manifest
     if isinstance(manifest, TinCanPackage):
         first = manifest.launch_activity
-        items = [_Item(a.id, _title(a.name) or a.id, a.launch or "", {"type": a.type}) for a in manifest.activities
-                 if a.launch]
+        items = [_Item(a.id, _title(a.name) or a.id, dict(a.name), a.launch or "", {"type": a.type})
+                 for a in manifest.activities if a.launch]
         return _title(first.name) or first.id, first.id, items
     if not isinstance(manifest, Cmi5Course):
         raise TypeError(f"unexpected manifest {type(manifest).__name__}")
     items = [
-        _Item(au.id, _title(au.title) or au.id, au.url, {
-            "activity_id": _lms_id(), "launch_method": au.launch_method.value, "move_on": au.move_on.value,
+        _Item(au.id, _title(au.title) or au.id, dict(au.title), au.url, {
+            "activity_id": _lms_id(known, au.id), "launch_method": au.launch_method.value,
+            "move_on": au.move_on.value,
             "mastery_score": str(au.mastery_score) if au.mastery_score is not None else None,
             "launch_parameters": au.launch_parameters, "remote": au.is_remote})
         for au in manifest.aus()
@@ -81,7 +112,7 @@ def _items(package: Package) -> tuple[str, str, list[_Item]]:
     return _title(manifest.title) or manifest.id, manifest.id, items
 
 
-def _blocks(nodes: tuple[Cmi5Block | Cmi5Au, ...], found: list[dict[str, Any]]) -> list[str]:
+def _blocks(nodes: tuple[Cmi5Block | Cmi5Au, ...], found: list[dict[str, Any]], known: Mapping[str, str]) -> list[str]:
     """The publisher ids of the AUs under ``nodes``, adding each block on the way to ``found`` after the blocks
     inside it, so that a block is satisfied before the block holding it (cmi5 §9.3.9)."""
     aus: list[str] = []
@@ -89,19 +120,30 @@ def _blocks(nodes: tuple[Cmi5Block | Cmi5Au, ...], found: list[dict[str, Any]]) 
         if isinstance(node, Cmi5Au):
             aus.append(node.id)
             continue
-        inner = _blocks(node.children, found)
-        found.append({"iri": node.id, "activity_id": _lms_id(), "title": _title(node.title) or node.id, "aus": inner})
+        inner = _blocks(node.children, found, known)
+        found.append({"iri": node.id, "activity_id": _lms_id(known, node.id), "title": _title(node.title) or node.id,
+                      "titles": dict(node.title), "aus": inner})
         aus.extend(inner)
     return aus
 
 
-def _manifest(package: Package, items: list[_Item]) -> dict[str, Any]:
-    """What launching needs, without re-reading the zip; for cmi5 also the structure that satisfied follows."""
-    stored: dict[str, Any] = {"items": [{"iri": i.iri, "title": i.title, "url": i.url, **i.extra} for i in items]}
-    if isinstance(package.manifest, Cmi5Course):
+def _manifest(package: Package, items: list[_Item], earlier: Mapping[str, Any]) -> dict[str, Any]:
+    """What launching needs, without re-reading the zip; for cmi5 also the structure that satisfied follows,
+    and the AUs an earlier version had and this one dropped ("retired"): their sessions may still be open, and
+    abandoning one names the AU (cmi5 §9.3.6, §9.6.2.3), and an AU that comes back gets its id again."""
+    known = _known_ids(earlier)
+    stored: dict[str, Any] = {"items": [{"iri": i.iri, "title": i.title, "titles": i.titles, "url": i.url, **i.extra}
+                                        for i in items]}
+    manifest = package.manifest
+    stored["titles"] = dict(manifest.launch_activity.name if isinstance(manifest, TinCanPackage) else manifest.title)
+    if isinstance(manifest, Cmi5Course):
         blocks: list[dict[str, Any]] = []
-        _blocks(package.manifest.children, blocks)
-        stored.update(course={"iri": package.manifest.id, "activity_id": _lms_id()}, blocks=blocks)
+        _blocks(manifest.children, blocks, known)
+        current = {item.iri for item in items}
+        retired = {node["iri"]: node for node in [*earlier.get("retired", []), *earlier.get("items", [])]
+                   if node["iri"] not in current}
+        stored.update(course={"iri": manifest.id, "activity_id": _lms_id(known, manifest.id)}, blocks=blocks,
+                      retired=list(retired.values()))
     return stored
 
 
@@ -117,37 +159,117 @@ def _activities(row: ContentPackage) -> list[ActivityItem]:
         if item["iri"] != row.activity_iri]
 
 
-def import_package(session: Session, course: Course, upload: Path, *, file_name: str, instance_path: str,
-                   uploader: User | None, now: datetime) -> ContentPackage:
-    """Check ``upload`` (a zip on disk), store it as the course's package and record its activities. The caller
-    commits; if that fails, it must remove ``package_dir`` of the returned row."""
+def _read(upload: Path) -> Package:
     try:
-        package = read_package(upload)
+        return read_package(upload)
     except (ArchiveError, ManifestError) as exc:
         raise PackageRefused(str(exc)) from exc
-    title, iri, items = _items(package)
-    row = ContentPackage(course_id=course.id, kind=package.kind, title=title[:500], activity_iri=iri,
-                         prefix=package.prefix, file_name=file_name[:255], manifest=_manifest(package, items),
-                         uploaded_by_id=uploader.id if uploader else None, created_at=now)
-    session.add(row)
-    session.flush()
-    target = package_dir(instance_path, row.id)
-    if target.exists():  # left by a database that was reset under an old instance folder: not ours any more
-        shutil.rmtree(target)
+
+
+def _extract(upload: Path, target: Path) -> int:
+    """Unpack into ``target``, removed again if that fails; returns the uncompressed size."""
     try:
-        members = extract_zip(upload, target, PACKAGE_LIMITS)
-        row.size = sum(member.size for member in members)
-        record_activities(session, course, _activities(row), source="package", now=now)
-        session.flush()
+        return sum(member.size for member in extract_zip(upload, target, PACKAGE_LIMITS))
     except ArchiveError as exc:
         shutil.rmtree(target, ignore_errors=True)
         raise PackageRefused(str(exc)) from exc
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
+
+
+def _fill(row: ContentPackage, package: Package, file_name: str, uploader: User | None) -> None:
+    title, iri, items = _items(package, _known_ids(row.manifest or {}))
+    row.kind, row.title, row.activity_iri, row.prefix = package.kind, title[:500], iri, package.prefix
+    row.file_name, row.manifest = file_name[:255], _manifest(package, items, row.manifest or {})
+    row.uploaded_by_id = uploader.id if uploader else None
+
+
+def import_package(session: Session, course: Course, upload: Path, *, file_name: str, instance_path: str,
+                   uploader: User | None, now: datetime) -> ContentPackage:
+    """Check ``upload`` (a zip on disk), store it as the course's package and record its activities. The caller
+    commits; if that fails, it must remove ``package_dir`` of the returned row."""
+    package = _read(upload)
+    row = ContentPackage(course_id=course.id, manifest={}, created_at=now)
+    _fill(row, package, file_name, uploader)
+    session.add(row)
+    session.flush()
+    target = package_dir(instance_path, row.id)
+    if target.exists():  # left by a database that was reset under an old instance folder: not ours any more
+        shutil.rmtree(target)
+    row.size = _extract(upload, target)
+    try:
+        record_activities(session, course, _activities(row), source="package", now=now)
+        session.flush()
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
     return row
 
 
+def replace_package(session: Session, row: ContentPackage, upload: Path, *, file_name: str, instance_path: str,
+                    uploader: User | None, now: datetime) -> Path:
+    """Check ``upload`` as an import does and make it the new version of ``row``: same id, the LMS ids of the
+    AUs, blocks and course it still has, its new activities recorded. The new files are extracted beside the
+    old ones, into the folder returned; the caller commits inside ``files_swapped`` with it, so that a refusal
+    or a failed commit leaves the old version whole. Launch rows stay: their sessions and registrations are
+    the learners', and the statements they sent name ids the new version keeps."""
+    package = _read(upload)
+    if package.kind != row.kind:  # open sessions and placed links follow the old convention's launch rules
+        raise PackageRefused(f"package: a {row.kind} package can only be replaced by a {row.kind} package; "
+                             f"upload this {package.kind} package as a new one")
+    staging = package_dir(instance_path, row.id).with_name(f".staging-{uuid.uuid4().hex}")
+    size = _extract(upload, staging)
+    try:
+        _fill(row, package, file_name, uploader)
+        row.size = size
+        record_activities(session, row.course, _activities(row), source="package", now=now)
+        session.flush()
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+@contextmanager
+def files_swapped(instance_path: str, package_id: int, new_files: Path | None) -> Iterator[None]:
+    """Put ``new_files`` (None: nothing) in the package's folder while the caller commits: if the block raises,
+    the old folder comes back; if it ends, the old files go."""
+    target = package_dir(instance_path, package_id)
+    old = target.with_name(f".old-{uuid.uuid4().hex}")
+    if target.exists():
+        target.rename(old)
+    try:
+        if new_files is not None:
+            new_files.rename(target)
+        yield
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        if new_files is not None:
+            shutil.rmtree(new_files, ignore_errors=True)
+        if old.exists():
+            old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_package(session: Session, row: ContentPackage, *, now: datetime) -> None:
+    """Mark the package removed (the caller commits inside ``files_swapped`` with no new files, which takes its
+    files away). The row stays: Moodle links placed for the package name it by id, and a deleted row's id would
+    be given again on SQLite (it numbers from the highest present), so an old link would open another package.
+    Its launch rows and cmi5 satisfactions stay on record, and the credentials of launches still running are
+    revoked, so content left open cannot go on reporting. The LRS's statements and documents (the evidence) and
+    the mapping catalog's entries, which mappings name to count those statements, stay too."""
+    live = select(ContentLaunch.credential_key).where(
+        ContentLaunch.package_id == row.id, ContentLaunch.credential_key.is_not(None), ContentLaunch.expires_at > now)
+    for key in session.scalars(live):
+        if key is not None:
+            xapi.revoke_credential(session, key, now=now)
+    row.removed_at = now
+    session.flush()
+
+
 def packages_of(session: Session, course: Course) -> list[ContentPackage]:
-    query = select(ContentPackage).where(ContentPackage.course_id == course.id).order_by(ContentPackage.id)
+    query = (select(ContentPackage).where(ContentPackage.course_id == course.id, ContentPackage.removed_at.is_(None))
+             .order_by(ContentPackage.id))
     return list(session.scalars(query))

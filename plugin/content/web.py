@@ -1,24 +1,36 @@
-"""Content packages: upload and list (coordinators), the packaged files (anyone in the course), and the
-cmi5 fetch URL. The launch itself starts from an LTI launch (plugin.launch.web → launch_response)."""
+"""Content packages: upload, replace, remove and list (coordinators), the packaged files (anyone in the
+course), and the cmi5 fetch URL. The launch itself starts from an LTI launch (plugin.launch.web → launch_response)."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory, url_for
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from plugin.clock import utcnow
 from plugin.content import cmi5
 from plugin.content.launching import FetchRefused, LaunchRefused, fetch_token, lms_authority, start_launch
-from plugin.content.placement import placed_package
-from plugin.content.store import PackageRefused, import_package, package_dir, packages_of
+from plugin.content.placement import PackageRemoved, placed_package
+from plugin.content.store import (
+    PackageRefused,
+    files_swapped,
+    import_package,
+    package_dir,
+    packages_of,
+    remove_package,
+    replace_package,
+    title_in,
+)
 from plugin.db import get_session
 from plugin.launch import access, i18n
 from plugin.models import Course, User
@@ -41,15 +53,39 @@ i18n.register_messages({
     "content.refused": ("The package was refused: {problem}", "ไม่รับแพ็กเกจนี้: {problem}"),
     "content.missing": ("Choose a zip file to upload.", "กรุณาเลือกไฟล์ zip ที่จะอัปโหลด"),
     "content.kind": ("Kind", "ชนิด"),
+    "content.manage": ("Replace or remove", "แทนที่หรือนำออก"),
+    "content.replace": ("Replace", "แทนที่"),
+    "content.replace.hint": ("Moodle activities placed for it keep working; AUs whose ids are unchanged keep "
+                             "their ids.",
+                             "กิจกรรมใน Moodle ที่วางไว้ยังใช้ได้ AU ที่รหัสไม่เปลี่ยนจะคงรหัสเดิมไว้"),
+    "content.replaced": ("Package replaced: {title}", "แทนที่แพ็กเกจแล้ว: {title}"),
+    "content.remove": ("Remove", "นำออก"),
+    "content.remove.confirm": ("Yes, remove this package and its files. Moodle activities placed for it will "
+                               "say it was removed; the statements learners sent stay.",
+                               "ยืนยันการนำแพ็กเกจนี้และไฟล์ออก กิจกรรมใน Moodle ที่วางไว้จะแจ้งว่าแพ็กเกจถูกนำออกแล้ว "
+                               "ส่วนข้อมูล (statement) ที่ผู้เรียนส่งมาจะยังเก็บไว้"),
+    "content.remove.unconfirmed": ("Tick the confirmation box to remove the package.",
+                                   "กรุณาทำเครื่องหมายยืนยันก่อนนำแพ็กเกจออก"),
+    "content.removed": ("Package {id} removed.", "นำแพ็กเกจ {id} ออกแล้ว"),
     "content.activities": ("Activities", "กิจกรรม"),
     "dl.packages": ("Content packages", "แพ็กเกจเนื้อหา"),
     "dl.units": ("Units of the standard", "หน่วยสมรรถนะของมาตรฐาน"),
     "nopackage.title": ("Content not available", "ไม่พบเนื้อหา"),
-    "nopackage.lead": ("This activity names a content package that is not in this course (it may have been "
-                       "removed, or the course copied). Ask the course coordinator to place it again.",
-                       "กิจกรรมนี้อ้างถึงแพ็กเกจเนื้อหาที่ไม่มีในรายวิชานี้ (อาจถูกลบหรือรายวิชาถูกคัดลอกมา) "
-                       "โปรดแจ้งผู้ประสานงานรายวิชาให้วางกิจกรรมใหม่"),
+    "nopackage.lead": ("This activity names a content package or AU that is not in this course (the course may "
+                       "have been copied, or a new version of the package no longer has this AU). Ask the course "
+                       "coordinator to place it again.",
+                       "กิจกรรมนี้อ้างถึงแพ็กเกจเนื้อหาหรือ AU ที่ไม่มีในรายวิชานี้ (รายวิชาอาจถูกคัดลอกมา "
+                       "หรือแพ็กเกจรุ่นใหม่ไม่มี AU นี้แล้ว) โปรดแจ้งผู้ประสานงานรายวิชาให้วางกิจกรรมใหม่"),
+    "packageremoved.title": ("Content not available", "ไม่พบเนื้อหา"),
+    "packageremoved.lead": ("The content package placed in this activity was removed by the course coordinator. "
+                            "The coordinator can place another package here (Add an activity → Samattha).",
+                            "แพ็กเกจเนื้อหาที่วางไว้ในกิจกรรมนี้ถูกผู้ประสานงานรายวิชานำออกแล้ว "
+                            "ผู้ประสานงานรายวิชาสามารถวางแพ็กเกจอื่นแทนได้ (เพิ่มกิจกรรม → Samattha)"),
 })
+
+
+# For the templates here and deep linking's: a package's or AU's title in the page's language.
+bp.add_app_template_global(title_in, "package_title")
 
 
 @bp.record_once
@@ -64,7 +100,7 @@ def _install_guard(state: BlueprintSetupState) -> None:
     app.extensions["samattha.statement_guard"] = guard
 
 
-def _page(course: Course, status: int = 200, **context: object) -> tuple[str, int]:
+def _page(course: Course, status: int = 200, /, **context: object) -> tuple[str, int]:
     from plugin.launch.web import render
 
     return render("content/packages.html", status, course=course, packages=packages_of(get_session(), course),
@@ -75,9 +111,32 @@ def _page(course: Course, status: int = 200, **context: object) -> tuple[str, in
 def packages_page(course_pk: int) -> tuple[str, int]:
     course = access.course_or_404(course_pk)
     access.require_role(course, "coordinator")
-    added = request.args.get("added", type=int)
-    package = get_session().get(ContentPackage, added) if added else None
-    return _page(course, added=package if package is not None and package.course_id == course.id else None)
+    db = get_session()
+    notices: dict[str, object] = {}
+    for key in ("added", "replaced"):
+        shown = request.args.get(key, type=int)
+        package = db.get(ContentPackage, shown) if shown else None
+        if package is not None and package.course_id == course.id:
+            notices[key] = package
+    return _page(course, removed=request.args.get("removed", type=int), **notices)
+
+
+@contextmanager
+def _spooled(sent: FileStorage) -> Iterator[Path]:
+    """The upload on disk beside the packages (a zip is read twice: checked, then extracted)."""
+    uploads = Path(current_app.instance_path) / "packages" / ".uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=uploads, suffix=".zip") as spooled:
+        sent.save(spooled)
+        spooled.flush()
+        yield Path(spooled.name)
+
+
+def _course_package(course: Course, package_id: int) -> ContentPackage:
+    package = get_session().get(ContentPackage, package_id)
+    if package is None or package.course_id != course.id or package.removed_at is not None:
+        raise NotFound()
+    return package
 
 
 @bp.post("/course/<int:course_pk>/content")
@@ -89,14 +148,10 @@ def upload(course_pk: int) -> Response | tuple[str, int]:
     if sent is None or not sent.filename:
         return _page(course, 400, error=i18n.translate("content.missing"))
     instance = current_app.instance_path
-    uploads = Path(instance) / "packages" / ".uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
     db = get_session()
-    with tempfile.NamedTemporaryFile(dir=uploads, suffix=".zip") as spooled:
-        sent.save(spooled)
-        spooled.flush()
+    with _spooled(sent) as spooled:
         try:
-            row = import_package(db, course, Path(spooled.name), file_name=sent.filename, instance_path=instance,
+            row = import_package(db, course, spooled, file_name=sent.filename, instance_path=instance,
                                  uploader=user, now=utcnow())
         except PackageRefused as refused:
             db.rollback()
@@ -110,12 +165,58 @@ def upload(course_pk: int) -> Response | tuple[str, int]:
     return redirect(url_for("content.packages_page", course_pk=course.id, added=row.id), code=303)
 
 
+@bp.post("/course/<int:course_pk>/content/<int:package_id>/replace")
+def replace(course_pk: int, package_id: int) -> Response | tuple[str, int]:
+    course = access.course_or_404(course_pk)
+    user = access.require_role(course, "coordinator")
+    access.check_csrf()
+    row = _course_package(course, package_id)
+    sent = request.files.get("package")
+    if sent is None or not sent.filename:
+        return _page(course, 400, error=i18n.translate("content.missing"))
+    instance = current_app.instance_path
+    db = get_session()
+    with _spooled(sent) as spooled:
+        try:
+            new_files = replace_package(db, row, spooled, file_name=sent.filename, instance_path=instance,
+                                        uploader=user, now=utcnow())
+        except PackageRefused as refused:
+            db.rollback()
+            return _page(course, 400, error=i18n.translate("content.refused", problem=str(refused)))
+    try:
+        with files_swapped(instance, row.id, new_files):
+            db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return redirect(url_for("content.packages_page", course_pk=course.id, replaced=row.id), code=303)
+
+
+@bp.post("/course/<int:course_pk>/content/<int:package_id>/remove")
+def remove(course_pk: int, package_id: int) -> Response | tuple[str, int]:
+    course = access.course_or_404(course_pk)
+    access.require_role(course, "coordinator")
+    access.check_csrf()
+    row = _course_package(course, package_id)
+    if request.form.get("confirm") != "yes":
+        return _page(course, 400, error=i18n.translate("content.remove.unconfirmed"))
+    db = get_session()
+    remove_package(db, row, now=utcnow())
+    try:
+        with files_swapped(current_app.instance_path, package_id, None):
+            db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return redirect(url_for("content.packages_page", course_pk=course.id, removed=package_id), code=303)
+
+
 @bp.get("/content/<int:package_id>/files/<path:name>")
 def package_file(package_id: int, name: str) -> Response:
     """The package's own files, to people of its course; send_from_directory refuses paths that leave the
     folder, and a folder (no listing) is a 404."""
     package = get_session().get(ContentPackage, package_id)
-    if package is None:
+    if package is None or package.removed_at is not None:
         raise NotFound()
     access.require_role(package.course, *access.ROLES)
     root = package_dir(current_app.instance_path, package.id)
@@ -150,6 +251,9 @@ def launch_response(course: Course, user: User, custom: dict[str, str], base_url
         package, activity = found
         url = start_launch(db, package, activity, user, base_url=base_url,
                            return_url=f"{base_url}/course/{course.id}/", now=utcnow())
+    except PackageRemoved:
+        db.rollback()
+        raise access.AccessDenied(404, "packageremoved") from None
     except (LookupError, LaunchRefused):
         db.rollback()
         raise access.AccessDenied(404, "nopackage") from None

@@ -39,6 +39,9 @@ class ContentPackage(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)  # uncompressed bytes
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Removed by a coordinator: files gone, row kept so that its id is never given to another package (placed
+    # Moodle links name it) and its launches stay on record.
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     course: Mapped[Course] = relationship()
 
