@@ -11,6 +11,7 @@ import json
 import re
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -639,3 +640,17 @@ def test_the_fetch_url_of_an_abandoned_launch_hands_out_no_token(env: Env, tmp_p
     AuSession(env, "3", cmid)
     refused = requests.post(superseded["fetch"], timeout=10).json()
     assert refused["error-code"] == "3" and "replaced by a later launch" in refused["error-text"]
+
+
+def test_launches_clicked_at_once_share_one_registration_and_leave_one_session_open(env: Env, tmp_path: Path) -> None:
+    """Two AUs opened together: each launch must see the other's session, to abandon it (cmi5 §9.3.6), and two
+    first launches must not make two registrations."""
+    cmids = place_aus(env, cmi5_zip(tmp_path / "blocks.zip", BLOCKS_XML), 2)
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(4):
+            list(pool.map(lambda cmid: content_url(env, "3", int(cmid)), cmids))
+    with env.db() as db:
+        launches = db.scalars(select(ContentLaunch).order_by(ContentLaunch.id)).all()
+        assert len(launches) == 8 and len({launch.registration for launch in launches}) == 1
+        assert [launch.id for launch in launches if launch.abandoned_at is None] == [launches[-1].id]
+

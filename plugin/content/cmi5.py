@@ -99,11 +99,11 @@ def satisfied_statements(session: Session, package: ContentPackage, launches: li
 
 
 def registration_launches(session: Session, registration: str) -> list[ContentLaunch]:
-    """Every session of a registration, locked until commit: the rules and moveOn read them all, and two AUs of
-    one learner reporting at once must neither both miss nor both send a satisfied (PostgreSQL; on SQLite the
-    LRS's writer lock already serializes)."""
+    """Every session of a registration, locked until commit and read afresh (not from the Session's memory): the
+    rules and moveOn read them all, and two AUs of one learner reporting at once must neither both miss nor both
+    send a satisfied (PostgreSQL; on SQLite the LRS's writer lock already serializes)."""
     query = (select(ContentLaunch).where(ContentLaunch.registration == registration).order_by(ContentLaunch.id)
-             .with_for_update())
+             .with_for_update().execution_options(populate_existing=True))
     return list(session.scalars(query))
 
 
