@@ -128,6 +128,9 @@ def test_the_api_answers_its_errors_as_json_naming_what_is_wrong(site: Site) -> 
                       403, f"course {pk}: needs the role assessor or coordinator in it"),
         "no launch": (requests.get(f"{api}/courses/{pk}/portfolios", timeout=10),
                       401, "session: none; open Samattha from Moodle first"),
+        # Without a session, a course that exists and one that does not answer alike.
+        "no launch, no course": (requests.get(f"{api}/courses/999999/portfolios", timeout=10),
+                                 401, "session: none; open Samattha from Moodle first"),
         "no course given": (site.teacher.get(f"{api}/learners/{sam}/portfolio", timeout=10),
                             400, "course: required, the course's id in Samattha (?course=<id>)"),
         "not a learner": (site.teacher.get(f"{api}/learners/999999/portfolio?course={pk}", timeout=10),

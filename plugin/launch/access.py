@@ -71,6 +71,7 @@ def require_user() -> User:
 
 
 def course_or_404(course_pk: int) -> Course:
+    require_user()  # before the lookup: without a session nobody learns even which course ids exist
     course = get_session().get(Course, course_pk)
     if course is None:
         raise AccessDenied(404, "forbidden", f"course: no course has the id {course_pk}")
