@@ -6,6 +6,7 @@ bind, which no listening socket shares, tells whether the address is free."""
 
 from __future__ import annotations
 
+import errno
 import socket
 
 __all__ = ["PortTaken", "check_free"]
@@ -21,11 +22,14 @@ def check_free(host: str, port: int) -> None:
                                                              flags=socket.AI_PASSIVE)[0]
     except socket.gaierror as error:
         raise PortTaken(f"--host: cannot listen on {host!r}: {error.strerror}") from None
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     with socket.socket(family, kind, proto) as probe:
         # Sockets in TIME_WAIT from a server just stopped are no obstacle; a listening one still is.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
         except OSError as error:
-            raise PortTaken(f"--port: {host}:{port} is not free ({error.strerror}); is another Samattha "
+            if error.errno == errno.EADDRNOTAVAIL:
+                raise PortTaken(f"--host: {host!r} is not an address of this machine ({error.strerror})") from None
+            raise PortTaken(f"--port: {shown} is not free ({error.strerror}); is another Samattha "
                             "already serving there? Stop it or choose another --port.") from None

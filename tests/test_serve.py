@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from plugin.ports import PortTaken, check_free
 from tests.conftest import TEST_DATABASE_URL, FreshDatabases
 from tests.servers import ROOT, descendants, plugin_env, serve
 from tests.test_standard_web import ALL_UNITS
@@ -94,6 +95,20 @@ def test_a_second_server_on_a_busy_port_is_refused(command: str, tmp_path: Path)
     # Nothing was made for the refused server: no instance, no demo folder.
     assert not (tmp_path / "second").exists()
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_the_port_check_names_the_option_at_fault() -> None:
+    # 192.0.2.1 is TEST-NET-1 (RFC 5737): no machine has it.
+    with pytest.raises(PortTaken, match=r"^--host: '192\.0\.2\.1' is not an address of this machine"):
+        check_free("192.0.2.1", 8000)
+    try:
+        listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with listener:
+        port = listener.getsockname()[1]
+        with pytest.raises(PortTaken, match=rf"^--port: \[::1\]:{port} is not free"):
+            check_free("::1", port)
 
 
 def _alive(pid: int) -> bool:
