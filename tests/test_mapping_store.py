@@ -19,6 +19,7 @@ from plugin.mapping.store import (
     current_mapping,
     restore,
     revision_count,
+    revision_summary,
     revisions,
     save_mapping,
     standard_index,
@@ -79,6 +80,19 @@ def test_save_appends_numbered_revisions_and_same_text_adds_nothing(
     assert loaded.entries[0].rule.threshold == 0.5
     assert [r.number for r in revisions(session, course)] == [2, 1]
     assert first.text.count("version = 1") == 1 and "version = 2" in second.text
+
+
+def test_a_revision_after_one_the_standard_no_longer_reads_keeps_its_stored_words(
+        session: Session, index: StandardIndex, course: Course, teacher: User) -> None:
+    """Worded against nothing, the second revision of a course would read "created"."""
+    first = save_mapping(session, course, example(index), index, author=teacher, now=T0, source="file")
+    second = save_mapping(session, course, with_threshold(example(index), 0.5), index, author=teacher,
+                          now=T0 + timedelta(1), source="editor")
+    session.commit()
+    first.text = first.text.replace("DS601", "DS699")  # as if the standard had since lost DS601
+    assert revision_summary(second, first, index, "en") == second.summary
+    assert "score ≥ 0.8 → score ≥ 0.5" in second.summary
+    session.rollback()
 
 
 def test_a_mapping_for_another_course_is_refused(session: Session, index: StandardIndex, course: Course) -> None:

@@ -142,9 +142,10 @@ def revision_summary(revision: MappingRevision, earlier: MappingRevision | None,
     if revision.restores is not None:
         return back_to(revision.source, revision.restores, language)
     mapping = _read_back(revision, standard)
-    if mapping is None:
-        return revision.summary
-    return describe_change(None if earlier is None else _read_back(earlier, standard), mapping, language)
+    before = None if earlier is None else _read_back(earlier, standard)
+    if mapping is None or (earlier is not None and before is None):
+        return revision.summary  # worded against a revision no longer read back, it would say "created"
+    return describe_change(before, mapping, language)
 
 
 def _read_back(revision: MappingRevision, standard: StandardIndex) -> CourseMapping | None:
