@@ -49,15 +49,16 @@ def test_create_list_revoke(env: str) -> None:
 
 def test_the_list_shows_expiry_and_an_expired_key_as_expired(env: str) -> None:
     runner = CliRunner()
-    soon = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%d %H:%M:%S")
+    # Three seconds ahead: however slow the machine, the key is created before its expiry, then waited out.
+    soon = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
     later = (datetime.now(UTC) + timedelta(days=30)).replace(second=0, microsecond=0)
-    short = runner.invoke(main, ["lrs", "credentials", "create", "--name", "short", "--expires", soon])
-    long = runner.invoke(main, ["lrs", "credentials", "create", "--name", "long",
-                                "--expires", later.strftime("%Y-%m-%d %H:%M:%S")])
-    forever = runner.invoke(main, ["lrs", "credentials", "create", "--name", "forever"])
-    keys = {name: result.stdout.split("key: ", 1)[1].split()[0]
-            for name, result in (("short", short), ("long", long), ("forever", forever))}
-    time.sleep(2.5)
+    keys = {}
+    for name, expires in (("short", soon), ("long", later), ("forever", None)):
+        args = ["--expires", expires.strftime("%Y-%m-%d %H:%M:%S")] if expires else []
+        created = runner.invoke(main, ["lrs", "credentials", "create", "--name", name, *args])
+        assert created.exit_code == 0, created.output
+        keys[name] = created.stdout.split("key: ", 1)[1].split()[0]
+    time.sleep(max((soon - datetime.now(UTC)).total_seconds(), 0) + 0.2)
     listed = {line.split("\t")[0]: line.split("\t") for line in
               runner.invoke(main, ["lrs", "credentials", "list"]).stdout.splitlines()}
     assert listed[keys["short"]][3] == "expired"
