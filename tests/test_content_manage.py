@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import re
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 import xapi
 from plugin.content.samples import zip_sample
+from plugin.content.store import PackageRefused, replace_package
 from plugin.models import CourseActivity
 from plugin.models.content import ContentLaunch, ContentPackage
 from tests.lti_platform import LTI
@@ -212,3 +214,23 @@ def test_titles_follow_the_page_language(env: Env, tmp_path: Path) -> None:
     customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale="en"))
     english = coordinator(env)[1]
     assert "Knowledge check DS601: Evaluate service users&#39; opinions" in english and thai not in english
+
+
+def test_a_replacement_builds_on_the_version_committed_meanwhile(env: Env, tmp_path: Path) -> None:
+    """A replacement reads the package once it holds it: one removed, or replaced, while the new zip was being
+    unpacked is not revived, or built on the version before."""
+    place(env, cmi5_package(tmp_path / "v1.zip", course_xml((AU_A, en("A")))), ":1")
+    package_id = stored(env).id
+    new = tmp_path / "v2.zip"
+    cmi5_package(new, course_xml((AU_A, en("A")), (AU_B, en("B"))))
+    with env.db() as replacing:
+        row = replacing.get(ContentPackage, package_id)
+        assert row is not None and row.removed_at is None
+        with env.db() as other:  # another coordinator's request, committed first
+            other.get(ContentPackage, package_id).removed_at = datetime.now(UTC)  # type: ignore[union-attr]
+            other.commit()
+        with pytest.raises(PackageRefused, match="removed meanwhile"):
+            replace_package(replacing, row, new, file_name="v2.zip", instance_path=env.app.instance_path,
+                            uploader=None, now=datetime.now(UTC))
+        replacing.rollback()
+    assert leftovers(env) == [str(package_id)]  # the unpacked new version did not stay behind

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import xapi
@@ -207,6 +207,18 @@ def import_package(session: Session, course: Course, upload: Path, *, file_name:
     return row
 
 
+def _hold(session: Session, row: ContentPackage) -> None:
+    """Read ``row`` afresh once this transaction holds it: a replacement builds on the manifest it reads (the LMS
+    ids to keep), so two at once must not both build on the version before either, nor one revive a package
+    removed meanwhile. Rewriting a column to its own value takes PostgreSQL's row lock and SQLite's write lock;
+    it is taken after the slow part (reading and unpacking the zip), so the LRS's writers do not wait on it."""
+    session.execute(update(ContentPackage).where(ContentPackage.id == row.id)
+                    .values(size=ContentPackage.size).execution_options(synchronize_session=False))
+    session.refresh(row)
+    if row.removed_at is not None:
+        raise PackageRefused("package: it was removed meanwhile; upload the zip as a new package")
+
+
 def replace_package(session: Session, row: ContentPackage, upload: Path, *, file_name: str, instance_path: str,
                     uploader: User | None, now: datetime) -> Path:
     """Check ``upload`` as an import does and make it the new version of ``row``: same id, the LMS ids of the
@@ -221,6 +233,7 @@ def replace_package(session: Session, row: ContentPackage, upload: Path, *, file
     staging = package_dir(instance_path, row.id).with_name(f".staging-{uuid.uuid4().hex}")
     size = _extract(upload, staging)
     try:
+        _hold(session, row)
         _fill(row, package, file_name, uploader)
         row.size = size
         record_activities(session, row.course, _activities(row), source="package", now=now)
@@ -233,24 +246,29 @@ def replace_package(session: Session, row: ContentPackage, upload: Path, *, file
 
 @contextmanager
 def files_swapped(instance_path: str, package_id: int, new_files: Path | None) -> Iterator[None]:
-    """Put ``new_files`` (None: nothing) in the package's folder while the caller commits: if the block raises,
-    the old folder comes back; if it ends, the old files go."""
+    """Put ``new_files`` (None: nothing) in the package's folder while the caller commits: if anything raises,
+    the old folder comes back and the new files go; if the block ends, the old files go."""
     target = package_dir(instance_path, package_id)
     old = target.with_name(f".old-{uuid.uuid4().hex}")
-    if target.exists():
-        target.rename(old)
+    moved_old = placed_new = False
     try:
+        if target.exists():
+            target.rename(old)
+            moved_old = True
         if new_files is not None:
             new_files.rename(target)
+            placed_new = True
         yield
     except BaseException:
-        shutil.rmtree(target, ignore_errors=True)
-        if new_files is not None:
+        if placed_new:
+            shutil.rmtree(target, ignore_errors=True)
+        elif new_files is not None:
             shutil.rmtree(new_files, ignore_errors=True)
-        if old.exists():
+        if moved_old:
             old.rename(target)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    if moved_old:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def remove_package(session: Session, row: ContentPackage, *, now: datetime) -> None:
