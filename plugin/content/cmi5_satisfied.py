@@ -8,7 +8,7 @@ satisfy at once (§9.6.1: "evaluate moveOn criteria … at the time of registrat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from plugin.models.content import ContentLaunch, ContentPackage, ContentSatisfaction
 
-__all__ = ["newly_satisfied"]
+__all__ = ["newly_satisfied", "sessions_of"]
 
 
 def _is_met(move_on: str, *, completed: bool, passed: bool) -> bool:
@@ -33,13 +33,18 @@ def _is_met(move_on: str, *, completed: bool, passed: bool) -> bool:
     return True  # NotApplicable
 
 
+def sessions_of(item: dict[str, Any], launches: Iterable[ContentLaunch]) -> list[ContentLaunch]:
+    """The sessions of one AU (a manifest item) among ``launches``: launched under the LMS's id for it or, in a
+    registration begun before migration 0012, which goes on under the id it started with, the publisher's."""
+    ids = {item["iri"], item["activity_id"]}
+    return [launch for launch in launches if launch.activity_iri in ids]
+
+
 def _met(package: ContentPackage, launches: Sequence[ContentLaunch]) -> set[str]:
     """The publisher ids of the AUs whose criteria ``launches`` (one registration's sessions) meet."""
     met = set()
     for item in package.manifest["items"]:
-        # A registration begun before migration 0012 goes on launching the AU under its publisher id.
-        ids = {item["iri"], item["activity_id"]}
-        sessions = [launch for launch in launches if launch.activity_iri in ids]
+        sessions = sessions_of(item, launches)
         completed, passed = any(s.completed for s in sessions), any(s.passed for s in sessions)
         if _is_met(item["move_on"], completed=completed, passed=passed):
             met.add(item["iri"])

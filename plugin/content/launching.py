@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 import xapi
 from plugin.content import cmi5
+from plugin.content.cmi5_satisfied import sessions_of
 from plugin.launch.repository import aware
 from plugin.models import User
 from plugin.models.content import ContentLaunch, ContentPackage
@@ -92,8 +93,7 @@ def _activity_id(item: dict[str, Any], earlier: list[ContentLaunch]) -> str:
     """cmi5 §8.1.5: the LMS's id for the AU, the same in every registration; a registration that launched the AU
     before keeps the id it launched with (before migration 0012 that was the publisher's id, and the AU's own
     state documents are kept under it)."""
-    ids = {item["iri"], item["activity_id"]}
-    return next((launch.activity_iri for launch in earlier if launch.activity_iri in ids), str(item["activity_id"]))
+    return next((launch.activity_iri for launch in sessions_of(item, earlier)), str(item["activity_id"]))
 
 
 def _new_launch(session: Session, package: ContentPackage, item: dict[str, Any], user: User, activity_iri: str,

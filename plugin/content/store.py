@@ -55,13 +55,10 @@ def package_dir(instance_path: str | Path, package_id: int) -> Path:
     return Path(instance_path) / "packages" / str(package_id)
 
 
-def _title(texts: Any) -> str:
-    """The English title when there is one (Thai follows in the package itself), else the first given: the one
-    title the mapping catalog and Moodle's activity name keep."""
-    for lang in ("en", "en-US", "en-GB", "th", "th-TH"):
-        if texts.get(lang):
-            return str(texts[lang])
-    return next((str(value) for value in texts.values() if value), "")
+def _title(texts: Mapping[str, str]) -> str:
+    """The one title the mapping catalog and Moodle's activity name keep: English when there is one (Thai follows
+    in the package itself)."""
+    return title_in(texts, "", "en")
 
 
 def title_in(texts: Mapping[str, str] | None, fallback: str, language: str) -> str:
