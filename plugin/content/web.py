@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory, url_for
 from flask.blueprints import BlueprintSetupState
@@ -38,6 +38,7 @@ from plugin.models.content import ContentPackage
 
 __all__ = ["bp", "launch_response"]
 
+T = TypeVar("T")
 bp = Blueprint("content", __name__)
 
 i18n.register_messages({
@@ -139,23 +140,30 @@ def _course_package(course: Course, package_id: int) -> ContentPackage:
     return package
 
 
+def _take_upload(course: Course, store: Callable[[Path, str], T]) -> T | tuple[str, int]:
+    """``store`` run on the uploaded zip (spooled to disk) and its file name; a missing or refused upload gives
+    the page again, with the reason and a 400, and nothing stored."""
+    sent = request.files.get("package")
+    if sent is None or not sent.filename:
+        return _page(course, 400, error=i18n.translate("content.missing"))
+    with _spooled(sent) as spooled:
+        try:
+            return store(spooled, sent.filename)
+        except PackageRefused as refused:
+            get_session().rollback()
+            return _page(course, 400, error=i18n.translate("content.refused", problem=str(refused)))
+
+
 @bp.post("/course/<int:course_pk>/content")
 def upload(course_pk: int) -> Response | tuple[str, int]:
     course = access.course_or_404(course_pk)
     user = access.require_role(course, "coordinator")
     access.check_csrf()
-    sent = request.files.get("package")
-    if sent is None or not sent.filename:
-        return _page(course, 400, error=i18n.translate("content.missing"))
-    instance = current_app.instance_path
-    db = get_session()
-    with _spooled(sent) as spooled:
-        try:
-            row = import_package(db, course, spooled, file_name=sent.filename, instance_path=instance,
-                                 uploader=user, now=utcnow())
-        except PackageRefused as refused:
-            db.rollback()
-            return _page(course, 400, error=i18n.translate("content.refused", problem=str(refused)))
+    instance, db = current_app.instance_path, get_session()
+    row = _take_upload(course, lambda zip_path, name: import_package(
+        db, course, zip_path, file_name=name, instance_path=instance, uploader=user, now=utcnow()))
+    if isinstance(row, tuple):
+        return row
     try:
         db.commit()
     except BaseException:
@@ -171,18 +179,11 @@ def replace(course_pk: int, package_id: int) -> Response | tuple[str, int]:
     user = access.require_role(course, "coordinator")
     access.check_csrf()
     row = _course_package(course, package_id)
-    sent = request.files.get("package")
-    if sent is None or not sent.filename:
-        return _page(course, 400, error=i18n.translate("content.missing"))
-    instance = current_app.instance_path
-    db = get_session()
-    with _spooled(sent) as spooled:
-        try:
-            new_files = replace_package(db, row, spooled, file_name=sent.filename, instance_path=instance,
-                                        uploader=user, now=utcnow())
-        except PackageRefused as refused:
-            db.rollback()
-            return _page(course, 400, error=i18n.translate("content.refused", problem=str(refused)))
+    instance, db = current_app.instance_path, get_session()
+    new_files = _take_upload(course, lambda zip_path, name: replace_package(
+        db, row, zip_path, file_name=name, instance_path=instance, uploader=user, now=utcnow()))
+    if isinstance(new_files, tuple):
+        return new_files
     try:
         with files_swapped(instance, row.id, new_files):
             db.commit()
