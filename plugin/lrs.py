@@ -82,15 +82,11 @@ def credentials_list() -> None:
     from datetime import UTC
 
     maker = _session_maker()
-    now = utcnow()
     with maker() as session:  # type: ignore[operator]
-        for row in xapi.list_credentials(session):
+        for row in xapi.list_credentials(session, now=utcnow()):
             expires_at = None if row["expires_us"] is None else datetime.fromtimestamp(row["expires_us"] / 1e6, UTC)
-            # The LRS refuses an expired key as it does a revoked one; listing it "active" would mislead.
-            expired = expires_at is not None and expires_at <= now
-            state = "revoked" if row["revoked"] else "expired" if expired else "active"
             expiry = "never" if expires_at is None else f"{expires_at:%Y-%m-%d %H:%M} UTC"
-            click.echo(f"{row['key']}\t{row['name']}\t{' '.join(row['scopes'])}\t{state}\texpires {expiry}")
+            click.echo(f"{row['key']}\t{row['name']}\t{' '.join(row['scopes'])}\t{row['state']}\texpires {expiry}")
 
 
 @credentials.command("revoke")

@@ -125,7 +125,7 @@ def test_expired_and_revoked_launch_credentials_are_refused(app: Flask, lrs_url:
     key = hdrs["Authorization"]
     assert requests.get(f"{lrs_url}/statements", headers=hdrs, timeout=10).status_code == 200
     with app.extensions["samattha.sessionmaker"]() as session:
-        bound = [c for c in xapi.list_credentials(session) if c["name"] == "au" and not c["revoked"]]
+        bound = [c for c in xapi.list_credentials(session, now=utcnow()) if c["name"] == "au" and not c["revoked"]]
         for credential in bound:
             xapi.revoke_credential(session, credential["key"], now=utcnow())
         session.commit()

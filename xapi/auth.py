@@ -149,15 +149,24 @@ def revoke_credential(session: Session, key: str, *, now: datetime) -> bool:
     return True
 
 
-def list_credentials(session: Session) -> list[dict[str, Any]]:
+def list_credentials(session: Session, *, now: datetime) -> list[dict[str, Any]]:
+    """Every credential with its ``state`` at ``now``: "active", "expired" or "revoked", as the LRS answers it."""
+    now_us = to_micros(now)
     rows = session.scalars(select(Credential).order_by(Credential.created_us))
     return [
         {
             "key": row.key, "name": row.name, "scopes": list(row.scopes), "created_us": row.created_us,
             "expires_us": row.expires_us, "revoked": row.revoked_us is not None,
+            "state": _standing(row.revoked_us, row.expires_us, now_us),
         }
         for row in rows
     ]
+
+
+def _standing(revoked_us: int | None, expires_us: int | None, now_us: int) -> str:
+    if revoked_us is not None:
+        return "revoked"
+    return "expired" if expires_us is not None and expires_us <= now_us else "active"
 
 
 _COLUMNS = (Credential.key, Credential.name, Credential.salt, Credential.secret_hash, Credential.scopes,
@@ -212,7 +221,6 @@ def authenticate(session: Session, key: str | None, secret: str | None, *, now: 
     standing = sqltext.run(session.connection(), _STANDING, {"key": key}) if verified is not None else []
     if verified is None or not standing:
         raise AuthError(401, "unknown key or wrong secret")
-    revoked_us, expires_us = standing[0][0], standing[0][1]
-    if revoked_us is not None or (expires_us is not None and expires_us <= to_micros(now)):
+    if _standing(standing[0][0], standing[0][1], to_micros(now)) != "active":
         raise AuthError(401, "credential revoked or expired")
     return verified.principal
