@@ -7,7 +7,9 @@ Titles follow the page's language."""
 from __future__ import annotations
 
 import base64
+import os
 import re
+import time
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -234,3 +236,19 @@ def test_a_replacement_builds_on_the_version_committed_meanwhile(env: Env, tmp_p
                             uploader=None, now=datetime.now(UTC))
         replacing.rollback()
     assert leftovers(env) == [str(package_id)]  # the unpacked new version did not stay behind
+
+
+def test_folders_a_crash_left_mid_swap_are_swept_by_the_next_upload(env: Env, tmp_path: Path) -> None:
+    """files_swapped moves folders aside for seconds; a process killed meanwhile leaves them behind."""
+    root = Path(env.app.instance_path) / "packages"
+    root.mkdir(parents=True, exist_ok=True)
+    stale, fresh = root / ".old-stale", root / ".staging-in-progress"
+    for folder in (stale, fresh):
+        (folder / "au").mkdir(parents=True)
+        (folder / "au" / "index.html").write_text("<p>left</p>")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    teacher, page = coordinator(env)
+    assert upload(env, teacher, page, _zip([("tincan.xml", TINCAN.encode()), ("index.html", b"<p>one</p>")])
+                  ).status_code == 200
+    assert not stale.exists() and fresh.exists()  # another request's swap may still be under way

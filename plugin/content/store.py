@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,19 @@ class _Item:
 
 def package_dir(instance_path: str | Path, package_id: int) -> Path:
     return Path(instance_path) / "packages" / str(package_id)
+
+
+# A swap's folders live seconds; one this old was left by a process that died mid-swap (files_swapped).
+_LEFTOVER_AGE = timedelta(hours=1)
+
+
+def _sweep_leftovers(instance_path: str | Path, now: datetime) -> None:
+    """Remove the unpacked new versions and moved-aside old ones that a crash left beside the packages."""
+    root = Path(instance_path) / "packages"
+    leftovers = [f for f in root.iterdir() if f.name.startswith((".staging-", ".old-"))] if root.exists() else []
+    for folder in leftovers:
+        if now.timestamp() - folder.stat().st_mtime > _LEFTOVER_AGE.total_seconds():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _title(texts: Mapping[str, str]) -> str:
@@ -186,6 +199,7 @@ def import_package(session: Session, course: Course, upload: Path, *, file_name:
                    uploader: User | None, now: datetime) -> ContentPackage:
     """Check ``upload`` (a zip on disk), store it as the course's package and record its activities. The caller
     commits; if that fails, it must remove ``package_dir`` of the returned row."""
+    _sweep_leftovers(instance_path, now)
     package = _read(upload)
     row = ContentPackage(course_id=course.id, manifest={}, created_at=now)
     _fill(row, package, file_name, uploader)
@@ -223,6 +237,7 @@ def replace_package(session: Session, row: ContentPackage, upload: Path, *, file
     old ones, into the folder returned; the caller commits inside ``files_swapped`` with it, so that a refusal
     or a failed commit leaves the old version whole. Launch rows stay: their sessions and registrations are
     the learners', and the statements they sent name ids the new version keeps."""
+    _sweep_leftovers(instance_path, now)
     package = _read(upload)
     if package.kind != row.kind:  # open sessions and placed links follow the old convention's launch rules
         raise PackageRefused(f"package: a {row.kind} package can only be replaced by a {row.kind} package; "
