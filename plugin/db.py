@@ -10,13 +10,13 @@ import select
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.exc import InvalidatePoolError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from xapi import jsontext
 
-__all__ = ["discard_session", "get_session", "init_db", "make_engine"]
+__all__ = ["discard_session", "get_session", "hold_row", "init_db", "make_engine"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -104,3 +104,13 @@ def discard_session() -> None:
     if session is not None:
         session.rollback()
         session.close()
+
+
+def hold_row(session: Session, column: InstrumentedAttribute[Any], row_id: int) -> None:
+    """Hold one row (``id == row_id`` of ``column``'s table) until the transaction ends, on both databases, so
+    that what it reads next is what was committed before it. Rewriting ``column`` to its own value takes
+    PostgreSQL's row lock and SQLite's write lock; SELECT … FOR UPDATE would not do on SQLite, which ignores it
+    and starts a transaction only at its first write."""
+    model = column.class_
+    session.execute(update(model).where(model.id == row_id).values({column.key: column})
+                    .execution_options(synchronize_session=False))

@@ -20,12 +20,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import xapi
 from plugin.content import cmi5
 from plugin.content.cmi5_satisfied import sessions_of
+from plugin.db import hold_row
 from plugin.launch.repository import aware
 from plugin.models import User
 from plugin.models.content import ContentLaunch, ContentPackage
@@ -121,22 +122,16 @@ def _abandon(package: ContentPackage, earlier: list[ContentLaunch], actor: dict[
     return statements
 
 
-def _one_launch_at_a_time(session: Session, user: User) -> None:
-    """A learner's launches take turns, from before the registration is looked up to the commit. Two launches at
-    once (two AUs clicked together) otherwise each read the sessions before the other's existed: both stayed open
-    (cmi5 §9.3.6), or two first launches made two registrations; and on SQLite, where a transaction starts at its
-    first write, a terminated committed meanwhile was abandoned all the same. Rewriting the learner's row to its
-    own value takes PostgreSQL's row lock and SQLite's write lock, so what follows reads what was committed."""
-    session.execute(update(User).where(User.id == user.id).values(created_at=User.created_at)
-                    .execution_options(synchronize_session=False))
-
-
 def start_launch(session: Session, package: ContentPackage, activity_iri: str | None, user: User, *,
                  base_url: str, return_url: str, now: datetime) -> str:
     """Record the launch, issue what the convention needs, and return the URL to send the browser to."""
     item = _item(package, activity_iri)
     actor = dict(user.xapi_actor)
-    _one_launch_at_a_time(session, user)
+    # A learner's launches take turns, from the registration's lookup to the commit. Two at once (two AUs
+    # clicked together) otherwise each read the sessions before the other's existed: both stayed open (cmi5
+    # §9.3.6), or two first launches made two registrations; on SQLite a terminated committed meanwhile was
+    # abandoned all the same.
+    hold_row(session, User.created_at, user.id)
     registration = _registration(session, package, user, package.kind)
     endpoint = f"{base_url}/xapi/"
     if package.kind == "tincan":

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import xapi
@@ -30,6 +30,7 @@ from plugin.content.manifests import (
     TinCanPackage,
     read_package,
 )
+from plugin.db import hold_row
 from plugin.mapping.activities import ActivityItem, record_activities
 from plugin.models import Course, User
 from plugin.models.content import ContentLaunch, ContentPackage
@@ -221,10 +222,9 @@ def import_package(session: Session, course: Course, upload: Path, *, file_name:
 def _hold(session: Session, row: ContentPackage) -> None:
     """Read ``row`` afresh once this transaction holds it: a replacement builds on the manifest it reads (the LMS
     ids to keep), so two at once must not both build on the version before either, nor one revive a package
-    removed meanwhile. Rewriting a column to its own value takes PostgreSQL's row lock and SQLite's write lock;
-    it is taken after the slow part (reading and unpacking the zip), so the LRS's writers do not wait on it."""
-    session.execute(update(ContentPackage).where(ContentPackage.id == row.id)
-                    .values(size=ContentPackage.size).execution_options(synchronize_session=False))
+    removed meanwhile. Taken after the slow part (reading and unpacking the zip), so the LRS's writers do not
+    wait on it."""
+    hold_row(session, ContentPackage.size, row.id)
     session.refresh(row)
     if row.removed_at is not None:
         raise PackageRefused("package: it was removed meanwhile; upload the zip as a new package")
