@@ -166,8 +166,7 @@ def upload(course_pk: int) -> Response | tuple[str, int]:
         return row
     try:
         db.commit()
-    except BaseException:
-        db.rollback()
+    except BaseException:  # the Session is rolled back with the request; the files are ours to remove
         shutil.rmtree(package_dir(instance, row.id), ignore_errors=True)
         raise
     return redirect(url_for("content.packages_page", course_pk=course.id, added=row.id), code=303)
@@ -184,12 +183,8 @@ def replace(course_pk: int, package_id: int) -> Response | tuple[str, int]:
         db, row, zip_path, file_name=name, instance_path=instance, uploader=user, now=utcnow()))
     if isinstance(new_files, tuple):
         return new_files
-    try:
-        with files_swapped(instance, row.id, new_files):
-            db.commit()
-    except BaseException:
-        db.rollback()
-        raise
+    with files_swapped(instance, row.id, new_files):  # a failed commit is rolled back with the request
+        db.commit()
     return redirect(url_for("content.packages_page", course_pk=course.id, replaced=row.id), code=303)
 
 
@@ -203,12 +198,8 @@ def remove(course_pk: int, package_id: int) -> Response | tuple[str, int]:
         return _page(course, 400, error=i18n.translate("content.remove.unconfirmed"))
     db = get_session()
     remove_package(db, row, now=utcnow())
-    try:
-        with files_swapped(current_app.instance_path, package_id, None):
-            db.commit()
-    except BaseException:
-        db.rollback()
-        raise
+    with files_swapped(current_app.instance_path, package_id, None):
+        db.commit()
     return redirect(url_for("content.packages_page", course_pk=course.id, removed=package_id), code=303)
 
 
