@@ -138,11 +138,12 @@ def _blocks(nodes: tuple[Cmi5Block | Cmi5Au, ...], found: list[dict[str, Any]], 
     return aus
 
 
-def _manifest(package: Package, items: list[_Item], earlier: Mapping[str, Any]) -> dict[str, Any]:
+def _manifest(package: Package, items: list[_Item], earlier: Mapping[str, Any],
+              known: Mapping[str, str]) -> dict[str, Any]:
     """What launching needs, without re-reading the zip; for cmi5 also the structure that satisfied follows,
     and the AUs an earlier version had and this one dropped ("retired"): their sessions may still be open, and
-    abandoning one names the AU (cmi5 §9.3.6, §9.6.2.3), and an AU that comes back gets its id again."""
-    known = _known_ids(earlier)
+    abandoning one names the AU (cmi5 §9.3.6, §9.6.2.3), and an AU that comes back gets its id again. ``known``:
+    the LMS ids ``earlier`` gave (:func:`_known_ids`)."""
     stored: dict[str, Any] = {"items": [{"iri": i.iri, "title": i.title, "titles": i.titles, "url": i.url, **i.extra}
                                         for i in items]}
     manifest = package.manifest
@@ -190,9 +191,11 @@ def _extract(upload: Path, target: Path) -> int:
 
 
 def _fill(row: ContentPackage, package: Package, file_name: str, uploader: User | None) -> None:
-    title, iri, items = _items(package, _known_ids(row.manifest or {}))
+    earlier = row.manifest or {}
+    known = _known_ids(earlier)
+    title, iri, items = _items(package, known)
     row.kind, row.title, row.activity_iri, row.prefix = package.kind, title[:500], iri, package.prefix
-    row.file_name, row.manifest = file_name[:255], _manifest(package, items, row.manifest or {})
+    row.file_name, row.manifest = file_name[:255], _manifest(package, items, earlier, known)
     row.uploaded_by_id = uploader.id if uploader else None
 
 
