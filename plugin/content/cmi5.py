@@ -40,23 +40,31 @@ def context_template(launch: ContentLaunch, item: dict[str, Any]) -> dict[str, A
             "extensions": {SESSION_ID: launch.session_id}}
 
 
+def _lms_statement(verb: str, actor: dict[str, Any], target: dict[str, Any], *, registration: str,
+                   extensions: dict[str, Any], grouping: str, now: datetime) -> dict[str, Any]:
+    """A cmi5 defined statement the LMS makes (§9.6): the cmi5 category, the session id among ``extensions``,
+    the publisher's id of ``target`` as grouping (§9.6.2.3)."""
+    return {
+        "actor": actor, "timestamp": now.isoformat(),
+        "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[1]}},
+        "object": {"objectType": "Activity", **target},
+        "context": {"registration": registration, "extensions": extensions,
+                    "contextActivities": {"grouping": [{"objectType": "Activity", "id": grouping}],
+                                          "category": [{"id": CATEGORY}]}},
+    }
+
+
 def launched_statement(launch: ContentLaunch, item: dict[str, Any], actor: dict[str, Any],
                        now: datetime) -> dict[str, Any]:
     """§9.3.1: the LMS's ``launched``, with the launch mode, URL, moveOn and masteryScore as context extensions."""
-    template = context_template(launch, item)
-    extensions = {**template["extensions"], EXT + "launchmode": launch.launch_mode,
+    extensions = {**context_template(launch, item)["extensions"], EXT + "launchmode": launch.launch_mode,
                   EXT + "moveon": launch.move_on or "NotApplicable", EXT + "launchurl": str(item["url"])}
     if launch.mastery_score is not None:  # §9.6.3.2
         extensions[EXT + "masteryscore"] = float(launch.mastery_score)
     if item.get("launch_parameters"):
         extensions[EXT + "launchparameters"] = item["launch_parameters"]
-    return {
-        "actor": actor, "timestamp": now.isoformat(),
-        "verb": {"id": VERB + "launched", "display": {"en-US": "launched"}},
-        "object": {"objectType": "Activity", "id": launch.activity_iri},
-        "context": {"registration": launch.registration, "extensions": extensions,
-                    "contextActivities": {**template["contextActivities"], "category": [{"id": CATEGORY}]}},
-    }
+    return _lms_statement(VERB + "launched", actor, {"id": launch.activity_iri}, registration=launch.registration,
+                          extensions=extensions, grouping=str(item["iri"]), now=now)
 
 
 def _duration(delta: timedelta) -> str:
@@ -71,16 +79,13 @@ def abandoned_statement(launch: ContentLaunch, item: dict[str, Any], actor: dict
                         now: datetime) -> dict[str, Any]:
     """§9.3.6: the LMS's ``abandoned`` for a session that never terminated; §9.5.4.2: its duration runs from
     ``launched`` to the AU's last statement (none: zero)."""
-    template = context_template(launch, item)
     last = aware(launch.last_statement_at or launch.created_at)
-    return {
-        "actor": actor, "timestamp": now.isoformat(),
-        "verb": {"id": CMI5_VERB + "abandoned", "display": {"en-US": "abandoned"}},
-        "object": {"objectType": "Activity", "id": launch.activity_iri},
-        "result": {"duration": _duration(last - aware(launch.created_at))},
-        "context": {"registration": launch.registration, "extensions": template["extensions"],
-                    "contextActivities": {**template["contextActivities"], "category": [{"id": CATEGORY}]}},
-    }
+    statement = _lms_statement(CMI5_VERB + "abandoned", actor, {"id": launch.activity_iri},
+                               registration=launch.registration,
+                               extensions=context_template(launch, item)["extensions"], grouping=str(item["iri"]),
+                               now=now)
+    statement["result"] = {"duration": _duration(last - aware(launch.created_at))}
+    return statement
 
 
 def satisfied_statements(session: Session, package: ContentPackage, launches: list[ContentLaunch],
@@ -88,14 +93,12 @@ def satisfied_statements(session: Session, package: ContentPackage, launches: li
     """§9.3.9: ``satisfied`` for each block (then the course) that the registration's ``launches`` now satisfy,
     in the session of ``trigger``, the launch whose start or statement met the criteria. §9.4: the object is
     the LMS's id of the block or course; §9.6.2.3: the publisher's id is its grouping."""
-    return [{
-        "actor": dict(trigger.user.xapi_actor), "timestamp": now.isoformat(),
-        "verb": {"id": CMI5_VERB + "satisfied", "display": {"en-US": "satisfied"}},
-        "object": {"objectType": "Activity", "id": node["activity_id"], "definition": {"type": ACTIVITY_TYPE + kind}},
-        "context": {"registration": trigger.registration, "extensions": {SESSION_ID: trigger.session_id},
-                    "contextActivities": {"grouping": [{"objectType": "Activity", "id": node["iri"]}],
-                                          "category": [{"id": CATEGORY}]}},
-    } for kind, node in newly_satisfied(session, package, launches, trigger.registration, now)]
+    return [
+        _lms_statement(CMI5_VERB + "satisfied", dict(trigger.user.xapi_actor),
+                       {"id": node["activity_id"], "definition": {"type": ACTIVITY_TYPE + kind}},
+                       registration=trigger.registration, extensions={SESSION_ID: trigger.session_id},
+                       grouping=node["iri"], now=now)
+        for kind, node in newly_satisfied(session, package, launches, trigger.registration, now)]
 
 
 def registration_launches(session: Session, registration: str) -> list[ContentLaunch]:
