@@ -19,7 +19,7 @@ from plugin.mapping.store import (
     current_mapping,
     restore,
     revision_count,
-    revision_summary,
+    revision_summaries,
     revisions,
     save_mapping,
     standard_index,
@@ -90,7 +90,7 @@ def test_a_revision_after_one_the_standard_no_longer_reads_keeps_its_stored_word
                           now=T0 + timedelta(1), source="editor")
     session.commit()
     first.text = first.text.replace("DS601", "DS699")  # as if the standard had since lost DS601
-    assert revision_summary(second, first, index, "en") == second.summary
+    assert revision_summaries([second, first], index, "en")[second.number] == second.summary
     assert "score ≥ 0.8 → score ≥ 0.5" in second.summary
     session.rollback()
 

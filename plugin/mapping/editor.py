@@ -145,12 +145,13 @@ class HistoryRow:
 def history_rows(revisions: list[MappingRevision], standard: StandardIndex, language: str) -> list[HistoryRow]:
     """Newest first, each with what changed in ``language`` and the text diff against the revision before it."""
     by_number = {revision.number: revision for revision in revisions}
+    summaries = store.revision_summaries(revisions, standard, language)
     rows = []
     for r in revisions:
         earlier = by_number.get(r.number - 1)
         rows.append(HistoryRow(
             r.number, r.author.display_name if r.author else "—", r.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-            store.revision_summary(r, earlier, standard, language), r.source,
+            summaries[r.number], r.source,
             list(difflib.unified_diff(earlier.text.splitlines() if earlier else [], r.text.splitlines(),
                                       f"revision {r.number - 1}", f"revision {r.number}", lineterm=""))))
     return rows

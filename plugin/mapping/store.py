@@ -24,7 +24,7 @@ __all__ = [
     "current_revision",
     "restore",
     "revision_count",
-    "revision_summary",
+    "revision_summaries",
     "revisions",
     "save_mapping",
     "standard_index",
@@ -135,17 +135,31 @@ def revision_count(session: Session, course: Course) -> int:
     return session.scalar(select(func.count()).where(MappingRevision.course_id == course.id)) or 0
 
 
-def revision_summary(revision: MappingRevision, earlier: MappingRevision | None, standard: StandardIndex,
-                     language: str) -> str:
-    """The summary of ``revision`` in ``language``, worded from its text and ``earlier``'s (the revision before
-    it) as when it was saved. A revision that no longer reads against the standard keeps its stored words."""
-    if revision.restores is not None:
-        return back_to(revision.source, revision.restores, language)
-    mapping = _read_back(revision, standard)
-    before = None if earlier is None else _read_back(earlier, standard)
-    if mapping is None or (earlier is not None and before is None):
-        return revision.summary  # worded against a revision no longer read back, it would say "created"
-    return describe_change(before, mapping, language)
+def revision_summaries(revisions: list[MappingRevision], standard: StandardIndex, language: str) -> dict[int, str]:
+    """Revision number → its summary in ``language``, worded from its text and the text of the revision before
+    it (when listed) as when it was saved; each text is read once. A revision that no longer reads against the
+    standard, or follows one that does not, keeps its stored words."""
+    read: dict[int, CourseMapping | None] = {}
+
+    def mapping_of(revision: MappingRevision) -> CourseMapping | None:
+        if revision.number not in read:
+            read[revision.number] = _read_back(revision, standard)
+        return read[revision.number]
+
+    by_number = {revision.number: revision for revision in revisions}
+    summaries = {}
+    for revision in revisions:
+        earlier = by_number.get(revision.number - 1)
+        if revision.restores is not None:
+            summaries[revision.number] = back_to(revision.source, revision.restores, language)
+            continue
+        mapping, before = mapping_of(revision), None if earlier is None else mapping_of(earlier)
+        if mapping is None or (earlier is not None and before is None):
+            # Worded against a revision no longer read back, it would say "created".
+            summaries[revision.number] = revision.summary
+        else:
+            summaries[revision.number] = describe_change(before, mapping, language)
+    return summaries
 
 
 def _read_back(revision: MappingRevision, standard: StandardIndex) -> CourseMapping | None:
