@@ -24,8 +24,9 @@ from plugin.mapping.activities import (
     record_resource_links,
 )
 from plugin.mapping.moodle_backup import read_course_backup
-from plugin.mapping.webservice import WebServiceError, course_contents, record_webservice_activities, save_token
+from plugin.mapping.webservice import course_contents, record_webservice_activities
 from plugin.models import Course, Platform, ResourceLink
+from plugin.moodle_ws import WebServiceError, save_token
 from tests.lrs_support import headers, issue, moodle_statements
 from tests.servers import serve_app
 

@@ -38,10 +38,11 @@ from plugin.launch.service import sync_roster
 from plugin.mapping.files import dump_mapping, load_mapping
 from plugin.mapping.model import CourseMapping, MappingEntry, Rule, StandardIndex
 from plugin.mapping.store import save_mapping, standard_index
-from plugin.mapping.webservice import record_webservice_activities, save_token
+from plugin.mapping.webservice import record_webservice_activities
 from plugin.models import Course
 from plugin.models import User as ToolUser
 from plugin.models.content import ContentPackage
+from plugin.moodle_ws import save_token
 from plugin.standards.commands import ensure_standard_loaded
 
 __all__ = ["COURSE", "PEOPLE", "TOOL_CMID", "Person", "build_platform", "launch", "place", "restore_links",

@@ -13,8 +13,8 @@ import lti
 from plugin.clock import utcnow
 from plugin.launch import keys as tool_keys
 from plugin.launch.repository import save_registration
-from plugin.mapping.webservice import save_token
 from plugin.models import Platform
+from plugin.moodle_ws import save_token
 
 __all__ = ["keys", "platforms"]
 

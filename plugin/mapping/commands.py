@@ -25,8 +25,9 @@ from plugin.mapping.activities import course_activities, record_lrs_activities, 
 from plugin.mapping.files import MappingFileError, load_mapping
 from plugin.mapping.model import cmid_of, normalize_wwwroot
 from plugin.mapping.store import current_revision, save_mapping, standard_index
-from plugin.mapping.webservice import WebServiceError, record_webservice_activities, token_for
+from plugin.mapping.webservice import record_webservice_activities
 from plugin.models import Course, Platform, ResourceLink
+from plugin.moodle_ws import WebServiceError, token_for
 
 __all__ = ["mappings", "unknown_activities"]
 
