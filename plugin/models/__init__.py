@@ -14,6 +14,7 @@ from plugin.models.lti import (
     Platform,
     ResourceLink,
     SigningKey,
+    StaffLimit,
     User,
 )
 from plugin.models.mapping import CourseActivity, MappingRevision, MoodleWebService
@@ -50,6 +51,7 @@ __all__ = [
     "Qualification",
     "ResourceLink",
     "SigningKey",
+    "StaffLimit",
     "Standard",
     "Unit",
     "UnitRevision",

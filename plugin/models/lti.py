@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from plugin.models.base import Base
+from plugin.models.base import Base, JsonData
 
 __all__ = [
     "AgsLineItem", "AgsScoreLog", "AssessorAppointment", "Course", "Deployment", "Enrolment", "LaunchNonce",
-    "Platform", "ResourceLink", "SigningKey", "User",
+    "Platform", "ResourceLink", "SigningKey", "StaffLimit", "User",
 ]
 
 ID = String(255)  # LTI Core 1.3 caps sub, context.id, resource_link.id and deployment_id at 255 characters
@@ -149,7 +149,11 @@ class ResourceLink(Base):
 
 
 class Enrolment(Base):
-    """A user's membership of a course: from a launch, or from the NRPS roster (never launched)."""
+    """A user's membership of a course: from a launch, or from the NRPS roster (never launched).
+
+    ``roles`` are the LIS roles Samattha goes by (plugin.launch.staff.effective_roles): what the latest launch
+    and roster sent, corrected by Moodle's own course roles when a Web Services token lets Samattha read them.
+    What each source said is kept beside it, so the decision can be re-made and explained."""
 
     __tablename__ = "enrolments"
     __table_args__ = (UniqueConstraint("course_id", "user_id"),)
@@ -158,6 +162,11 @@ class Enrolment(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     roles: Mapped[list[Any]] = mapped_column(default=list)
+    launch_roles: Mapped[list[Any] | None] = mapped_column(JsonData)  # the latest launch's, None if never
+    nrps_roles: Mapped[list[Any] | None] = mapped_column(JsonData)  # the latest roster's, None if never listed
+    # Moodle role shortnames from core_enrol_get_enrolled_users, and when they were read; None = not known.
+    moodle_roles: Mapped[list[Any] | None] = mapped_column(JsonData)
+    moodle_roles_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(String(16))  # "launch" once they launched, else "nrps"
     status: Mapped[str] = mapped_column(String(16), default="Active")  # NRPS 2.0 §3.6.2 vocabulary
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -183,8 +192,31 @@ class AssessorAppointment(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
+class StaffLimit(Base):
+    """A coordinator's decision that a member Moodle sends as Instructor does not coordinate here: they assess
+    (``limit`` "assess", with an assessor appointment) or only view ("view"). Append-only like appointments: a
+    row with ``lifted_at`` set is history; at most one unlifted row per (course, user) is kept by the code."""
+
+    __tablename__ = "staff_limits"
+    __table_args__ = (Index("ix_staff_limits_course_user", "course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    limit: Mapped[str] = mapped_column(String(16))  # "assess" or "view"
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    set_by: Mapped[User | None] = relationship(foreign_keys=[set_by_id])
+
+
 class AgsLineItem(Base):
-    """The gradebook column Samattha created for one unit of the standard in one course (AGS 2.0 §3.2)."""
+    """The gradebook line item Samattha posts one unit's grades to in one course (AGS 2.0 §3.2): the grade item
+    of the activity the unit was placed as (``kind`` "activity": Moodle made it from the deep-linking
+    ``lineItem``), or, for a unit never placed that way, a column Samattha created ("column")."""
 
     __tablename__ = "ags_line_items"
     __table_args__ = (UniqueConstraint("course_id", "unit_code"),)
@@ -193,6 +225,7 @@ class AgsLineItem(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     unit_code: Mapped[str] = mapped_column(String(40))
     lineitem_url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="column")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
