@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from plugin.mapping.model import (
     EVIDENCE_KINDS,
     RULE_KINDS,
+    THRESHOLD_KINDS,
     CourseMapping,
     MappingEntry,
     Rule,
@@ -70,7 +71,9 @@ _MISSING: Any = object()
 _TOP_KEYS = ("format", "course", "activity")
 _COURSE_KEYS = ("id", "wwwroot", "title", "version")
 _ACTIVITY_KEYS = ("cmid", "iri", "title", "evidence", "rule", "targets")
-_RULE_KEYS: dict[str, tuple[str, ...]] = {"score": ("kind", "threshold"), "verbs": ("kind", "verbs")}
+_RULE_KEYS: dict[str, tuple[str, ...]] = {
+    **{kind: ("kind", "threshold") for kind in THRESHOLD_KINDS}, "verbs": ("kind", "verbs")
+}
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
 
@@ -198,7 +201,7 @@ class _Checker:
     def rule(self, path: KeyPath, table: Any) -> Rule | None:
         if not isinstance(table, dict):
             absent = table is _MISSING
-            self.report(path, ("missing: " if absent else "must be a table, ") + 'e.g. rule = { kind = "completed" }')
+            self.report(path, ("missing: " if absent else "must be a table, ") + 'e.g. rule = { kind = "submitted" }')
             return None
         kind = self.get(table, (*path, "kind"), str)
         if kind is None or kind not in RULE_KINDS:
@@ -206,9 +209,9 @@ class _Checker:
                 self.report((*path, "kind"), f"unknown kind {kind!r}; expected: {', '.join(RULE_KINDS)}")
             return None
         self.unknown(table, _RULE_KEYS.get(kind, ("kind",)), path)
-        threshold = self.threshold(path, table) if kind == "score" else None
+        threshold = self.threshold(path, table) if kind in THRESHOLD_KINDS else None
         verbs = self.verbs(path, table) if kind == "verbs" else ()
-        if (kind == "score" and threshold is None) or verbs is None:
+        if (kind in THRESHOLD_KINDS and threshold is None) or verbs is None:
             return None
         return Rule(cast(RuleKind, kind), threshold, verbs)
 

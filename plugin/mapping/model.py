@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 __all__ = [
     "EVIDENCE_KINDS",
+    "OUTCOME_KINDS",
     "RULE_KINDS",
+    "THRESHOLD_KINDS",
     "CodeKind",
     "CourseMapping",
     "CriterionInfo",
@@ -33,10 +35,17 @@ __all__ = [
     "normalize_wwwroot",
 ]
 
-RuleKind = Literal["completed", "passed", "score", "verbs", "any"]
+RuleKind = Literal[
+    "submitted", "graded", "finished", "viewed", "posted", "activity-completion",
+    "completed", "passed", "score", "verbs", "any",
+]  # fmt: skip
 EvidenceKind = Literal["knowledge", "performance"]
 CodeKind = Literal["unit", "element", "criterion", "knowledge_evidence", "performance_evidence"]
-RULE_KINDS: tuple[RuleKind, ...] = ("completed", "passed", "score", "verbs", "any")
+# The outcomes moodle-logstore_xapi really reports, in a coordinator's words (rules.py says what each counts);
+# then the older, statement-level kinds, still read and written for the files that use them.
+OUTCOME_KINDS: tuple[RuleKind, ...] = ("submitted", "graded", "finished", "viewed", "posted", "activity-completion")
+RULE_KINDS: tuple[RuleKind, ...] = (*OUTCOME_KINDS, "completed", "passed", "score", "verbs", "any")
+THRESHOLD_KINDS: tuple[RuleKind, ...] = ("graded", "score")
 EVIDENCE_KINDS: tuple[EvidenceKind, ...] = ("knowledge", "performance")
 
 # What moodle-logstore_xapi sends for anything inside a course module: {wwwroot}/mod/<mod>/view.php?id=<cmid>,
@@ -50,7 +59,7 @@ class Rule:
     """When a statement about a mapped activity counts as evidence (see rules.statement_counts)."""
 
     kind: RuleKind
-    threshold: float | None = None  # "score" only: fraction of the maximum, 0..1
+    threshold: float | None = None  # "graded" and "score" only: fraction of the maximum, 0..1
     verbs: tuple[str, ...] = ()  # "verbs" only: verb IRIs
 
 

@@ -9,13 +9,20 @@ Two questions, kept apart so each is testable on its own:
   — and names the module itself as ``parent[0]``; per-question statements sit deeper (attempt → quiz).
 * Does its content satisfy the rule? (:func:`statement_counts`, a pure function of statement and rule.)
 
-An entry's rule is *met* by a statement when (see :meth:`ActivityIndex.relations`):
+An entry's rule is *met* by a statement when (see :meth:`ActivityIndex.relations`) the statement relates to the
+activity closely enough for the rule and :func:`statement_counts` holds:
 
-* ``verbs`` / ``any``: the statement relates to the activity at any depth (what the learner did anywhere
-  inside the activity: a forum reply is discussion → forum);
-* ``completed`` / ``passed`` / ``score``: the statement relates at depth 0 or 1 — a result on the activity
-  or on its attempt/submission — and :func:`statement_counts` holds. Deeper results (a manually graded
-  quiz slot) describe a part, not the activity.
+* the outcomes Moodle's log store reports, in a coordinator's words —
+  ``submitted`` (the submit verb; depth 0 or 1: the assignment's submission, a feedback or survey response),
+  ``graded`` (the teacher's ``scored`` statement, depth 0 or 1, its score ≥ the threshold — the plugin sends
+  ``success: true`` whatever the grade, so success says nothing), ``finished`` (``completed`` on a *part* of the
+  activity: the quiz attempt at depth 1, the lesson session ``#lesson`` or SCORM ``#sco`` at depth 0),
+  ``activity-completion`` (``completed`` on the activity *itself*: Moodle's course_module_completion_updated),
+  ``viewed`` (the viewed verb at depth 0: the module's page, not a chapter or question inside it) and
+  ``posted`` (a forum discussion created or a reply posted, at any depth under the forum);
+* ``verbs`` / ``any``: any depth (what the learner did anywhere inside the activity);
+* ``completed`` / ``passed`` / ``score``: depth 0 or 1 — a result on the activity or on its attempt/submission.
+  Deeper results (a manually graded quiz slot) describe a part, not the activity.
 
 A statement that relates to the activity without meeting the rule is still a sign of work ("some").
 """
@@ -28,9 +35,14 @@ from typing import Any, TypeGuard
 from plugin.mapping.model import CourseMapping, Rule, cmid_of, normalize_wwwroot
 
 __all__ = [
+    "ADL_COMPLETED",
     "COMPLETED_VERBS",
     "INTERACTION_TYPE",
     "PASSED_VERBS",
+    "POSTED_VERBS",
+    "SCORED_VERB",
+    "SUBMIT_VERBS",
+    "VIEWED_VERB",
     "VOIDED_VERB",
     "ActivityIndex",
     "is_voiding",
@@ -42,13 +54,32 @@ __all__ = [
 # adl:completed is what Moodle sends for module completion (course_module_completion_updated), quiz
 # attempt_submitted, lesson_ended and SCORM scoreraw/status; cmi5 uses the same IRI. Activity Streams'
 # "complete" is its older twin.
-COMPLETED_VERBS = frozenset({"http://adlnet.gov/expapi/verbs/completed", "http://activitystrea.ms/schema/1.0/complete"})
+ADL_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+COMPLETED_VERBS = frozenset({ADL_COMPLETED, "http://activitystrea.ms/schema/1.0/complete"})
 PASSED_VERBS = frozenset({"http://adlnet.gov/expapi/verbs/passed"})
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 # One question. Moodle marks each answered quiz/lesson question completion/success true: that is the
 # learner's answer to one item, never a judgement on the whole activity.
 INTERACTION_TYPE = "http://adlnet.gov/expapi/activities/cmi.interaction"
-_RESULT_KINDS = frozenset({"completed", "passed", "score"})
+# The verbs behind the outcomes (EVENTS.md of the shared fixtures: logstore_xapi 5.0.1). The assignment and
+# feedback send Activity Streams 1.0's submit, questionnaire and survey the unversioned one.
+SUBMIT_VERBS = frozenset({"http://activitystrea.ms/schema/1.0/submit", "http://activitystrea.ms/submit"})
+SCORED_VERB = "https://w3id.org/xapi/tla/verbs/scored"
+VIEWED_VERB = "http://id.tincanapi.com/verb/viewed"
+# as:create is also a teacher adding a book chapter or a course module: only a discussion's creation is a post.
+_CREATE_VERB = "http://activitystrea.ms/create"
+_DISCUSSION_TYPE = "http://id.tincanapi.com/activitytype/discussion"
+POSTED_VERBS = frozenset({_CREATE_VERB, "http://id.tincanapi.com/verb/replied"})
+_ANY_DEPTH = 1 << 30
+# How deep below the mapped activity a statement may sit for each kind (depth 0 = the statement's object).
+_REACH: dict[str, int] = {
+    "verbs": _ANY_DEPTH, "any": _ANY_DEPTH, "posted": _ANY_DEPTH, "viewed": 0, "activity-completion": 0,
+    "completed": 1, "passed": 1, "score": 1, "submitted": 1, "graded": 1, "finished": 1,
+}  # fmt: skip
+# Whether the statement must be about the activity itself (SELF) or about a part of it (PART): Moodle's
+# activity completion names the module; a finished attempt, lesson session or SCO names the part.
+_EITHER, _SELF, _PART = 0, 1, 2
+_WHOLE: dict[str, int] = {"activity-completion": _SELF, "finished": _PART}
 
 
 def is_voiding(statement: Mapping[str, Any]) -> bool:
@@ -75,26 +106,42 @@ def score_fraction(result: Mapping[str, Any] | None) -> float | None:
 
 
 def statement_counts(statement: Mapping[str, Any], rule: Rule) -> bool:
-    """Does the statement's content satisfy the rule (regardless of which activity it is about)?
+    """Does the statement's content satisfy the rule (regardless of which activity it is about, and how
+    closely: :meth:`ActivityIndex.relations` adds that)?
 
-    completed: ``result.completion`` true, or a completed verb unless ``result.completion`` is false;
-    passed: ``result.success`` true, or the passed verb unless ``result.success`` is false;
-    score: :func:`score_fraction` ≥ threshold; verbs: the verb IRI is listed; any: always.
-    Results on a single interaction (question) never satisfy completed/passed/score.
+    submitted: a submit verb; graded: the scored verb with :func:`score_fraction` ≥ threshold; finished and
+    activity-completion: adl:completed unless ``result.completion`` is false; viewed: the viewed verb; posted:
+    a reply, or a discussion created; completed: ``result.completion`` true, or a completed verb unless
+    ``result.completion`` is false; passed: ``result.success`` true, or the passed verb unless ``result.success``
+    is false; score: :func:`score_fraction` ≥ threshold; verbs: the verb IRI is listed; any: always.
+    Results on a single interaction (question) never satisfy submitted/graded/completed/passed/score.
     """
-    if rule.kind == "any":
+    kind = rule.kind
+    if kind == "any":
         return True
     verb = _verb_id(statement)
-    if rule.kind == "verbs":
+    if kind == "verbs":
         return verb in rule.verbs
-    if _object_type(statement) == INTERACTION_TYPE:
-        return False
+    if kind == "viewed":
+        return verb == VIEWED_VERB
+    if kind == "posted":
+        return verb in POSTED_VERBS and (verb != _CREATE_VERB or _object_type(statement) == _DISCUSSION_TYPE)
     result = statement.get("result")
     result = result if _is_map(result) else {}
-    if rule.kind == "completed":
+    if kind in ("finished", "activity-completion"):
+        # Not excluding interactions here: a choice activity's own type is cmi.interaction, and where it
+        # stands is settled by relations (the activity itself, or a part of it).
+        return verb == ADL_COMPLETED and result.get("completion") is not False
+    if _object_type(statement) == INTERACTION_TYPE:
+        return False
+    if kind == "submitted":
+        return verb in SUBMIT_VERBS
+    if kind == "completed":
         return _flag(result.get("completion"), verb in COMPLETED_VERBS)
-    if rule.kind == "passed":
+    if kind == "passed":
         return _flag(result.get("success"), verb in PASSED_VERBS)
+    if kind == "graded" and verb != SCORED_VERB:
+        return False
     fraction = score_fraction(result)
     return fraction is not None and rule.threshold is not None and fraction >= rule.threshold
 
@@ -136,6 +183,8 @@ class ActivityIndex:
         self.mapping = mapping
         self._wwwroot = normalize_wwwroot(mapping.wwwroot)
         self._rules = tuple(entry.rule for entry in mapping.entries)
+        self._reach = tuple(_REACH[rule.kind] for rule in self._rules)
+        self._whole = tuple(_WHOLE.get(rule.kind, _EITHER) for rule in self._rules)
         self._by_iri: dict[str, list[int]] = {}
         self._by_cmid: dict[int, list[int]] = {}
         for i, entry in enumerate(mapping.entries):
@@ -175,10 +224,19 @@ class ActivityIndex:
                 if i in met:
                     out[i] = True
                     continue
-                rule = self._rules[i]
-                close_enough = depth <= 1 or rule.kind not in _RESULT_KINDS
-                out[i] = close_enough and statement_counts(statement, rule)
+                out[i] = self._close_enough(i, iri, depth) and statement_counts(statement, self._rules[i])
         return out
+
+    def _close_enough(self, i: int, iri: str, depth: int) -> bool:
+        if depth > self._reach[i]:
+            return False
+        whole = self._whole[i]
+        if whole == _EITHER:
+            return True
+        # The activity itself: the mapped IRI, or a cmid's module IRI without a fragment (#lesson, #sco and
+        # #submission name parts of the module).
+        is_self = depth == 0 and ("#" not in iri or iri in self._by_iri)
+        return is_self == (whole == _SELF)
 
 
 def _is_map(value: object) -> TypeGuard[Mapping[str, Any]]:
