@@ -28,6 +28,12 @@ i18n.register_messages({
     "map.change.rule.any": ("any", "statement ใดก็ได้"),
     "map.change.rule.score": ("score ≥ {threshold:g}", "คะแนน ≥ {threshold:g}"),
     "map.change.rule.verbs": ("verbs {verbs}", "คำกริยา {verbs}"),
+    "map.change.rule.submitted": ("submitted", "ส่งแล้ว"),
+    "map.change.rule.graded": ("graded ≥ {threshold:g}", "ให้คะแนนแล้ว ≥ {threshold:g}"),
+    "map.change.rule.finished": ("finished", "ทำจนจบ"),
+    "map.change.rule.viewed": ("viewed", "เปิดดูแล้ว"),
+    "map.change.rule.posted": ("posted", "โพสต์แล้ว"),
+    "map.change.rule.activity-completion": ("activity completion", "กิจกรรมเสร็จสมบูรณ์"),
     "map.change.title": ("title", "ชื่อกิจกรรม"),
     "map.change.order": ("order of targets", "ลำดับเกณฑ์"),
 })
@@ -79,8 +85,8 @@ def _difference(old: MappingEntry, new: MappingEntry, language: str) -> str:
 
 
 def _rule_text(rule: Rule, language: str) -> str:
-    if rule.kind == "score":
-        return i18n.translate("map.change.rule.score", language, threshold=rule.threshold)
+    if rule.threshold is not None:  # score, graded
+        return i18n.translate(f"map.change.rule.{rule.kind}", language, threshold=rule.threshold)
     if rule.kind == "verbs":
         verbs = ", ".join(verb.rsplit("/", 1)[-1] for verb in rule.verbs)
         return i18n.translate("map.change.rule.verbs", language, verbs=verbs)
