@@ -55,7 +55,8 @@ def form(page: str, **slots: dict[str, str | list[str]]) -> dict[str, str | list
     data: dict[str, str | list[str]] = {"csrf": csrf(page)}
     for found in re.finditer(r'name="(slot-\d+-(?:activity|title|targets|threshold))"[^>]*?value="([^"]*)"', page):
         data[found.group(1)] = html.unescape(found.group(2))
-    for found in re.finditer(r'name="(slot-\d+-(?:evidence|rule))".*?<option value="(\w+)" selected', page, re.S):
+    for found in re.finditer(r'name="(slot-\d+-(?:evidence|rule))".*?<option value="([\w-]+)"[^>]* selected', page,
+                             re.S):
         data[found.group(1)] = found.group(2)
     for found in re.finditer(r'name="(slot-\d+-verbs)" value="([^"]*)" checked', page):  # in the page's order
         ticked = data.setdefault(found.group(1), [])

@@ -43,6 +43,66 @@ i18n.register_messages({
     "map.rule.score": ("score ≥ threshold", "คะแนน ≥ เกณฑ์"), "map.rule.verbs": ("one of these verbs",
                                                                                 "มีคำกริยาใดคำกริยาหนึ่งต่อไปนี้"),
     "map.rule.any": ("any statement", "statement ใดก็ได้"),
+    # The outcomes Moodle's log store reports (editor_form.MODULE_OUTCOMES), in plain words.
+    "map.rule.submitted": ("submitted", "ส่งแล้ว"),
+    "map.rule.graded": ("graded, score ≥ threshold", "ให้คะแนนแล้ว คะแนน ≥ เกณฑ์"),
+    "map.rule.finished": ("finished (quiz attempt, lesson, SCORM)", "ทำจนจบ (แบบทดสอบ บทเรียน SCORM)"),
+    "map.rule.viewed": ("viewed", "เปิดดูแล้ว"),
+    "map.rule.posted": ("posted in the forum", "โพสต์ในกระดานเสวนาแล้ว"),
+    "map.rule.activity-completion": ("activity completion, when Moodle sends it",
+                                     "Moodle บันทึกว่ากิจกรรมเสร็จสมบูรณ์ (เมื่อ Moodle ส่งข้อมูลนี้)"),
+    "map.outcome.assign.submitted": ("assignment submitted", "ส่งงานแล้ว"),
+    "map.outcome.assign.graded": ("graded, score ≥ threshold", "ผู้สอนให้คะแนนแล้ว คะแนน ≥ เกณฑ์"),
+    "map.outcome.quiz.finished": ("attempt finished", "ทำแบบทดสอบเสร็จและส่งคำตอบแล้ว"),
+    "map.outcome.quiz.score": ("score ≥ threshold", "ได้คะแนน ≥ เกณฑ์"),
+    "map.outcome.lesson.finished": ("lesson finished", "เรียนบทเรียนจนจบ"),
+    "map.outcome.lesson.score": ("lesson score ≥ threshold", "คะแนนบทเรียน ≥ เกณฑ์"),
+    "map.outcome.scorm.finished": ("SCORM package finished", "เรียน SCORM จนจบ"),
+    "map.outcome.scorm.score": ("SCORM score ≥ threshold", "คะแนน SCORM ≥ เกณฑ์"),
+    "map.outcome.forum.posted": ("started a discussion or replied", "ตั้งกระทู้หรือตอบกระทู้แล้ว"),
+    **{f"map.outcome.{module}.submitted": ("response submitted", "ส่งคำตอบแล้ว")
+       for module in ("feedback", "questionnaire", "survey")},
+    "map.group.module": ("What Moodle reports for {module}", "สิ่งที่ Moodle รายงานสำหรับ{module}"),
+    "map.group.any": ("Any Moodle activity", "กิจกรรมใดก็ได้ของ Moodle"),
+    "map.group.advanced": ("Other rules (advanced)", "เงื่อนไขอื่น (ขั้นสูง)"),
+    "map.module.assign": ("an assignment", "งานมอบหมาย"), "map.module.quiz": ("a quiz", "แบบทดสอบ"),
+    "map.module.lesson": ("a lesson", "บทเรียน"), "map.module.scorm": ("a SCORM package", "แพ็กเกจ SCORM"),
+    "map.module.page": ("a page", "หน้าเว็บ"), "map.module.url": ("a URL", "ลิงก์ URL"),
+    "map.module.resource": ("a file", "ไฟล์"), "map.module.book": ("a book", "หนังสือ"),
+    "map.module.h5pactivity": ("H5P", "H5P"), "map.module.folder": ("a folder", "โฟลเดอร์"),
+    "map.module.imscp": ("an IMS content package", "ชุดเนื้อหา IMS"), "map.module.forum": ("a forum", "กระดานเสวนา"),
+    "map.module.feedback": ("a feedback", "แบบสอบถามความคิดเห็น (Feedback)"),
+    "map.module.questionnaire": ("a questionnaire", "แบบสอบถาม (Questionnaire)"),
+    "map.module.survey": ("a survey", "แบบสำรวจ (Survey)"),
+    "map.module.lti": ("an LTI link", "ลิงก์ LTI"), "map.module.package": ("a content package", "ชุดเนื้อหา"),
+    "map.hint.submitted": ("Counts when Moodle reports the learner's submission.",
+                           "นับเมื่อ Moodle รายงานว่าผู้เรียนส่งงานหรือส่งคำตอบแล้ว"),
+    "map.hint.graded": ("Counts when the teacher's grade is at least the threshold, as a percentage of the maximum "
+                        "grade. Moodle marks every grade a success, so a grade alone says nothing.",
+                        "นับเมื่อคะแนนที่ผู้สอนให้ไม่น้อยกว่าเกณฑ์ (ร้อยละของคะแนนเต็ม) Moodle ระบุว่าทุกคะแนนผ่าน "
+                        "จึงต้องกำหนดเกณฑ์"),
+    "map.hint.finished": ("Counts when the learner submits a quiz attempt, reaches the end of a lesson, or a SCORM "
+                          "package reports it is finished.",
+                          "นับเมื่อผู้เรียนส่งคำตอบแบบทดสอบ เรียนบทเรียนจนจบ หรือแพ็กเกจ SCORM รายงานว่าเรียนจบ"),
+    "map.hint.viewed": ("Counts when the learner opens the activity.", "นับเมื่อผู้เรียนเปิดดูกิจกรรม"),
+    "map.hint.posted": ("Counts when the learner starts a discussion or replies in this forum.",
+                        "นับเมื่อผู้เรียนตั้งกระทู้หรือตอบกระทู้ในกระดานเสวนานี้"),
+    "map.hint.activity-completion": ("Counts when Moodle marks the activity complete; Moodle sends this only when "
+                                     "completion tracking is on for the activity.",
+                                     "นับเมื่อ Moodle ทำเครื่องหมายว่ากิจกรรมเสร็จสมบูรณ์ ซึ่ง Moodle ส่งข้อมูลนี้"
+                                     "เฉพาะเมื่อเปิดการติดตามการสำเร็จของกิจกรรมไว้"),
+    "map.hint.completed": ("Counts any statement that says completed. Moodle never sends it for an assignment, a page "
+                           "or a forum.",
+                           "นับ statement ที่ระบุว่าเสร็จสิ้น Moodle ไม่ส่งข้อมูลนี้สำหรับงานมอบหมาย หน้าเว็บ "
+                           "หรือกระดานเสวนา"),
+    "map.hint.passed": ("Counts a result marked a success. Moodle marks every graded assignment a success, whatever "
+                        "the grade.",
+                        "นับผลที่ระบุว่าผ่าน Moodle ระบุว่างานมอบหมายที่ให้คะแนนแล้วผ่านเสมอ ไม่ว่าคะแนนเท่าใด"),
+    "map.hint.score": ("Counts a score on the activity, or on its attempt, of at least the threshold.",
+                       "นับเมื่อคะแนนของกิจกรรมหรือของการทำแบบทดสอบไม่น้อยกว่าเกณฑ์"),
+    "map.hint.verbs": ("Counts a statement with one of the ticked verbs, anywhere inside the activity.",
+                       "นับ statement ที่มีคำกริยาที่เลือกไว้ ณ ส่วนใดก็ได้ของกิจกรรม"),
+    "map.hint.any": ("Counts every statement about the activity.", "นับทุก statement ที่เกี่ยวกับกิจกรรม"),
     "map.choose": ("Choose criteria…", "เลือกเกณฑ์…"), "map.add": ("Map this activity", "จับคู่กิจกรรมนี้"),
     "map.add_other": ("Add the other evidence kind", "เพิ่มหลักฐานอีกชนิดหนึ่ง"),
     "map.filter": ("Filter by code or text", "ค้นหาด้วยรหัสหรือข้อความ"), "map.done": ("Done", "เสร็จ"),
@@ -88,6 +148,8 @@ i18n.register_messages({
     "map.no_verbs": ("verbs: tick at least one verb or give its IRI.",
                      "verbs: เลือกคำกริยาอย่างน้อยหนึ่งคำ หรือใส่ IRI ของคำกริยา"),
     "map.bad_rule": ("rule: choose one of the listed rules.", "rule: โปรดเลือกเงื่อนไขจากรายการ"),
+    "map.no_threshold": ("threshold: give the score needed, a percentage from 0 to 100.",
+                         "threshold: ใส่คะแนนขั้นต่ำเป็นร้อยละตั้งแต่ 0 ถึง 100"),
 })
 
 

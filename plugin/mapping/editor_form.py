@@ -16,15 +16,20 @@ from plugin.mapping.files import MappingFileError, dump_mapping, load_mapping
 from plugin.mapping.model import (
     EVIDENCE_KINDS,
     RULE_KINDS,
+    THRESHOLD_KINDS,
     CourseMapping,
     MappingEntry,
     Rule,
+    RuleKind,
     StandardIndex,
     normalize_wwwroot,
 )
 from plugin.models import Course, CourseActivity
 
-__all__ = ["COMMON_VERBS", "ActivityRow", "Slot", "activity_rows", "build_mapping", "slots_from_form", "slots_of"]
+__all__ = [
+    "COMMON_VERBS", "MODULE_OUTCOMES", "ActivityRow", "RuleChoice", "RuleGroup", "Slot", "activity_rows",
+    "build_mapping", "default_rule", "rule_groups", "slots_from_form", "slots_of",
+]
 
 # The verbs moodle-logstore_xapi sends most (EVENTS.md in the project's shared fixtures), offered as ticks.
 COMMON_VERBS: tuple[tuple[str, str], ...] = (
@@ -39,6 +44,20 @@ COMMON_VERBS: tuple[tuple[str, str], ...] = (
     ("https://w3id.org/xapi/acrossx/verbs/edited", "edited"),
     ("https://w3id.org/xapi/tla/verbs/achieved", "achieved"),
 )
+# What moodle-logstore_xapi 5.0.1 reports for each Moodle module (EVENTS.md), as the editor offers it first;
+# the first is a new activity's rule. Samattha's own LTI links and content packages report their own results.
+MODULE_OUTCOMES: dict[str, tuple[RuleKind, ...]] = {
+    "assign": ("submitted", "graded"),
+    "quiz": ("finished", "score"),
+    "lesson": ("finished", "score"),
+    "scorm": ("finished", "score"),
+    **{module: ("viewed",) for module in ("page", "url", "resource", "book", "h5pactivity", "folder", "imscp")},
+    "forum": ("posted",),
+    **{module: ("submitted",) for module in ("feedback", "questionnaire", "survey")},
+    **{module: ("completed", "passed", "score") for module in ("lti", "package")},
+}
+# Every Moodle module sends a view, and its completion when completion tracking is on.
+_ANY_ACTIVITY: tuple[RuleKind, ...] = ("activity-completion", "viewed")
 _SLOT = re.compile(r"slot-(\d{1,4})-activity")
 _FIELDS = {"targets": "map.targets", "evidence": "map.evidence", "rule": "map.rule", "rule.kind": "map.rule",
            "rule.threshold": "map.threshold", "rule.verbs": "map.verbs", "iri": "map.activity",
@@ -65,6 +84,19 @@ class Slot:
         return [code for code in re.split(r"[\s,;]+", self.targets) if code]
 
 
+@dataclass(frozen=True)
+class RuleChoice:
+    kind: str
+    label: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    label: str
+    choices: tuple[RuleChoice, ...]
+
+
 @dataclass
 class ActivityRow:
     key: str
@@ -73,6 +105,42 @@ class ActivityRow:
     section: int | None = None
     source: str = ""
     slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def rule_groups(self) -> list[RuleGroup]:
+        return rule_groups(self.module)
+
+
+def default_rule(module: str | None) -> RuleKind:
+    """A new activity's rule: what Moodle reports when a learner has done that kind of activity. An activity
+    of unknown kind keeps the generic "completed"; another Moodle module, its activity completion."""
+    if module is None:
+        return "completed"
+    return MODULE_OUTCOMES.get(module, _ANY_ACTIVITY)[0]
+
+
+def rule_groups(module: str | None) -> list[RuleGroup]:
+    """The rule choices for an activity of ``module``, in the page's language: the outcomes its module reports,
+    those of any Moodle activity, then every other kind (so a rule a mapping file chose is always shown)."""
+    own = MODULE_OUTCOMES.get(module or "", ())
+    common = tuple(kind for kind in _ANY_ACTIVITY if kind not in own) if module not in ("lti", "package") else ()
+    rest = tuple(kind for kind in RULE_KINDS if kind not in own and kind not in common)
+    groups = []
+    if own:
+        name = i18n.translate(f"map.module.{module}")
+        groups.append(RuleGroup(i18n.translate("map.group.module", module=name),
+                                tuple(_choice(kind, module) for kind in own)))
+    if common:
+        groups.append(RuleGroup(i18n.translate("map.group.any"), tuple(_choice(kind, None) for kind in common)))
+    groups.append(RuleGroup(i18n.translate("map.group.advanced"), tuple(_choice(kind, None) for kind in rest)))
+    return groups
+
+
+def _choice(kind: str, module: str | None) -> RuleChoice:
+    specific = f"map.outcome.{module}.{kind}"
+    label = i18n.translate(specific)
+    return RuleChoice(kind, i18n.translate(f"map.rule.{kind}") if label == specific else label,
+                      i18n.translate(f"map.hint.{kind}"))
 
 
 def _key(entry: MappingEntry) -> str:
@@ -142,7 +210,7 @@ def _entry(slot: Slot, shown: MappingEntry | None) -> MappingEntry | None:
     threshold: float | None = None
     if slot.rule not in RULE_KINDS:
         slot.errors.append(i18n.translate("map.bad_rule"))
-    elif slot.rule == "score":
+    elif slot.rule in THRESHOLD_KINDS:
         threshold = _threshold(slot, shown)
     verbs = _in_shown_order((*slot.verbs, *slot.verbs_other.split()), shown) if slot.rule == "verbs" else ()
     if slot.rule == "verbs" and not verbs:
@@ -163,6 +231,9 @@ def _entry(slot: Slot, shown: MappingEntry | None) -> MappingEntry | None:
 def _threshold(slot: Slot, shown: MappingEntry | None) -> float | None:
     if shown is not None and shown.rule.threshold is not None and slot.threshold == _percent(shown.rule.threshold):
         return shown.rule.threshold  # the form shows a percent to 6 decimals: ⅔ must not become 0.66666667
+    if not slot.threshold:
+        slot.errors.append(i18n.translate("map.no_threshold"))
+        return None
     try:
         percent = Decimal(slot.threshold.replace(",", ".").rstrip("% "))
         if not percent.is_finite() or not 0 <= percent <= 100:
@@ -199,6 +270,6 @@ def activity_rows(known: list[CourseActivity], slots: list[Slot]) -> list[Activi
             used = {slot.evidence for slot in row.slots}
             kind = next(k for k in EVIDENCE_KINDS if k not in used) if used <= set(EVIDENCE_KINDS) else "knowledge"
             title = row.slots[0].title if row.slots else row.name
-            row.slots.append(Slot(next_index, row.key, title, kind))
+            row.slots.append(Slot(next_index, row.key, title, kind, default_rule(row.module)))
             next_index += 1
     return list(rows.values())

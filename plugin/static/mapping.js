@@ -32,9 +32,11 @@
   }
 
   function showRule(slot) {
-    var rule = slot.querySelector("select.rule").value;
-    slot.querySelector(".for-score").hidden = rule !== "score";
-    slot.querySelector(".for-verbs").hidden = rule !== "verbs";
+    var select = slot.querySelector("select.rule");
+    var option = select.options[select.selectedIndex];
+    slot.querySelector(".for-score").hidden = !(option && option.hasAttribute("data-threshold"));
+    slot.querySelector(".for-verbs").hidden = select.value !== "verbs";
+    slot.querySelector(".rule-hint").textContent = option ? option.getAttribute("data-hint") : "";
   }
 
   function syncPicker() {
