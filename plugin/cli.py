@@ -80,7 +80,8 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
         # SAMATTHA_COMPILE_IN_SERVE=0 and run `samattha worker` (the compile lock would keep them from compiling
         # twice, but not from trying).
         scheduler = start_scheduler(app.extensions["samattha.sessionmaker"],
-                                    every_minutes=config.compile_every_minutes, report=click.echo)
+                                    every_minutes=config.compile_every_minutes, base_url=str(config.base_url),
+                                    report=click.echo)
         click.echo(f"Compiling portfolios every {config.compile_every_minutes} minutes.")
     # Workers are started fresh ("spawn"), not forked from this process with its connections and threads.
     multiprocessing.set_start_method("spawn", force=True)

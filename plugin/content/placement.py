@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from plugin.content.store import packages_of
+from plugin.mapping.activities import PACKAGE_PARAM
 from plugin.models import Course
 from plugin.models.content import ContentPackage
 
 __all__ = ["ACTIVITY_PARAM", "PACKAGE_PARAM", "Choice", "PackageRemoved", "choices", "find_choice", "placed_package"]
 
-PACKAGE_PARAM = "samattha_package"
 ACTIVITY_PARAM = "samattha_activity"
 
 

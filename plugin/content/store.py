@@ -35,8 +35,8 @@ from plugin.mapping.activities import ActivityItem, record_activities
 from plugin.models import Course, User
 from plugin.models.content import ContentLaunch, ContentPackage
 
-__all__ = ["PackageRefused", "files_swapped", "import_package", "package_dir", "packages_of", "remove_package",
-           "replace_package", "title_in"]
+__all__ = ["PackageRefused", "files_swapped", "import_package", "package_activities", "package_dir", "packages_of",
+           "remove_package", "replace_package", "title_in"]
 
 
 class PackageRefused(ValueError):
@@ -159,7 +159,7 @@ def _manifest(package: Package, items: list[_Item], earlier: Mapping[str, Any],
     return stored
 
 
-def _activities(row: ContentPackage) -> list[ActivityItem]:
+def package_activities(row: ContentPackage) -> list[ActivityItem]:
     """What the mapping editor offers for the package, under the ids its statements carry: for cmi5 the LMS's
     (cmi5 §9.4: AU statements name the activityId, satisfied names the block or course), else the package's."""
     manifest = row.manifest
@@ -214,7 +214,7 @@ def import_package(session: Session, course: Course, upload: Path, *, file_name:
         shutil.rmtree(target)
     row.size = _extract(upload, target)
     try:
-        record_activities(session, course, _activities(row), source="package", now=now)
+        record_activities(session, course, package_activities(row), source="package", now=now)
         session.flush()
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
@@ -251,7 +251,7 @@ def replace_package(session: Session, row: ContentPackage, upload: Path, *, file
         _hold(session, row)
         _fill(row, package, file_name, uploader)
         row.size = size
-        record_activities(session, row.course, _activities(row), source="package", now=now)
+        record_activities(session, row.course, package_activities(row), source="package", now=now)
         session.flush()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

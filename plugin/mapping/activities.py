@@ -20,7 +20,11 @@ from xapi.models import ActivityDefinition, StatementActivity
 __all__ = [
     "SOURCES", "ActivityItem", "course_activities", "display_name", "lrs_activities", "moodle_course_iri",
     "record_activities", "record_backup", "record_lrs_activities", "record_resource_links", "resource_link_iri",
+    "resource_link_items",
 ]
+
+# The custom parameter a content package's placement carries (plugin.content.placement sets it).
+PACKAGE_PARAM = "samattha_package"
 
 # Where an activity was learnt of; a later, richer source (a backup's names and sections) refines an entry.
 SOURCES = ("lti", "lrs", "backup", "webservice", "package")
@@ -40,6 +44,7 @@ class ActivityItem:
     module: str | None = None
     section: int | None = None
     position: int | None = None
+    instance: int | None = None  # Moodle's module instance id: for mod_lti, the LTI resource link id
 
 
 def record_activities(session: Session, course: Course, items: Iterable[ActivityItem], *, source: str,
@@ -103,13 +108,22 @@ def resource_link_iri(base_url: str, resource_link_id: str) -> str:
     return f"{base_url.rstrip('/')}/lti/launch?{urlencode({'resource_link_id': resource_link_id})}"
 
 
-def record_resource_links(session: Session, course: Course, *, base_url: str, now: datetime) -> int:
-    """Samattha's own placements launched in the course (one ResourceLink per launched link)."""
+def resource_link_items(session: Session, course: Course, *, base_url: str,
+                        cmids: Mapping[str, int] | None = None) -> list[ActivityItem]:
+    """Samattha's own placements launched in the course (one ResourceLink per launched link), with the course
+    module id where ``cmids`` (resource link id → cmid, from Web Services) knows it: the link and the Moodle
+    activity that holds it are then one activity. A link that places a content package is left out: the
+    package's own activities stand for it."""
     links = session.scalars(select(ResourceLink).where(ResourceLink.course_id == course.id)
                             .order_by(ResourceLink.id))
-    items = [ActivityItem(iri=resource_link_iri(base_url, link.resource_link_id), name=link.title or "",
-                          module="lti") for link in links]
-    return record_activities(session, course, items, source="lti", now=now)
+    return [ActivityItem(iri=resource_link_iri(base_url, link.resource_link_id), name=link.title or "",
+                         module="lti", cmid=(cmids or {}).get(link.resource_link_id))
+            for link in links if PACKAGE_PARAM not in (link.custom or {})]
+
+
+def record_resource_links(session: Session, course: Course, *, base_url: str, now: datetime) -> int:
+    return record_activities(session, course, resource_link_items(session, course, base_url=base_url),
+                             source="lti", now=now)
 
 
 def moodle_course_iri(course: Course) -> str:

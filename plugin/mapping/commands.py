@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 from flask import Flask
@@ -21,13 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plugin.clock import utcnow
-from plugin.mapping.activities import course_activities, record_lrs_activities, record_resource_links
+from plugin.mapping.activities import course_activities
+from plugin.mapping.discovery import refresh_activities
 from plugin.mapping.files import MappingFileError, load_mapping
 from plugin.mapping.model import cmid_of, normalize_wwwroot
 from plugin.mapping.store import current_revision, save_mapping, standard_index
-from plugin.mapping.webservice import record_webservice_activities
 from plugin.models import Course, Platform, ResourceLink
-from plugin.moodle_ws import WebServiceError, token_for
 
 __all__ = ["mappings", "unknown_activities"]
 
@@ -209,15 +208,8 @@ def _discover(app: Flask, session: Session, course: Course) -> None:
               f"launches Samattha at, which the activity IRIs of course {course.context_id}'s Samattha links start "
               "with. Set it to the address `samattha serve` (or `samattha demo`) is reached at, e.g. "
               "SAMATTHA_BASE_URL=https://samattha.example.ac.th; nothing was recorded")
-    now = utcnow()
-    counts: dict[str, Any] = {
-        "lti": record_resource_links(session, course, base_url=str(config.base_url), now=now),
-        "lrs": record_lrs_activities(session, course, now=now),
-    }
-    if token_for(session, course.issuer) is not None:
-        try:
-            counts["webservice"] = record_webservice_activities(session, course, now=now)
-        except WebServiceError as err:
-            click.echo(f"web services: {err}", err=True)
+    report = refresh_activities(session, course, base_url=str(config.base_url), now=utcnow())
     session.commit()
-    click.echo("new: " + ", ".join(f"{source} {n}" for source, n in counts.items()), err=True)
+    for source, message in report.errors.items():
+        click.echo(f"{source}: {message}", err=True)
+    click.echo("new: " + ", ".join(f"{source} {found.new}" for source, found in report.found.items()), err=True)

@@ -14,7 +14,7 @@ from plugin.mapping.moodle_backup import activity_iri
 from plugin.models import Course
 from plugin.moodle_ws import WebServiceError, call, token_for
 
-__all__ = ["activity_items", "course_contents", "record_webservice_activities"]
+__all__ = ["activity_items", "course_contents", "record_webservice_activities", "webservice_items"]
 
 
 def course_contents(url: str, token: str, course_id: str, *, http: requests.Session | None = None) -> list[Any]:
@@ -34,18 +34,26 @@ def activity_items(wwwroot: str, sections: list[Any]) -> list[ActivityItem]:
             cmid, modname = module.get("id"), module.get("modname")
             if not isinstance(cmid, int) or not isinstance(modname, str) or module.get("noviewlink"):
                 continue
+            instance = module.get("instance")
             items.append(ActivityItem(iri=activity_iri(wwwroot, modname, cmid), name=str(module.get("name") or ""),
-                                      cmid=cmid, module=modname, section=number, position=position))
+                                      cmid=cmid, module=modname, section=number, position=position,
+                                      instance=instance if isinstance(instance, int) else None))
     return items
 
 
-def record_webservice_activities(session: Session, course: Course, *, now: datetime,
-                                 http: requests.Session | None = None) -> int:
-    """Fetch the course's modules with its platform's token and record them; returns how many are new."""
+def webservice_items(session: Session, course: Course, *,
+                     http: requests.Session | None = None) -> list[ActivityItem]:
+    """The course's modules, read with its platform's token."""
     service = token_for(session, course.issuer)
     if service is None:
         raise WebServiceError("notoken", f"no Web Services token for {course.issuer}: set one with "
                                          f"`samattha platforms webservice --issuer {course.issuer} --token …`")
     sections = course_contents(service.url, service.token, course.context_id, http=http)
-    return record_activities(session, course, activity_items(normalize_wwwroot(course.issuer), sections),
-                             source="webservice", now=now)
+    return activity_items(normalize_wwwroot(course.issuer), sections)
+
+
+def record_webservice_activities(session: Session, course: Course, *, now: datetime,
+                                 http: requests.Session | None = None) -> int:
+    """Fetch the course's modules and record them; returns how many are new."""
+    return record_activities(session, course, webservice_items(session, course, http=http), source="webservice",
+                             now=now)

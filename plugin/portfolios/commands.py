@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.clock import utcnow
 from plugin.evidence import learners_of
+from plugin.mapping.discovery import refresh_courses
 from plugin.models import Course, User
 from plugin.portfolios.export_command import export
 from plugin.portfolios.parallel import workers
@@ -112,13 +113,14 @@ def worker(once: bool) -> None:
         previous = last_run(session, finished=True)
         if previous is not None:
             click.echo("Last run: " + describe(previous))
+    base_url = str(app.config["SAMATTHA"].base_url)
     if once:
-        _one_run(sessions)
+        _one_run(sessions, base_url)
         return
     every = app.config["SAMATTHA"].compile_every_minutes
     click.echo(f"Compiling portfolios every {every} minutes; Ctrl+C stops.")
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(_one_run, "interval", args=[sessions], minutes=every, id="compile-portfolios",
+    scheduler.add_job(_one_run, "interval", args=[sessions, base_url], minutes=every, id="compile-portfolios",
                       max_instances=1, coalesce=True, next_run_time=utcnow())
     try:
         scheduler.start()
@@ -126,7 +128,7 @@ def worker(once: bool) -> None:
         click.echo("Stopped.")
 
 
-def _one_run(sessions: sessionmaker[Session]) -> None:
+def _one_run(sessions: sessionmaker[Session], base_url: str) -> None:
     try:
         run, results = run_once(sessions, trigger="schedule", progress=_progress)
     except LockBusy:
@@ -135,6 +137,9 @@ def _one_run(sessions: sessionmaker[Session]) -> None:
     for figures in results:
         click.echo(_line(figures))
     click.echo(describe(run))
+    new = refresh_courses(sessions, base_url=base_url, now=utcnow)
+    if new:
+        click.echo(f"Course activities: {new} new.")
 
 
 portfolios.add_command(export)

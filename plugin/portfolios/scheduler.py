@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.clock import utcnow
 from plugin.evidence import course_reach
+from plugin.mapping.discovery import refresh_courses
 from plugin.mapping.store import current_mapping, standard_index
 from plugin.models import Course, MappingRevision
 from plugin.models.portfolios import CompileRun, SchedulerLock
@@ -144,12 +145,12 @@ def run_once(
                            scope=scope, progress=step)
 
 
-def start_scheduler(sessions: sessionmaker[Session], *, every_minutes: int,
+def start_scheduler(sessions: sessionmaker[Session], *, every_minutes: int, base_url: str,
                     report: Callable[[str], None] = print) -> BackgroundScheduler:
     """Compile every ``every_minutes`` in a background thread, the first run at once. A run that is still
     going when the next is due is not started twice (max_instances=1, coalesced)."""
     def job() -> None:
-        scheduled_run(sessions, report)
+        scheduled_run(sessions, report, base_url=base_url)
 
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(job, "interval", minutes=every_minutes, id="compile-portfolios", max_instances=1,
@@ -158,15 +159,20 @@ def start_scheduler(sessions: sessionmaker[Session], *, every_minutes: int,
     return scheduler
 
 
-def scheduled_run(sessions: sessionmaker[Session], report: Callable[[str], None] = print) -> None:
+def scheduled_run(sessions: sessionmaker[Session], report: Callable[[str], None] = print, *,
+                  base_url: str) -> None:
     """What the schedule does: compile, then bring every mapped course's coverage row up to date, so that a
-    coordinator's page never pays for reading a whole course (only a new mapping or a voiding makes it)."""
+    coordinator's page never pays for reading a whole course (only a new mapping or a voiding makes it), and
+    learn the courses' activities anew (Moodle's own list changes without telling us)."""
     try:
         run, _ = run_once(sessions, trigger="schedule")
     except LockBusy:
         report("Portfolio compilation: another process is compiling; skipped.")
         return
     report(describe(run))
+    new = refresh_courses(sessions, base_url=base_url, now=utcnow)
+    if new:
+        report(f"Course activities: {new} new.")
     with sessions() as session:
         standard = standard_index(session)
         for course in session.scalars(select(Course).where(Course.id.in_(select(MappingRevision.course_id)))):
