@@ -93,18 +93,19 @@ def _record(session: Session, course: Course, report: Refresh, source: str, item
 # Opening the course refreshes in the background, at most this often per course and process: Moodle's Web
 # Services may take seconds, and a coordinator's launch must not wait for them.
 BACKGROUND_INTERVAL = 300.0
-_last_started: dict[int, float] = {}
+_last_started: dict[tuple[int, int], float] = {}  # (id of the app's sessionmaker, course id)
 _lock = threading.Lock()
 
 
 def refresh_in_background(sessions: Callable[[], Session], course_id: int, *, base_url: str,
                           now: Callable[[], datetime]) -> bool:
     """Start a refresh of the course in a thread of its own with its own Session; False when one ran lately."""
+    key = (id(sessions), course_id)
     with _lock:
-        last = _last_started.get(course_id)
+        last = _last_started.get(key)
         if last is not None and time.monotonic() - last < BACKGROUND_INTERVAL:
             return False
-        _last_started[course_id] = time.monotonic()
+        _last_started[key] = time.monotonic()
 
     def run() -> None:
         try:
