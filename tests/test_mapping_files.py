@@ -235,3 +235,67 @@ def test_round_trip_property(title: str, course_id: str, threshold: float, cmid:
     )
     mapping = CourseMapping(course_id=course_id, wwwroot="http://127.0.0.1:8081", entries=(entry,), title=title)
     assert load_mapping(dump_mapping(mapping), standard=STANDARD) == mapping
+
+
+# --- the outcomes Moodle reports (issue 16) ------------------------------------------------------------
+
+OUTCOMES_EXAMPLE = ROOT / "mappings" / "example-moodle-outcomes.toml"
+
+
+def test_the_outcomes_example_loads_with_each_new_kind() -> None:
+    mapping = load_mapping(OUTCOMES_EXAMPLE.read_text(encoding="utf-8"), standard=STANDARD)
+    assert [(e.cmid, e.evidence, e.rule) for e in mapping.entries] == [
+        (6, "knowledge", Rule("finished")),
+        (5, "performance", Rule("submitted")),
+        (5, "knowledge", Rule("graded", threshold=0.6)),
+        (3, "knowledge", Rule("viewed")),
+        (7, "performance", Rule("posted")),
+        (8, "knowledge", Rule("score", threshold=0.7)),
+        (9, "knowledge", Rule("activity-completion")),
+    ]
+    assert load_mapping(dump_mapping(mapping), standard=STANDARD) == mapping
+
+
+def test_round_trip_of_the_outcome_kinds() -> None:
+    rules = [Rule("submitted"), Rule("graded", threshold=0.5), Rule("graded", threshold=0.0), Rule("finished"),
+             Rule("viewed"), Rule("posted"), Rule("activity-completion")]
+    mapping = CourseMapping(course_id="2", wwwroot="https://moodle.example.ac.th", entries=tuple(
+        MappingEntry(cmid=n, targets=("DG100",), evidence="knowledge", rule=rule) for n, rule in enumerate(rules, 1)))
+    text = dump_mapping(mapping)
+    assert 'rule = { kind = "graded", threshold = 0.5 }' in text
+    assert 'rule = { kind = "activity-completion" }' in text
+    assert load_mapping(text, standard=STANDARD) == mapping
+    assert dump_mapping(load_mapping(text, standard=STANDARD)) == text
+
+
+OUTCOME_RULES = """format = 1
+[course]
+id = "2"
+wwwroot = "https://m.example"
+[[activity]]
+cmid = 5
+evidence = "knowledge"
+rule = {{ {rule} }}
+targets = ["DG100"]
+"""
+
+
+@pytest.mark.parametrize(("rule", "field", "message"), [
+    ('kind = "graded"', "activity[1].rule.threshold", "missing (required)"),
+    ('kind = "graded", threshold = 60', "activity[1].rule.threshold", "must be a fraction from 0 to 1"),
+    ('kind = "submitted", threshold = 0.5', "activity[1].rule.threshold", "unknown key 'threshold'; expected: kind"),
+    ('kind = "viewed", verbs = ["urn:v"]', "activity[1].rule.verbs", "unknown key 'verbs'"),
+    ('kind = "submit"', "activity[1].rule.kind", "unknown kind 'submit'; expected: submitted, graded, finished, "
+                                                  "viewed, posted, activity-completion, completed, passed, score"),
+])
+def test_outcome_rules_are_checked_like_the_others(rule: str, field: str, message: str) -> None:
+    [problem] = problems_of(OUTCOME_RULES.format(rule=rule))
+    assert (problem.line, problem.field) == (8, field) and message in problem.message
+
+
+def test_files_written_with_the_old_kinds_still_load_the_same() -> None:
+    """Written before the outcomes existed: the shipped example reads back rule for rule."""
+    mapping = load_mapping(EXAMPLE.read_text(encoding="utf-8"), standard=STANDARD)
+    assert [e.rule.kind for e in mapping.entries] == [
+        "score", "score", "verbs", "passed", "score", "verbs", "completed", "passed", "completed"]
+    assert dump_mapping(mapping).count('kind = "') == 9
