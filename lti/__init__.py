@@ -11,6 +11,8 @@ from lti.claims import (
     ROLE_INSTRUCTOR,
     ROLE_LEARNER,
     ROLE_SYSTEM_ADMIN,
+    ROLE_TEACHING_ASSISTANT,
+    is_staff_role,
     normalise_roles,
 )
 from lti.deep_linking import auto_submit_form, build_response, resource_link_item
@@ -41,12 +43,14 @@ from lti.tool_keys import ToolKey, generate_key, public_jwk, public_jwks, sign_j
 
 __all__ = [
     "CLOSE_PAGE", "ROLE_INSTITUTION_ADMIN", "ROLE_INSTRUCTOR", "ROLE_LEARNER", "ROLE_SYSTEM_ADMIN",
-    "AgsEndpoint", "Context", "DeepLinkingError", "DeepLinkingSettings", "KeyResolver", "KeySource",
+    "ROLE_TEACHING_ASSISTANT", "AgsEndpoint", "Context", "DeepLinkingError", "DeepLinkingSettings", "KeyResolver",
+    "KeySource",
     "LaunchContext", "LaunchError", "LoginError", "LtiError", "Member", "NrpsEndpoint", "PlatformConfiguration",
     "Registration", "RegistrationError", "ResourceLink", "Score", "ServiceClient", "ServiceError", "StateCheck",
     "StateVerdict", "TokenCache", "ToolKey",
     "auto_submit_form", "build_auth_redirect", "build_response", "check_state", "choose_registration",
-    "create_line_item", "fetch_platform_configuration", "generate_key", "get_memberships", "list_line_items",
+    "create_line_item", "fetch_platform_configuration", "generate_key", "get_memberships", "is_staff_role",
+    "list_line_items",
     "moodle_relaunch_url", "new_binding", "new_nonce", "new_state", "next_score_timestamp", "normalise_roles",
     "post_score", "public_jwk", "public_jwks", "register", "resource_link_item", "service_url", "sign_jwt",
     "sign_state", "tool_configuration", "validate_id_token",

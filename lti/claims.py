@@ -9,8 +9,9 @@ __all__ = [
     "AGS_ENDPOINT", "CONTEXT", "CUSTOM", "DEEP_LINKING_DATA", "DEEP_LINKING_SETTINGS", "DEPLOYMENT_ID",
     "LAUNCH_PRESENTATION", "LTI_VERSION", "MESSAGE_DEEP_LINKING", "MESSAGE_DEEP_LINKING_RESPONSE",
     "MESSAGE_RESOURCE_LINK", "MESSAGE_TYPE", "NRPS", "RESOURCE_LINK", "ROLES", "ROLE_INSTITUTION_ADMIN",
-    "ROLE_INSTRUCTOR", "ROLE_LEARNER", "ROLE_SYSTEM_ADMIN", "TARGET_LINK_URI", "TOOL_CONFIGURATION",
-    "VERSION", "CONTENT_ITEMS", "DL_MSG", "normalise_roles",
+    "ROLE_INSTRUCTOR", "ROLE_LEARNER", "ROLE_SYSTEM_ADMIN", "ROLE_TEACHING_ASSISTANT", "STAFF_ROLES",
+    "TARGET_LINK_URI", "TOOL_CONFIGURATION",
+    "VERSION", "CONTENT_ITEMS", "DL_MSG", "is_staff_role", "normalise_roles",
 ]
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -39,6 +40,11 @@ MESSAGE_DEEP_LINKING_RESPONSE = "LtiDeepLinkingResponse"
 _MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 ROLE_INSTRUCTOR = _MEMBERSHIP + "Instructor"
 ROLE_LEARNER = _MEMBERSHIP + "Learner"
+ROLE_TEACHING_ASSISTANT = "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
+# Context roles of people who teach, design or support rather than learn (LTI Core 1.3 §A.2.3): Instructor and
+# its sub-roles (membership/Instructor#…), ContentDeveloper, Mentor, Manager and the context Administrator.
+STAFF_ROLES = frozenset(_MEMBERSHIP + name for name in (
+    "Administrator", "ContentDeveloper", "Instructor", "Manager", "Mentor"))
 ROLE_INSTITUTION_ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
 ROLE_SYSTEM_ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"
 
@@ -54,6 +60,15 @@ _LEGACY_PREFIXES = {
     "urn:lti:instrole:ims/lis/": "http://purl.imsglobal.org/vocab/lis/v2/institution/person#",
     "urn:lti:sysrole:ims/lis/": "http://purl.imsglobal.org/vocab/lis/v2/system/person#",
 }
+
+
+def is_staff_role(role: str) -> bool:
+    """A context role of someone who is not there to learn: ``STAFF_ROLES`` or one of their sub-roles
+    (``…/membership/Instructor#TeachingAssistant``, LTI Core 1.3 §A.2.3.1)."""
+    if role in STAFF_ROLES:
+        return True
+    base, _, sub = role.partition("/membership/")
+    return bool(sub) and base + "/membership#" + sub.split("#", 1)[0] in STAFF_ROLES
 
 
 def normalise_roles(roles: Iterable[str]) -> tuple[str, ...]:

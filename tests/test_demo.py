@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from plugin.demo.moodle import MoodlePlatform
-from plugin.demo.site import PEOPLE, launch
+from plugin.demo.site import NON_EDITING_TEACHER, PEOPLE, TOOL_CMID, launch
 from plugin.demo.week import COURSE_ACTIVITIES
 from tests.conftest import TEST_DATABASE_URL, FreshDatabases
 from tests.servers import ROOT, free_port, plugin_env, plugin_process, wait_for
@@ -72,8 +72,9 @@ def test_demo_tour_launches_each_person_onto_their_page(tmp_path: Path, demo_db:
         tour = requests.get(demo.url, timeout=10)
         assert tour.status_code == 200
         log = demo.log.read_text()
-        assert "Roster from Moodle (NRPS): 5 members." in log, log
-        assert re.search(r"Compile run \d+ finished: 1 courses", log), log
+        # Six members: the tour's five and the non-editing teacher, who is no learner (three are compiled).
+        assert "Roster from Moodle (NRPS): 6 members." in log, log
+        assert re.search(r"Compile run \d+ finished: 1 courses, 3 learners compiled", log), log
         rows = re.findall(r'class="demo-person" data-user="(\d+)" data-role="(\w+)"', tour.text)
         assert rows == [(p.user.id, p.role) for p in PEOPLE]
         assert [r for _, r in rows].count("learner") == 3
@@ -88,6 +89,9 @@ def test_demo_tour_launches_each_person_onto_their_page(tmp_path: Path, demo_db:
             assert landed.url.startswith(demo.base + "/course/") and landed.url.endswith("/" + person.role)
             if person.role == "coordinator":
                 _assert_coverage_names_activities_as_the_course_does(browser, landed.url, tour.text)
+        # Moodle launches its non-editing teacher as Instructor too; its own roles make them staff who view.
+        staff = launch(platform, NON_EDITING_TEACHER.user.id, TOOL_CMID)
+        assert staff.url.endswith("/viewer") and 'data-role="viewer"' in staff.text
 
 
 def _assert_coverage_names_activities_as_the_course_does(browser: requests.Session, coordinator_page: str,

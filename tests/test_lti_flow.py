@@ -237,12 +237,16 @@ def test_the_roster_speaks_the_page_language(env: Env) -> None:
     env.launch("3")
     customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale="th"))
     page = env.launch("4").text
-    roster = re.search(r'<table class="roster">(.*?)</table>', page, re.S)
-    assert roster
-    rows = {subject: re.findall(r"<td>\s*([^<]*?)\s*</td>", row)
-            for subject, row in re.findall(r'<tr data-subject="(\w+)">(.*?)</tr>', roster.group(1), re.S)}
-    assert rows == {"3": ["Sam Student", "ผู้เรียน", "เปิด Samattha จาก Moodle แล้ว", "ใช้งานอยู่"],
-                    "4": ["Tina Teacher", "ผู้ประสานงานรายวิชา", "เปิด Samattha จาก Moodle แล้ว", "ใช้งานอยู่"]}
+    tables = re.findall(r'<table class="roster roster-(\w+)">(.*?)</table>', page, re.S)
+    assert [name for name, _ in tables] == ["staff", "learners"]
+    rows = {name: {subject: re.findall(r"<td(?: class=\"[\w-]+\")?>\s*([^<]*?)\s*</td>", row)
+                   for subject, row in re.findall(r'<tr data-subject="(\w+)"[^>]*>(.*?)</tr>', body, re.S)}
+            for name, body in tables}
+    # Staff and learners apart; Samattha's role, then Moodle's (here as LTI sent it: no Web Services token).
+    assert rows["learners"] == {"3": ["Sam Student", "ผู้เรียน", "ผู้เรียน (Learner ทาง LTI)",
+                                      "เปิด Samattha จาก Moodle แล้ว", "ใช้งานอยู่"]}
+    assert rows["staff"]["4"][:5] == ["Tina Teacher", "ผู้ประสานงานรายวิชา", "ผู้สอน (Instructor ทาง LTI)",
+                                      "เปิด Samattha จาก Moodle แล้ว", "ใช้งานอยู่"]
     assert "ยังไม่เคยดึงรายชื่อ" in page
 
 

@@ -226,10 +226,13 @@ def test_sync_roster_brings_members_who_never_launched(env: Env) -> None:
     assert rows == {"3": ("nrps", "Active"), "4": ("launch", "Active")}
     page = teacher.get(f"{env.url}/course/{course.id}/coordinator", timeout=10)
     # Moodle's role and the roster's words in the page's language, not as stored.
-    assert re.search(r'data-subject="3"><td>Sam Student</td>\s*<td>Learner</td><td>Moodle roster only</td>\s*'
-                     r'<td>Active</td>', page.text)
-    assert re.search(r'data-subject="4"><td>Tina Teacher</td>\s*<td>Coordinator</td><td>Opened Samattha from Moodle',
-                     page.text)
+    row = (r'data-subject="{}" data-standing="{}"><td>{}</td>\s*<td class="standing">{}</td>'
+           r'<td class="moodle-roles">{}</td>\s*<td>{}</td><td>{}</td>')
+    assert re.search(row.format(3, "learner", "Sam Student", "Learner", r"Learner \(LTI\)", "Moodle roster only",
+                                "Active"), page.text.split('class="roster roster-learners"')[1])
+    assert re.search(row.format(4, "coordinator", "Tina Teacher", "Coordinator", r"Instructor \(LTI\)",
+                                "Opened Samattha from Moodle", "Active"),
+                     page.text.split('class="roster roster-staff"')[1])
     synced_at = re.search(r'<span class="muted roster-synced">Last synced (.*?)</span>', page.text)
     assert synced_at and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", synced_at.group(1))
     env.platform.enrolled.remove("3")  # unenrolled in Moodle

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import abort
 
 __all__ = [
-    "ADMIN_ROLES", "AGS_SCOPES", "DL", "INSTRUCTOR", "LEARNER", "LIS", "LTI", "NRPS_SCOPE", "Link", "Module",
-    "MoodlePlatform", "Tool", "User",
+    "ADMIN_ROLES", "AGS_SCOPES", "DL", "INSTRUCTOR", "LEARNER", "LIS", "LTI", "MOODLE_ROLES", "NRPS_SCOPE", "Link",
+    "Module", "MoodlePlatform", "Tool", "User",
 ]
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -39,21 +39,48 @@ NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.r
 LAB_COURSE = {"id": "2", "label": "LTILAB", "title": "LTI Lab Course", "type": ["CourseSection"]}
 
 
+# Moodle's standard course roles: kind → (role id, shortname, sortorder), as mdl_role holds them.
+MOODLE_ROLES = {"manager": (1, "manager", 1), "teacher": (3, "editingteacher", 3),
+                "noneditingteacher": (4, "teacher", 4), "student": (5, "student", 5)}
+
+
 @dataclass
 class User:
     id: str
     username: str
     given: str
     family: str
-    kind: str  # "student", "teacher" or "admin"
+    kind: str  # "student", "teacher" (editing), "noneditingteacher", "manager" or "admin"
 
     @property
     def roles(self) -> list[str]:
-        # Moodle's lti_get_ims_role: managers/teachers Instructor, else Learner; site admins lose Learner
-        # and gain system + institution Administrator.
+        # Moodle's lti_get_ims_role at a launch: Instructor to whoever has mod/lti:manage on the activity
+        # (managers, editing and non-editing teachers), else Learner; site admins lose Learner and gain system +
+        # institution Administrator.
         if self.kind == "admin":
             return [INSTRUCTOR, *ADMIN_ROLES]
-        return [INSTRUCTOR] if self.kind == "teacher" else [LEARNER]
+        return [INSTRUCTOR] if self.kind in ("teacher", "noneditingteacher", "manager") else [LEARNER]
+
+    @property
+    def roster_roles(self) -> list[str]:
+        # The same function for the NRPS roster, which has no activity: it checks moodle/course:manageactivities
+        # on the course, which a non-editing teacher lacks, so the roster lists them as a Learner.
+        if self.kind == "admin":
+            return [INSTRUCTOR, *ADMIN_ROLES]
+        return [INSTRUCTOR] if self.kind in ("teacher", "manager") else [LEARNER]
+
+    def enrolled_user(self, wwwroot: str, course: Mapping[str, Any]) -> dict[str, Any]:
+        """This user as core_enrol_get_enrolled_users returns them (user_get_user_details); standard roles have
+        an empty ``name`` in mdl_role (Moodle shows their translated names)."""
+        role = MOODLE_ROLES.get(self.kind)
+        return {"id": int(self.id), "username": self.username, "firstname": self.given, "lastname": self.family,
+                "fullname": self.name, "email": f"{self.username}@example.com", "department": "",
+                "firstaccess": 0, "lastaccess": 0, "lastcourseaccess": 0, "description": "", "descriptionformat": 1,
+                "profileimageurlsmall": f"{wwwroot}/theme/image.php/boost/core/1/u/f2",
+                "profileimageurl": f"{wwwroot}/theme/image.php/boost/core/1/u/f1",
+                "roles": [{"roleid": role[0], "name": "", "shortname": role[1], "sortorder": role[2]}] if role else [],
+                "enrolledcourses": [{"id": int(course["id"]), "fullname": course["title"],
+                                     "shortname": course["label"]}]}
 
     @property
     def name(self) -> str:
@@ -109,8 +136,10 @@ def _b64(value: int) -> str:
     return base64.urlsafe_b64encode(value.to_bytes((value.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
 
 
+# The lab site's users; the non-editing teacher "6" exists on the site but a test enrols them when it needs them.
 _LAB_USERS = (User("2", "admin", "Admin", "User", "admin"), User("3", "student1", "Sam", "Student", "student"),
-              User("4", "teacher1", "Tina", "Teacher", "teacher"))
+              User("4", "teacher1", "Tina", "Teacher", "teacher"),
+              User("6", "teacher2", "Nok", "Noneditor", "noneditingteacher"))
 
 
 class MoodlePlatform:
@@ -134,6 +163,8 @@ class MoodlePlatform:
         self.modules = {module.cmid: module for module in modules}
         # The token an administrator creates for Samattha under Site administration → Server → Web services.
         self.webservice_token = secrets.token_hex(16)
+        # The functions the token's external service allows (a test removes one to see Samattha cope).
+        self.webservice_functions = {"core_course_get_contents", "core_enrol_get_enrolled_users"}
         self.tools: dict[str, Tool] = {}
         self.pending_launches: dict[str, tuple[str, str, int]] = {}  # launchid -> (user id, message type, cmid)
         self.used_registration_subs: set[str] = set()

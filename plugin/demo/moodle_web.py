@@ -137,7 +137,8 @@ def create_app(platform: MoodlePlatform) -> Flask:  # noqa: C901 - one small rou
         start = request.args.get("from", 0, type=int)
         limit = min(request.args.get("limit", platform.nrps_page_size, type=int), platform.nrps_page_size)
         page = platform.enrolled[start:start + limit]
-        members = [{"status": "Active", "roles": platform.users[i].roles, "user_id": i, "lis_person_sourcedid": "",
+        members = [{"status": "Active", "roles": platform.users[i].roster_roles, "user_id": i,
+                    "lis_person_sourcedid": "",
                     "given_name": platform.users[i].given, "family_name": platform.users[i].family,
                     "name": platform.users[i].name, "email": f"{platform.users[i].username}@example.com"}
                    for i in page]
@@ -163,19 +164,32 @@ def create_app(platform: MoodlePlatform) -> Flask:  # noqa: C901 - one small rou
 
     @app.post("/webservice/rest/server.php")
     def webservice() -> Response:
-        """Moodle's REST server, for the one function Samattha calls; a refused call is HTTP 200 with Moodle's
+        """Moodle's REST server, for the functions Samattha calls; a refused call is HTTP 200 with Moodle's
         exception shape, as Moodle answers it."""
         form = request.form
         if not hmac.compare_digest(form.get("wstoken", ""), platform.webservice_token):
             return jsonify({"exception": "moodle_exception", "errorcode": "invalidtoken",
                             "message": "Invalid token - token not found"})
-        if form.get("wsfunction") != "core_course_get_contents" or form.get("moodlewsrestformat") != "json":
+        function = form.get("wsfunction")
+        if function not in platform.webservice_functions or form.get("moodlewsrestformat") != "json":
             return jsonify({"exception": "webservice_access_exception", "errorcode": "accessexception",
                             "message": "Access control exception"})
         if form.get("courseid") != platform.course["id"]:
             return jsonify({"exception": "dml_missing_record_exception", "errorcode": "invalidrecord",
                             "message": "Can't find data record in database table course."})
+        if function == "core_enrol_get_enrolled_users":
+            return jsonify(enrolled_users(form))
         return jsonify(platform.course_contents())
+
+    def enrolled_users(form: Any) -> list[dict[str, Any]]:
+        # options[i][name] = userfields: only those fields (the id always), as core_enrol_external does.
+        options = {form.get(f"options[{i}][name]"): form.get(f"options[{i}][value]", "") for i in range(10)}
+        users = [platform.users[i].enrolled_user(platform.url, platform.course) for i in platform.enrolled]
+        fields = options.get("userfields")
+        if fields:
+            wanted = {"id", *(name.strip() for name in fields.split(","))}
+            users = [{k: v for k, v in user.items() if k in wanted} for user in users]
+        return users
 
     @app.post("/mod/lti/openid-registration.php")
     def openid_registration() -> Response:

@@ -45,8 +45,8 @@ from plugin.models.content import ContentPackage
 from plugin.moodle_ws import save_token
 from plugin.standards.commands import ensure_standard_loaded
 
-__all__ = ["COURSE", "PEOPLE", "TOOL_CMID", "Person", "build_platform", "launch", "place", "restore_links",
-           "saved_links", "seed"]
+__all__ = ["COURSE", "NON_EDITING_TEACHER", "PEOPLE", "TOOL_CMID", "Person", "build_platform", "launch", "place",
+           "restore_links", "saved_links", "seed"]
 
 COURSE: dict[str, Any] = {"id": "2", "label": "DG-OPSR-023",
           "title": "ปรับปรุงงานบริการดิจิทัลเพื่อยกระดับอย่างต่อเนื่อง (DG-OPSR-023)", "type": ["CourseSection"]}
@@ -71,13 +71,18 @@ PEOPLE = (
     Person(User("6", "arunee", "อรุณี", "ศรีสุข", "teacher"), "coordinator", "tour.coordinator"),
     Person(User("7", "prasert", "ประเสริฐ", "มั่นคง", "student"), "assessor", "tour.assessor"),
 )
+# The course's non-editing teacher: Moodle launches them as Instructor like the coordinator, but its own roles
+# (read through Web Services) say they do not edit the course, so Samattha makes them staff who view, not a
+# coordinator, and never a learner. Not on the tour's list of people to launch as.
+NON_EDITING_TEACHER = Person(User("8", "kanya", "กัญญา", "บุญมา", "noneditingteacher"), "viewer", "tour.viewer")
 LEARNERS = [p for p in PEOPLE if p.role == "learner"]
 COORDINATOR = next(p for p in PEOPLE if p.role == "coordinator")
 ASSESSOR = next(p for p in PEOPLE if p.role == "assessor")
 
 
 def build_platform() -> MoodlePlatform:
-    platform = MoodlePlatform(course=COURSE, users=[p.user for p in PEOPLE], enrolled=[p.user.id for p in PEOPLE],
+    people = [*PEOPLE, NON_EDITING_TEACHER]
+    platform = MoodlePlatform(course=COURSE, users=[p.user for p in people], enrolled=[p.user.id for p in people],
                               links=[], modules=week.COURSE_ACTIVITIES, name="demo", locale="th", custom={})
     platform.line_items.clear()
     return platform
@@ -169,6 +174,9 @@ def seed(app: Flask, platform: MoodlePlatform, base_url: str, *, report: Any = p
         course: Course = session.scalars(select(Course).filter_by(issuer=platform.url,
                                                                   context_id=COURSE["id"])).one()
         course_pk = course.id
+        # As an administrator would: a Web Services token for the site (`samattha platforms webservice`); the
+        # roster sync then reads Moodle's own course roles with it, as well as the NRPS roster.
+        save_token(session, issuer=platform.url, token=platform.webservice_token, url=None, now=now)
         report(f"Roster from Moodle (NRPS): {sync_roster(session, course, now)} members.")
         coordinator = _tool_user(session, course, COORDINATOR)
         appoint_assessor(session, course, _tool_user(session, course, ASSESSOR), by=coordinator, now=now)
@@ -176,9 +184,7 @@ def seed(app: Flask, platform: MoodlePlatform, base_url: str, *, report: Any = p
         session.commit()
         for number, choice in enumerate(c for c in choices(session, course) if not c.is_au):
             place(platform, COORDINATOR.user.id, choice.code, FIRST_PACKAGE_CMID + number)
-        # As an administrator would: a Web Services token for the site (`samattha platforms webservice`), then
-        # the course's activities from core_course_get_contents (`samattha mappings activities --discover`).
-        save_token(session, issuer=platform.url, token=platform.webservice_token, url=None, now=now)
+        # The course's activities from core_course_get_contents (`samattha mappings activities --discover`).
         found = record_webservice_activities(session, course, now=now)
         session.commit()
         report(f"Course activities from Moodle Web Services: {found}.")

@@ -2,11 +2,15 @@
 blueprint that shows course data.
 
 Roles in a course (LTI Core 1.3 §A.2 for what Moodle sends; assessors are Samattha's own):
-- coordinator: ``membership#Instructor`` in that course, or Administrator of the course's platform;
+- coordinator: ``membership#Instructor`` in that course (as plugin.launch.staff settles it: with Moodle's own
+  roles, editing teachers and managers; without, every Instructor), unless a coordinator limited them to
+  assessing or viewing; or Administrator of the course's platform;
 - assessor: an active appointment in that course (it grants access to other learners' portfolios);
 - learner: ``membership#Learner`` in that course (a learner sees only themself), unless appointed assessor
   there: Moodle sends an external assessor as a Learner, but here they assess the learners, they are not
-  one (the same rule as plugin.evidence.learner_actors, so the pages and the portfolios agree);
+  one (the same rule as plugin.evidence.learner_actors, so the pages and the portfolios agree); staff (a
+  non-editing teacher, say) are never learners;
+- viewer: staff of the course who hold none of the roles above (they see the course page, nothing of anyone's);
 - admin: institution/system Administrator of the course's platform (from the latest launch).
 Coordinator and assessor are read from the database on every request, so a revoked appointment or a
 changed Moodle role takes effect at once; the session keeps only the user, the launch course, the
@@ -24,6 +28,7 @@ from sqlalchemy import select
 import lti
 from plugin.db import get_session
 from plugin.launch import repository as repo
+from plugin.launch.staff import is_staff
 from plugin.models import Course, Enrolment, User
 
 __all__ = [
@@ -31,7 +36,7 @@ __all__ = [
     "require_role", "require_user", "roles_in", "start_session",
 ]
 
-ROLES = ("admin", "coordinator", "assessor", "learner")  # landing order: the most capable page first
+ROLES = ("admin", "coordinator", "assessor", "learner", "viewer")  # landing order: the most capable page first
 USER_KEY, COURSE_KEY, ADMIN_KEY, LOCALE_KEY, CSRF_KEY, DEEP_LINK_KEY = (
     "lti_user", "lti_course", "lti_admin_of", "locale", "csrf", "lti_deep_link")
 
@@ -92,10 +97,15 @@ def roles_in(course: Course, user: User) -> frozenset[str]:
         roles.add("assessor")
     enrolment = db.scalars(select(Enrolment).filter_by(course_id=course.id, user_id=user.id)).one_or_none()
     if enrolment is not None and enrolment.status == "Active":
-        if lti.ROLE_INSTRUCTOR in enrolment.roles:
+        # Read per request, like appointments: a limit set by a coordinator takes effect on the next page.
+        limited = repo.staff_limit(db, course.id, user.id) is not None
+        if lti.ROLE_INSTRUCTOR in enrolment.roles and not limited:
             roles.add("coordinator")
-        if lti.ROLE_LEARNER in enrolment.roles and not assessor:
+        staff = is_staff(enrolment.roles)
+        if lti.ROLE_LEARNER in enrolment.roles and not assessor and not staff:
             roles.add("learner")
+        if staff and not roles:
+            roles.add("viewer")
     return frozenset(roles)
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from flask import Flask, g, request, session
 
 __all__ = [
-    "current_language", "error_texts", "install", "label", "language_for", "reason", "register_messages",
-    "role_labels", "translate", "utc_time",
+    "current_language", "error_texts", "install", "label", "language_for", "moodle_role_labels", "reason",
+    "register_messages", "role_labels", "translate", "utc_time",
 ]
 
 THAI, ENGLISH = "th", "en"
@@ -41,6 +41,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.coordinator": ("Coordinator", "ผู้ประสานงานรายวิชา"),
     "role.assessor": ("Assessor", "ผู้ประเมิน"),
     "role.admin": ("Administrator", "ผู้ดูแลระบบ"),
+    "role.viewer": ("Course staff", "บุคลากรของรายวิชา"),
+    "viewer.lead": ("You teach in this course in Moodle, without a role in Samattha: you see which units of the "
+                    "standard it covers, not learners' progress or portfolios. A coordinator can appoint you "
+                    "assessor.",
+                    "คุณเป็นผู้สอนในรายวิชานี้ใน Moodle แต่ยังไม่มีบทบาทใน Samattha จึงเห็นได้ว่ารายวิชาครอบคลุมหน่วยสมรรถนะใด "
+                    "แต่ไม่เห็นความก้าวหน้าหรือแฟ้มสะสมผลงานของผู้เรียน ผู้ประสานงานรายวิชาแต่งตั้งคุณเป็นผู้ประเมินได้"),
+    "roster.staff": ("Staff", "บุคลากรของรายวิชา"),
+    "roster.learners": ("Learners", "ผู้เรียน"),
+    "roster.no_staff": ("No staff listed yet.", "ยังไม่มีรายชื่อบุคลากร"),
+    "roster.no_learners": ("No learners listed yet: sync the roster.", "ยังไม่มีรายชื่อผู้เรียน โปรดดึงรายชื่อจาก Moodle"),
+    "roster.moodle_roles_at": ("Roles as Moodle's own course roles say (read through Web Services {when}).",
+                               "บทบาทตามบทบาทในรายวิชาของ Moodle เอง (อ่านผ่าน Web Services เมื่อ {when})"),
+    "roster.lti_roles": ("Roles as LTI sends them: Moodle calls editing and non-editing teachers alike "
+                         "“Instructor”. Limit an Instructor below, or give Samattha a Web Services token so "
+                         "Moodle's own roles decide.",
+                         "บทบาทตามที่ LTI ส่งมา ซึ่ง Moodle เรียกทั้งผู้สอนและผู้สอนที่ไม่มีสิทธิ์แก้ไขว่า “Instructor” "
+                         "เหมือนกัน กำหนดบทบาทของผู้สอนแต่ละคนได้ด้านล่าง หรือให้ Samattha ใช้ Web Services token "
+                         "เพื่อใช้บทบาทจาก Moodle โดยตรง"),
+    "in_samattha": ("In Samattha", "ใน Samattha"),
+    "in_moodle": ("In Moodle", "ใน Moodle"),
+    "standing.coordinator": ("Coordinator", "ผู้ประสานงานรายวิชา"),
+    "standing.assessor": ("Assessor", "ผู้ประเมิน"),
+    "standing.staff": ("Staff, view only", "บุคลากร ดูได้อย่างเดียว"),
+    "standing.learner": ("Learner", "ผู้เรียน"),
+    "standing.none": ("No role", "ไม่มีบทบาท"),
+    "moodle_role.editingteacher": ("Teacher", "ผู้สอน"),
+    "moodle_role.teacher": ("Non-editing teacher", "ผู้สอนที่ไม่มีสิทธิ์แก้ไข"),
+    "moodle_role.manager": ("Manager", "ผู้จัดการ"),
+    "moodle_role.coursecreator": ("Course creator", "ผู้สร้างรายวิชา"),
+    "moodle_role.student": ("Student", "นักเรียน"),
+    "lti_role.Instructor": ("Instructor (LTI)", "ผู้สอน (Instructor ทาง LTI)"),
+    "lti_role.Learner": ("Learner (LTI)", "ผู้เรียน (Learner ทาง LTI)"),
+    "lti_role.Administrator": ("Administrator (LTI)", "ผู้ดูแลระบบ (Administrator ทาง LTI)"),
+    "staff.limit": ("Role here", "บทบาทใน Samattha"),
+    "staff.limit.coordinate": ("Coordinates", "ประสานงานรายวิชา"),
+    "staff.limit.assess": ("Assesses only", "ประเมินเท่านั้น"),
+    "staff.limit.view": ("Views only", "ดูได้อย่างเดียว"),
+    "staff.save": ("Save", "บันทึก"),
+    "staff.saved": ("{name}: {what}.", "{name}: {what}"),
+    "staff.set_by": ("set by {name}, {when}", "กำหนดโดย {name} เมื่อ {when}"),
     "course": ("Course", "รายวิชา"),
     "welcome": ("Welcome, {name}", "ยินดีต้อนรับ {name}"),
     "learner.units": ("Units of competency in this course", "หน่วยสมรรถนะในรายวิชานี้"),
@@ -208,6 +248,17 @@ def role_labels(roles: Iterable[str]) -> list[str]:
     return [translate(_LIS_ROLES[name]) if name in _LIS_ROLES else name for name in names]
 
 
+def moodle_role_labels(enrolment: object) -> list[str]:
+    """A member's roles in Moodle: its own course roles when Samattha read them (Web Services), else the LTI
+    roles the launch and the roster sent, each named as Moodle names it."""
+    shortnames = getattr(enrolment, "moodle_roles", None)
+    if shortnames is not None:
+        return [label("moodle_role", name) for name in dict.fromkeys(shortnames)]
+    sent = [*(getattr(enrolment, "launch_roles", None) or ()), *(getattr(enrolment, "nrps_roles", None) or ())]
+    names = dict.fromkeys(role.rsplit("#", 1)[-1] for role in sent or list(getattr(enrolment, "roles", None) or ()))
+    return [label("lti_role", name) for name in names]
+
+
 def utc_time(moment: datetime) -> str:
     """A stored moment as every page shows times: UTC, to the minute. SQLite hands DateTime(timezone=True)
     back without a zone (Samattha stores UTC); PostgreSQL in the connection's zone."""
@@ -221,5 +272,5 @@ def install(app: Flask) -> None:
     our views pass ``lang`` (base.html's ``<html lang>``) themselves so the standard's bilingual pages keep their
     Thai default."""
     app.jinja_env.globals.update(t=translate, label=label, role_labels=role_labels, error_texts=error_texts,
-                                 current_language=current_language)
+                                 current_language=current_language, moodle_role_labels=moodle_role_labels)
     app.jinja_env.filters["utc"] = utc_time

@@ -17,8 +17,9 @@ from plugin.evidence import learner_actors
 from plugin.launch import access
 from plugin.launch import repository as repo
 from plugin.launch.service import service_client, sync_roster
+from plugin.launch.staff import is_staff, standing
 from plugin.launch.web import bp, render
-from plugin.models import Course, Platform, ResourceLink, Unit, User
+from plugin.models import Course, Enrolment, Platform, ResourceLink, StaffLimit, Unit, User
 from plugin.portfolios import repository as portfolios
 from plugin.standards import catalog
 
@@ -89,6 +90,28 @@ def learner_page(course_pk: int) -> tuple[str, int]:
     return _page("lti/learner.html", course, user, "learner", units=units, statuses=statuses, snapshot=snapshot)
 
 
+class _Member(NamedTuple):
+    """A roster row: the enrolment, what Samattha makes of it, and whether the viewer may limit them."""
+
+    enrolment: Enrolment
+    standing: str  # see plugin.launch.staff.standing
+    limit: StaffLimit | None
+    limitable: bool  # an Instructor other than the viewer: a coordinator may limit them to assessing or viewing
+
+
+def _members(roster: Iterable[Enrolment], appointed: set[int], limits: dict[int, StaffLimit],
+             viewer: User) -> tuple[list[_Member], list[_Member]]:
+    """(staff, learners): staff, and appointed assessors, are listed apart and never among the learners."""
+    staff: list[_Member] = []
+    learners: list[_Member] = []
+    for e in roster:
+        limit = limits.get(e.user_id)
+        row = _Member(e, standing(e.roles, limit=limit.limit if limit else None, assessor=e.user_id in appointed),
+                      limit, lti.ROLE_INSTRUCTOR in e.roles and e.user_id != viewer.id and e.status == "Active")
+        (staff if is_staff(e.roles) or e.user_id in appointed else learners).append(row)
+    return staff, learners
+
+
 @bp.get("/course/<int:course_pk>/coordinator")
 def coordinator_page(course_pk: int) -> tuple[str, int]:
     course = access.course_or_404(course_pk)
@@ -97,10 +120,43 @@ def coordinator_page(course_pk: int) -> tuple[str, int]:
     assessors = repo.active_assessors(db, course)
     appointed = {a.user_id for a in assessors}
     roster = repo.members(db, course)
+    staff, learners = _members(roster, appointed, repo.staff_limits(db, course), user)
     candidates = [e for e in roster if e.status == "Active" and e.user_id not in appointed]
     links = db.scalars(select(ResourceLink).where(ResourceLink.course_id == course.id).order_by(ResourceLink.id))
-    return _page("lti/coordinator.html", course, user, "coordinator", roster=roster, assessors=assessors,
-                 candidates=candidates, placements=_placements(links))
+    roles_read = max((e.moodle_roles_at for e in roster if e.moodle_roles_at is not None), default=None)
+    return _page("lti/coordinator.html", course, user, "coordinator", staff=staff, learners=learners,
+                 assessors=assessors, candidates=candidates, placements=_placements(links), roles_read=roles_read)
+
+
+STAFF_CHOICES = ("coordinate", "assess", "view")
+
+
+@bp.post("/course/<int:course_pk>/coordinator/staff/<int:user_pk>")
+def limit_staff(course_pk: int, user_pk: int) -> Response:
+    """A coordinator decides what an Instructor does here: coordinate (as Moodle says), only assess (appointed
+    assessor), or only view. Kept as history (who, when); it counts from the member's next page."""
+    course = access.course_or_404(course_pk)
+    coordinator = access.require_role(course, "coordinator")
+    access.check_csrf()
+    db = get_session()
+    choice = request.form.get("limit", "")
+    enrolment = next((e for e in repo.members(db, course) if e.user_id == user_pk and e.status == "Active"), None)
+    if choice not in STAFF_CHOICES or enrolment is None or lti.ROLE_INSTRUCTOR not in enrolment.roles \
+            or user_pk == coordinator.id:
+        raise access.AccessDenied(400, "forbidden", "limit: choose coordinate, assess or view for another active "
+                                  "Instructor of this course")
+    now = utcnow()
+    if choice == "coordinate":
+        repo.lift_staff_limit(db, course, user_pk, by=coordinator, now=now)
+    else:
+        repo.set_staff_limit(db, course, enrolment.user, choice, by=coordinator, now=now)
+        if choice == "assess":
+            repo.appoint_assessor(db, course, enrolment.user, by=coordinator, now=now)
+        else:
+            repo.revoke_assessor(db, course, user_pk, now=now)
+    db.commit()
+    flash(f"{enrolment.user.display_name}\t{choice}", "staff.saved")
+    return redirect(url_for("launch.coordinator_page", course_pk=course.id), code=303)
 
 
 @bp.post("/course/<int:course_pk>/coordinator/roster")
@@ -160,6 +216,17 @@ def assessor_page(course_pk: int) -> tuple[str, int]:
     assessed = learner_actors(db, course)
     learners = [e for e in repo.members(db, course) if e.user_id in assessed]
     return _page("lti/assessor.html", course, user, "assessor", learners=learners)
+
+
+@bp.get("/course/<int:course_pk>/viewer")
+def viewer_page(course_pk: int) -> tuple[str, int]:
+    """Staff of the course without a Samattha role (a non-editing teacher not appointed assessor): the units
+    the course covers, and nobody's progress or portfolio."""
+    course = access.course_or_404(course_pk)
+    user = access.require_role(course, "viewer")
+    links = get_session().scalars(select(ResourceLink).where(ResourceLink.course_id == course.id)
+                                  .order_by(ResourceLink.id))
+    return _page("lti/viewer.html", course, user, "viewer", units=_course_units(course), placements=_placements(links))
 
 
 @bp.get("/course/<int:course_pk>/admin")

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 import lti
+from plugin.launch.staff import LIMITS, effective_roles
 from plugin.models import (
     AssessorAppointment,
     Base,
@@ -25,13 +26,14 @@ from plugin.models import (
     LaunchNonce,
     Platform,
     ResourceLink,
+    StaffLimit,
     User,
 )
 
 __all__ = [
-    "LaunchRecord", "active_assessors", "appoint_assessor", "aware", "consume_nonce", "find_registrations",
-    "is_assessor", "members", "record_launch", "revoke_assessor", "save_registration", "to_registration",
-    "upsert_roster",
+    "LaunchRecord", "active_assessors", "appoint_assessor", "apply_moodle_roles", "aware", "consume_nonce",
+    "find_registrations", "is_assessor", "lift_staff_limit", "members", "record_launch", "revoke_assessor",
+    "save_registration", "set_staff_limit", "staff_limit", "staff_limits", "to_registration", "upsert_roster",
 ]
 
 Row = TypeVar("Row", bound=Base)
@@ -161,10 +163,36 @@ def _enrol(session: Session, course: Course, user: User, roles: Sequence[str], s
            now: datetime) -> Enrolment:
     enrolment = _ensure(session, Enrolment, {"course_id": course.id, "user_id": user.id},
                         {"roles": list(roles), "source": source, "status": status, "updated_at": now})
-    enrolment.roles, enrolment.status, enrolment.updated_at = list(roles), status, now
     if source == "launch":
         enrolment.source = "launch"  # once launched, always "launch": the roster must not hide that
+        enrolment.launch_roles = list(roles)
+    else:
+        enrolment.nrps_roles = list(roles)
+    enrolment.status, enrolment.updated_at = status, now
+    _settle_roles(enrolment)
     return enrolment
+
+
+def _settle_roles(enrolment: Enrolment) -> None:
+    enrolment.roles = effective_roles(enrolment.launch_roles, enrolment.nrps_roles, enrolment.moodle_roles)
+
+
+def apply_moodle_roles(session: Session, course: Course, by_subject: Mapping[str, Sequence[str]], *,
+                       now: datetime) -> int:
+    """Store Moodle's course roles (shortnames by Moodle user id = LTI ``sub``) on the course's enrolments and
+    settle their roles again. A member Moodle did not list is no longer known to it: their LTI roles decide.
+    Returns how many enrolments got Moodle roles."""
+    found = 0
+    query = select(Enrolment, User.subject).join(User, Enrolment.user_id == User.id).where(
+        Enrolment.course_id == course.id)
+    for enrolment, subject in session.execute(query).tuples():
+        shortnames = by_subject.get(subject)
+        enrolment.moodle_roles = list(shortnames) if shortnames is not None else None
+        enrolment.moodle_roles_at = now
+        found += shortnames is not None
+        _settle_roles(enrolment)
+    session.flush()
+    return found
 
 
 def record_launch(session: Session, ctx: lti.LaunchContext, platform: Platform, *, now: datetime) -> LaunchRecord:
@@ -231,6 +259,46 @@ def appoint_assessor(session: Session, course: Course, user: User, *, by: User |
     session.add(appointment)
     session.flush()
     return appointment
+
+
+def _unlifted(course_id: int, user_id: int) -> Any:
+    return select(StaffLimit).where(StaffLimit.course_id == course_id, StaffLimit.user_id == user_id,
+                                    StaffLimit.lifted_at.is_(None))
+
+
+def staff_limit(session: Session, course_id: int, user_id: int) -> StaffLimit | None:
+    found: StaffLimit | None = session.scalars(_unlifted(course_id, user_id).order_by(StaffLimit.id.desc())).first()
+    return found
+
+
+def staff_limits(session: Session, course: Course) -> dict[int, StaffLimit]:
+    """User id → their current limit in the course."""
+    query = select(StaffLimit).where(StaffLimit.course_id == course.id, StaffLimit.lifted_at.is_(None))
+    return {row.user_id: row for row in session.scalars(query.order_by(StaffLimit.id))}
+
+
+def set_staff_limit(session: Session, course: Course, user: User, limit: str, *, by: User | None,
+                    now: datetime) -> StaffLimit:
+    """Limit ``user`` to assessing or viewing. A different current limit is lifted first, so the history reads
+    as the coordinators' decisions in order; the same one again changes nothing."""
+    if limit not in LIMITS:
+        raise ValueError(f"limit: must be one of {', '.join(LIMITS)}")
+    current = staff_limit(session, course.id, user.id)
+    if current is not None and current.limit == limit:
+        return current
+    lift_staff_limit(session, course, user.id, by=by, now=now)
+    row = StaffLimit(course_id=course.id, user_id=user.id, limit=limit, set_by_id=by.id if by else None, set_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def lift_staff_limit(session: Session, course: Course, user_id: int, *, by: User | None, now: datetime) -> bool:
+    rows = list(session.scalars(_unlifted(course.id, user_id)))
+    for row in rows:
+        row.lifted_at, row.lifted_by_id = now, by.id if by else None
+    session.flush()
+    return bool(rows)
 
 
 def revoke_assessor(session: Session, course: Course, user_id: int, *, now: datetime) -> bool:

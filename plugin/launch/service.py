@@ -4,6 +4,7 @@ grades to the Moodle gradebook (AGS) and the roster from it (NRPS). Each takes t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,15 +16,19 @@ from sqlalchemy.orm import Session
 
 import lti
 from lti.services import SCOPE_LINEITEM, service_url
+from plugin import moodle_ws
 from plugin.launch import repository as repo
 from plugin.launch.keys import current_key
+from plugin.launch.staff import is_staff
 from plugin.models import AgsLineItem, AgsScoreLog, Course, Element, Platform, Unit, User
 from plugin.standards import catalog
 
 __all__ = [
     "DeepLinkRequest", "GradePush", "LaunchResult", "LoginResult", "StateRefused", "deep_link_response", "launch",
-    "login", "push_unit_grades", "register_platform", "service_client", "sync_roster",
+    "login", "push_unit_grades", "read_moodle_roles", "register_platform", "service_client", "sync_roster",
 ]
+
+log = logging.getLogger(__name__)
 
 TOOL_NAME = "Samattha"
 LINE_ITEM_TAG = "samattha-unit"
@@ -79,7 +84,13 @@ def launch(session: Session, form: Mapping[str, str], *, binding: str | None, se
     if not check.is_ok:
         raise StateRefused(check, context.locale)
     platform = session.scalars(select(Platform).filter_by(issuer=context.issuer, client_id=context.client_id)).one()
-    return LaunchResult(context, repo.record_launch(session, context, platform, now=now))
+    record = repo.record_launch(session, context, platform, now=now)
+    if record.course is not None and is_staff(context.roles):
+        # Moodle sends Instructor for editing and non-editing teachers alike: its own roles tell them apart.
+        # Read at each staff launch (rare, and a role changed in Moodle then counts from the next one), never
+        # per page; learners' launches need no such reading.
+        read_moodle_roles(session, record.course, now=now)
+    return LaunchResult(context, record)
 
 
 def register_platform(session: Session, openid_configuration: str, registration_token: str, *, base_url: str,
@@ -235,8 +246,52 @@ def push_unit_grades(session: Session, course: Course, scores: Mapping[int, Mapp
 
 
 def sync_roster(session: Session, course: Course, now: datetime, *, client: lti.ServiceClient | None = None) -> int:
-    """Read the course roster through NRPS 2.0 and store it; returns the number of members."""
+    """Read the course roster through NRPS 2.0 and store it, with Moodle's own course roles when Samattha has
+    a Web Services token; returns the number of members."""
     if not course.memberships_url:
         raise lti.ServiceError("no_nrps", "No launch from this course has carried the roster service (NRPS) claim.")
     client = client or service_client(session, course, now=now)
-    return repo.upsert_roster(session, course, lti.get_memberships(client, course.memberships_url), now=now)
+    count = repo.upsert_roster(session, course, lti.get_memberships(client, course.memberships_url), now=now)
+    read_moodle_roles(session, course, now=now)
+    return count
+
+
+ENROLLED_USERS = "core_enrol_get_enrolled_users"
+
+
+def _role_shortnames(body: object) -> dict[str, list[str]]:
+    """Moodle user id → role shortnames, from core_enrol_get_enrolled_users' list of users, each with ``id``
+    and ``roles: [{roleid, name, shortname, sortorder}]``."""
+    if not isinstance(body, list):
+        raise moodle_ws.WebServiceError("shape", f"{ENROLLED_USERS} did not return a list of users")
+    found: dict[str, list[str]] = {}
+    for user in body:
+        if not isinstance(user, dict) or not isinstance(user.get("id"), int | str):
+            raise moodle_ws.WebServiceError("shape", f"{ENROLLED_USERS} returned a user without an id")
+        roles = user.get("roles")
+        if not isinstance(roles, list):
+            raise moodle_ws.WebServiceError("shape", f"{ENROLLED_USERS} returned no roles: does the token's "
+                                                     "service allow it, and its user see roles?")
+        found[str(user["id"])] = [str(r["shortname"]) for r in roles if isinstance(r, dict) and r.get("shortname")]
+    return found
+
+
+def read_moodle_roles(session: Session, course: Course, *, now: datetime,
+                      http: requests.Session | None = None) -> int | None:
+    """Read the course's members' Moodle roles through Web Services and store them per enrolment; None when the
+    platform has no token or the call failed. A failure is logged and otherwise ignored: the LTI roles then
+    decide, as they did before, and a launch or a roster sync never fails for it."""
+    token = moodle_ws.token_for(session, course.issuer)
+    if token is None:
+        return None
+    try:
+        # ``userfields`` keeps a large course's answer small: the id is always sent, roles only when asked.
+        body = moodle_ws.call(token.url, token.token, ENROLLED_USERS, {
+            "courseid": course.context_id, "options[0][name]": "userfields", "options[0][value]": "id,roles"},
+            http=http)
+        by_subject = _role_shortnames(body)
+    except moodle_ws.WebServiceError as error:
+        log.warning("Moodle roles of course %s (%s) not read, LTI roles decide: %s", course.context_id,
+                    course.issuer, error)
+        return None
+    return repo.apply_moodle_roles(session, course, by_subject, now=now)
