@@ -397,3 +397,82 @@ def test_every_revision_loads_as_a_mapping_file(env: Env, standard: object) -> N
         text = db.scalars(select(MappingRevision)).one().text
         mapping = load_mapping(text, standard=store.standard_index(db))
     assert mapping.entries[0].rule == Rule("score", 0.57)
+
+
+# --- the outcomes each kind of activity reports (issue 16) -----------------------------------------------
+
+def selected_rule(page: str, index: int) -> str:
+    found = re.search(rf'name="slot-{index}-rule".*?<option value="([\w-]+)"[^>]* selected', page, re.S)
+    assert found, f"no rule selected in slot {index}"
+    return found.group(1)
+
+
+def rule_options(page: str, index: int) -> list[tuple[str, list[str]]]:
+    """(group label, [option labels]) of a slot's rule menu, as shown."""
+    menu = re.search(rf'name="slot-{index}-rule".*?</select>', page, re.S)
+    assert menu
+    return [(html.unescape(label), [html.unescape(o) for o in re.findall(r"<option [^>]*>([^<]*)</option>", body)])
+            for label, body in re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', menu.group(0), re.S)]
+
+
+def test_a_new_activity_is_offered_its_modules_outcomes_with_the_natural_one_chosen(env: Env, standard: object) -> None:
+    browser, url = teacher(env)
+    page = upload(browser, url, BACKUP.read_bytes()).text
+    chosen = {key: selected_rule(page, slot_of(page, key)) for key in ("cmid:6", "cmid:5", "cmid:3", "cmid:4")}
+    assert chosen == {"cmid:6": "finished", "cmid:5": "submitted", "cmid:3": "viewed", "cmid:4": "viewed"}
+    assert rule_options(page, slot_of(page, "cmid:5"))[:2] == [
+        ("What Moodle reports for an assignment", ["assignment submitted", "graded, score ≥ threshold"]),
+        ("Any Moodle activity", ["activity completion, when Moodle sends it", "viewed"])]
+    quiz = rule_options(page, slot_of(page, "cmid:6"))
+    assert quiz[0] == ("What Moodle reports for a quiz", ["attempt finished", "score ≥ threshold"])
+    assert quiz[-1][0] == "Other rules (advanced)" and "completed" in quiz[-1][1]
+    # The chosen outcome says what it counts, without script too.
+    assert "Counts when Moodle reports the learner&#39;s submission." in page
+
+
+def test_the_outcomes_speak_thai_when_the_launch_does(env: Env, standard: object) -> None:
+    customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale="th"))
+    browser, url = teacher(env)
+    page = upload(browser, url, BACKUP.read_bytes()).text
+    assert rule_options(page, slot_of(page, "cmid:5"))[0] == (
+        "สิ่งที่ Moodle รายงานสำหรับงานมอบหมาย", ["ส่งงานแล้ว", "ผู้สอนให้คะแนนแล้ว คะแนน ≥ เกณฑ์"])
+    assert rule_options(page, slot_of(page, "cmid:6"))[0] == (
+        "สิ่งที่ Moodle รายงานสำหรับแบบทดสอบ", ["ทำแบบทดสอบเสร็จและส่งคำตอบแล้ว", "ได้คะแนน ≥ เกณฑ์"])
+    refused = browser.post(url, data=form(page, **{str(slot_of(page, "cmid:5")): {
+        "evidence": "knowledge", "rule": "graded", "threshold": "", "targets": "DG101"}}), timeout=10)
+    assert refused.status_code == 400 and "threshold: ใส่คะแนนขั้นต่ำเป็นร้อยละตั้งแต่ 0 ถึง 100" in refused.text
+
+
+def test_outcomes_save_as_the_mapping_files_kinds(env: Env, standard: object) -> None:
+    browser, url = teacher(env)
+    page = upload(browser, url, BACKUP.read_bytes()).text
+    assign, quiz, url_slot = slot_of(page, "cmid:5"), slot_of(page, "cmid:6"), slot_of(page, "cmid:4")
+    done = browser.post(url, data=form(page, **{
+        str(assign): {"evidence": "knowledge", "rule": "graded", "threshold": "70 %", "targets": "DG101"},
+        str(quiz): {"evidence": "knowledge", "targets": "DS601.01"},  # the default, untouched
+        str(url_slot): {"evidence": "knowledge", "rule": "activity-completion", "targets": "DG102.01"},
+    }), timeout=10)
+    assert done.status_code == 200 and "Saved as revision 1." in done.text
+    mapping = saved(env)
+    assert mapping is not None
+    assert {e.cmid: e.rule for e in mapping.entries} == {
+        5: Rule("graded", 0.7), 6: Rule("finished"), 4: Rule("activity-completion")}
+    assert selected_rule(done.text, slot_of(done.text, "cmid:5")) == "graded"
+    assert re.search(rf'name="slot-{slot_of(done.text, "cmid:5")}-threshold"[^>]*value="70"', done.text)
+    with env.db() as db:
+        text = db.scalars(select(MappingRevision)).one().text
+    assert 'rule = { kind = "graded", threshold = 0.7 }' in text and 'rule = { kind = "finished" }' in text
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"rule": "graded", "threshold": ""}, "threshold: give the score needed, a percentage from 0 to 100."),
+    ({"rule": "graded", "threshold": "lots"}, "threshold: give a percentage from 0 to 100, not &#39;lots&#39;."),
+    ({"rule": "handed-in"}, "rule: choose one of the listed rules."),
+])
+def test_bad_outcome_input_names_the_field(env: Env, standard: object, fields: dict[str, str], message: str) -> None:
+    browser, url = teacher(env)
+    page = upload(browser, url, BACKUP.read_bytes()).text
+    refused = browser.post(url, data=form(page, **{str(slot_of(page, "cmid:5")): {
+        "evidence": "knowledge", "targets": "DG101", **fields}}), timeout=10)
+    assert refused.status_code == 400 and message in refused.text
+    assert saved(env) is None
