@@ -98,6 +98,8 @@ class Link:
     description: str = ""
     custom: dict[str, str] = field(default_factory=dict)
     url: str | None = None  # the content item's url; None = the tool's target_link_uri
+    grade: float = 0  # mdl_lti.grade: 0 = no grade item
+    line_item: dict[str, Any] | None = None  # the deep-linking lineItem it was created from
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,17 @@ class MoodlePlatform:
         link = Link(cmid, str(cmid), str(item.get("title") or ""), str(item.get("text") or ""),
                     {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {},
                     str(item["url"]) if item.get("url") else None)
+        line_item = item.get("lineItem")
+        if isinstance(line_item, dict) and isinstance(line_item.get("scoreMaximum"), int | float):
+            # Moodle 4.5 (mod/lti contentitem + gradebookservices): the activity gets grade = scoreMaximum and its
+            # own grade item, which AGS lists with the lineItem's resourceId, tag and label and the activity's
+            # resource link id, and which each launch of the activity names in the AGS claim's ``lineitem``.
+            link.grade, link.line_item = float(line_item["scoreMaximum"]), dict(line_item)
+            with self.lock:
+                self.line_items[max(self.line_items, default=1) + 1] = {
+                    "label": str(line_item.get("label") or link.title), "scoreMaximum": line_item["scoreMaximum"],
+                    **{k: str(line_item[k]) for k in ("resourceId", "tag") if line_item.get(k)},
+                    "resourceLinkId": link.id}
         self.links[cmid] = link
         return link
 

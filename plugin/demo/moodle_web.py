@@ -95,7 +95,8 @@ def create_app(platform: MoodlePlatform) -> Flask:  # noqa: C901 - one small rou
             tool = authorised(AGS_SCOPES[0], AGS_SCOPES[1])
             found = [line_item_json(i, tool) for i, item in platform.line_items.items()
                      if all(item.get(k) == request.args[a] for a, k in
-                            (("resource_id", "resourceId"), ("tag", "tag")) if a in request.args)]
+                            (("resource_id", "resourceId"), ("tag", "tag"), ("resource_link_id", "resourceLinkId"))
+                            if a in request.args)]
             return Response(json.dumps(found), mimetype="application/vnd.ims.lis.v2.lineitemcontainer+json")
         tool = authorised(AGS_SCOPES[0])
         body = request.get_json(force=True)

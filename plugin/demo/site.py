@@ -243,7 +243,8 @@ def _store_week(session: Session, course: Course, platform: MoodlePlatform, pack
 def saved_links(platform: MoodlePlatform) -> list[dict[str, Any]]:
     """The course's LTI activities as the demo instance remembers them for its next start."""
     return [{"cmid": link.cmid, "title": link.title, "text": link.description, "custom": link.custom,
-             "url": link.url} for link in platform.links.values()]
+             "url": link.url, **({"lineItem": link.line_item} if link.line_item else {})}
+            for link in platform.links.values()]
 
 
 def restore_links(platform: MoodlePlatform, saved: list[dict[str, Any]]) -> None:

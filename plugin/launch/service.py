@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import lti
@@ -20,7 +20,7 @@ from plugin import moodle_ws
 from plugin.launch import repository as repo
 from plugin.launch.keys import current_key
 from plugin.launch.staff import is_staff
-from plugin.models import AgsLineItem, AgsScoreLog, Course, Element, Platform, Unit, User
+from plugin.models import AgsLineItem, AgsScoreLog, Course, Element, Platform, ResourceLink, Unit, User
 from plugin.standards import catalog
 
 __all__ = [
@@ -121,6 +121,7 @@ class DeepLinkRequest:
     data: str | None = None
     accept_types: tuple[str, ...] = ()
     accept_multiple: bool = False
+    context_id: str | None = None  # the course placed into (absent from a session cookie set before it was kept)
 
     @classmethod
     def from_context(cls, ctx: lti.LaunchContext) -> DeepLinkRequest:
@@ -128,7 +129,8 @@ class DeepLinkRequest:
         if settings is None:
             raise lti.DeepLinkingError("not_deep_linking", "This launch is not a content selection request.")
         return cls(ctx.issuer, ctx.client_id, ctx.deployment_id, ctx.subject, settings.deep_link_return_url,
-                   settings.data, settings.accept_types, settings.accept_multiple)
+                   settings.data, settings.accept_types, settings.accept_multiple,
+                   ctx.context.id if ctx.context is not None else None)
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "accept_types": list(self.accept_types)}
@@ -158,8 +160,25 @@ def deep_link_response(session: Session, request: DeepLinkRequest, code: str, *,
     else:
         raise lti.DeepLinkingError("unknown_code", f"'{code}' is not a unit or element of the standard.")
     title = f"{code} {found.title}"[:255]
-    item = lti.resource_link_item(title=title, url=base_url + "/lti/launch", text=unit.title, custom=custom)
+    line_item = _placement_line_item(session, request, found, title)
+    item = lti.resource_link_item(title=title, url=base_url + "/lti/launch", text=unit.title, custom=custom,
+                                  line_item=line_item)
     return lti.build_response(request.launch_context(), [item], key=current_key(session, now=now), now=now)
+
+
+def _placement_line_item(session: Session, request: DeepLinkRequest, found: Unit | Element,
+                         title: str) -> dict[str, Any] | None:
+    """The ``lineItem`` of a placed unit (Deep Linking 2.0 §3.1): Moodle then gives the activity a grade item of
+    its own, which judgements post to (resourceId = the unit code finds it again). An element gets none (its
+    grade is its unit's), nor does a unit whose course already has an activity with its grade item: one
+    column per unit, never two."""
+    if not isinstance(found, Unit):
+        return None
+    course = session.scalars(select(Course).filter_by(issuer=request.issuer, context_id=request.context_id)
+                             ).one_or_none() if request.context_id else None
+    if course is not None and _activity_line_item(session, course, found.code) is not None:
+        return None
+    return {"scoreMaximum": SCORE_MAXIMUM, "label": title, "resourceId": found.code, "tag": LINE_ITEM_TAG}
 
 
 # --- platform services ------------------------------------------------------------------------------
@@ -180,32 +199,66 @@ class GradePush:
     failures: list[str] = field(default_factory=list)
 
 
+def _activity_line_item(session: Session, course: Course, unit_code: str) -> str | None:
+    """The grade item of an activity the unit was placed as, as its launches name it (the AGS claim's
+    ``lineitem``, AGS 2.0 §3.1, stored per resource link), or as already found and stored."""
+    stored = session.scalars(select(AgsLineItem).filter_by(course_id=course.id, unit_code=unit_code,
+                                                           kind="activity")).one_or_none()
+    if stored is not None:
+        return stored.lineitem_url
+    links = session.scalars(select(ResourceLink).where(
+        ResourceLink.course_id == course.id, ResourceLink.unit_code == unit_code,
+        ResourceLink.lineitem_url.is_not(None)).order_by(ResourceLink.id))
+    # An element's activity carries no line item of ours; if a teacher gave it a grade, it is not the unit's.
+    return next((link.lineitem_url for link in links if not link.custom.get("element_code")), None)
+
+
+def _find_on_platform(client: lti.ServiceClient, course: Course, unit_code: str) -> tuple[str | None, str | None]:
+    """(the placed activity's line item, a column) with our resourceId and tag in the course's line items
+    (AGS 2.0 §3.2.4): an activity's grade item is bound to its resource link, a column made through AGS is not.
+    Listing uses the ``lineitem`` scope because Moodle's dynamic registration grants that, not always
+    ``lineitem.readonly``."""
+    url = service_url(str(course.lineitems_url), query={"resource_id": unit_code, "tag": LINE_ITEM_TAG})
+    listed = client.call_json("GET", url, scopes=[SCOPE_LINEITEM],
+                              accept="application/vnd.ims.lis.v2.lineitemcontainer+json")
+    found = [i for i in listed if isinstance(i, dict) and isinstance(i.get("id"), str)] \
+        if isinstance(listed, list) else []
+    activity = next((str(i["id"]) for i in found if i.get("resourceLinkId")), None)
+    column = next((str(i["id"]) for i in found if not i.get("resourceLinkId")), None)
+    return activity, column
+
+
 def _line_item(session: Session, client: lti.ServiceClient, course: Course, unit_code: str, now: datetime,
                report: GradePush) -> AgsLineItem:
-    """The unit's column: ours if stored, else one already on the platform with our resourceId (a restored
-    database, a copied course), else a new one (AGS 2.0 §3.2.4-3.2.5). Listing uses the ``lineitem`` scope
-    because Moodle's dynamic registration grants that, not always ``lineitem.readonly``."""
+    """Where the unit's grades go: the grade item of the activity it was placed as (deep linking asked Moodle for
+    one); else the column it already has; else one on the platform with our resourceId (a restored database, a
+    copied course); else a new column, created once (AGS 2.0 §3.2.5). A unit placed before activities carried
+    grade items keeps its column until it is placed again; from then on its grades go to the new activity."""
     stored = session.scalars(select(AgsLineItem).filter_by(course_id=course.id, unit_code=unit_code)).one_or_none()
-    if stored is not None:
+    if stored is not None and stored.kind == "activity":
         return stored
-    lineitems = str(course.lineitems_url)
-    url = service_url(lineitems, query={"resource_id": unit_code, "tag": LINE_ITEM_TAG})
-    existing = client.call_json("GET", url, scopes=[SCOPE_LINEITEM],
-                                accept="application/vnd.ims.lis.v2.lineitemcontainer+json")
-    found = [i for i in existing if isinstance(i, dict) and isinstance(i.get("id"), str)] \
-        if isinstance(existing, list) else []
-    if found:
-        item_url = str(found[0]["id"])
-    else:
+    url, kind = _activity_line_item(session, course, unit_code), "activity"
+    if url is None:
+        url, column = _find_on_platform(client, course, unit_code)
+        if url is None:
+            if stored is not None:
+                return stored
+            kind, url = "column", column
+    if url is None:
         unit = catalog.get_unit(session, unit_code)
         label = f"{unit_code} {unit.title}" if unit is not None else unit_code
-        item_url = str(lti.create_line_item(client, lineitems, label=label[:255], score_maximum=SCORE_MAXIMUM,
-                                            resource_id=unit_code, tag=LINE_ITEM_TAG)["id"])
+        url = str(lti.create_line_item(client, str(course.lineitems_url), label=label[:255],
+                                       score_maximum=SCORE_MAXIMUM, resource_id=unit_code, tag=LINE_ITEM_TAG)["id"])
         report.line_items_created += 1
-    row = AgsLineItem(course_id=course.id, unit_code=unit_code, lineitem_url=item_url, created_at=now)
-    session.add(row)
+    if stored is None:
+        stored = AgsLineItem(course_id=course.id, unit_code=unit_code, lineitem_url=url, kind=kind, created_at=now)
+        session.add(stored)
+    elif stored.lineitem_url != url:
+        # A new line item holds no grade yet: the old one's score timestamps say nothing about it.
+        session.execute(delete(AgsScoreLog).where(AgsScoreLog.line_item_id == stored.id))
+        stored.lineitem_url, stored.kind = url, kind
     session.flush()
-    return row
+    return stored
 
 
 def _post(session: Session, client: lti.ServiceClient, item: AgsLineItem, user: User, fraction: float,
