@@ -185,7 +185,7 @@ def apply_moodle_roles(session: Session, course: Course, by_subject: Mapping[str
     found = 0
     query = select(Enrolment, User.subject).join(User, Enrolment.user_id == User.id).where(
         Enrolment.course_id == course.id)
-    for enrolment, subject in session.execute(query).tuples():
+    for enrolment, subject in session.execute(query).all():
         shortnames = by_subject.get(subject)
         enrolment.moodle_roles = list(shortnames) if shortnames is not None else None
         enrolment.moodle_roles_at = now
