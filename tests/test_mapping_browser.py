@@ -6,6 +6,7 @@ page (in the browser) and the JSON API show exactly the gaps and per-learner sta
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Set
 from pathlib import Path
 from typing import Any
@@ -14,19 +15,21 @@ import pytest
 import requests
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 import xapi
 from plugin.clock import utcnow
 from plugin.demo.moodle_web import add_launch_page
 from plugin.mapping import store
-from plugin.mapping.model import expand_targets
+from plugin.mapping.model import Rule, expand_targets
+from plugin.models import Course
 from plugin.standards import catalog
 from plugin.standards.sources import shipped_documents
 from tests.browser import chromium
 from tests.lti_platform import MoodlePlatform, User
 from tests.lti_platform import create_app as create_platform_app
 from tests.servers import serve_app
-from tests.test_lti_flow import Env, register, samattha
+from tests.test_lti_flow import LTI, Env, customise, register, samattha
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BACKUP = FIXTURES / "moodle-4.5" / "course-backup.mbz"
@@ -179,3 +182,89 @@ def test_map_in_the_browser_then_coverage_shows_gaps_and_learners(app: Flask) ->
             expect(row.locator("th")).to_contain_text(name)
             cells = row.locator("td").evaluate_all("cells => cells.map(c => c.className)")
             assert {code: SHOWN[cell] for code, cell in zip(columns, cells, strict=True)} == states
+
+
+# --- issue 16: each activity offers the outcomes its module reports ------------------------------------
+
+OUTCOME_TEXT = {
+    "th": {"quiz_group": "สิ่งที่ Moodle รายงานสำหรับแบบทดสอบ", "quiz": ["ทำแบบทดสอบเสร็จและส่งคำตอบแล้ว", "ได้คะแนน ≥ เกณฑ์"],
+           "assign_group": "สิ่งที่ Moodle รายงานสำหรับงานมอบหมาย",
+           "assign": ["ส่งงานแล้ว", "ผู้สอนให้คะแนนแล้ว คะแนน ≥ เกณฑ์"],
+           "submitted_hint": "นับเมื่อ Moodle รายงานว่าผู้เรียนส่งงานหรือส่งคำตอบแล้ว",
+           "graded_hint": "นับเมื่อคะแนนที่ผู้สอนให้ไม่น้อยกว่าเกณฑ์", "saved": "บันทึกเป็นฉบับที่ 1 แล้ว"},
+    "en": {"quiz_group": "What Moodle reports for a quiz", "quiz": ["attempt finished", "score ≥ threshold"],
+           "assign_group": "What Moodle reports for an assignment",
+           "assign": ["assignment submitted", "graded, score ≥ threshold"],
+           "submitted_hint": "Counts when Moodle reports the learner's submission.",
+           "graded_hint": "Counts when the teacher's grade is at least the threshold", "saved": "Saved as revision 1."},
+}
+
+
+def first_options(slot: Any) -> tuple[str, list[str]]:
+    group = slot.locator("select.rule optgroup").first
+    return group.get_attribute("label") or "", group.locator("option").all_text_contents()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_the_editor_offers_each_modules_outcomes_and_saves_them(app: Flask, language: str, tmp_path: Path) -> None:
+    shots = Path(os.environ.get("SAMATTHA_SHOTS") or tmp_path)
+    sessionmaker = app.extensions["samattha.sessionmaker"]
+    with sessionmaker() as db:
+        for doc in shipped_documents():
+            catalog.import_document(db, doc, now=utcnow())
+        db.commit()
+    text = OUTCOME_TEXT[language]
+    platform = MoodlePlatform()
+    customise(platform, lambda p: p[LTI + "launch_presentation"].update(locale=language))
+    moodle_app = create_platform_app(platform)
+    add_launch_page(moodle_app, platform)
+    with serve_app(moodle_app) as site, samattha(app) as url, chromium() as browser:
+        platform.url = site
+        tool = platform.add_tool(target_link_uri=f"{url}/lti/launch", jwks_uri=f"{url}/.well-known/jwks.json")
+        tool.initiate_login_uri = f"{url}/lti/login"
+        register(app, platform, tool)
+        env = Env(platform, url, app, tool)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(f"{site}/mod/lti/launch.php?id=2&user=4")
+        expect(page.locator('h1.lti-page[data-role="coordinator"]')).to_be_visible(timeout=15000)
+        page.goto(f"{url}/course/{env.course().id}/mapping")
+        page.set_input_files("input[name=backup]", str(BACKUP))
+        page.locator("#upload-backup").click()
+        expect(page.locator("p.flash").first).to_be_visible()
+
+        quiz = page.locator(f'section.activity[data-activity="cmid:{QUIZ}"] details.slot').first
+        assign = page.locator(f'section.activity[data-activity="cmid:{ASSIGN}"] details.slot').first
+        # A new activity starts from its module's natural outcome, in the page's language.
+        expect(quiz.locator("select.rule")).to_have_value("finished")
+        expect(assign.locator("select.rule")).to_have_value("submitted")
+        assert first_options(quiz) == (text["quiz_group"], text["quiz"])
+        assert first_options(assign) == (text["assign_group"], text["assign"])
+
+        assign.locator("summary").click()
+        expect(assign.locator(".rule-hint")).to_have_text(text["submitted_hint"])
+        expect(assign.locator("input.threshold")).to_be_hidden()
+        assign.locator("select.rule").select_option("graded")
+        expect(assign.locator("input.threshold")).to_be_visible()
+        expect(assign.locator(".rule-hint")).to_contain_text(text["graded_hint"])
+        assign.locator("input.threshold").fill("60")
+        assign.locator("input.targets").press_sequentially("DG101")
+        quiz.locator("summary").click()
+        expect(quiz.locator("input.threshold")).to_be_hidden()
+        pick(QUIZ, "DS601", "DS601.01")(page)
+        page.screenshot(path=str(shots / f"editor-{language}-1366.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        assign.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"editor-{language}-390.png"), full_page=True)
+
+        page.locator("#save-mapping").click()
+        expect(page.locator("p.flash").first).to_contain_text(text["saved"])
+        saved_assign = page.locator(f'section.activity[data-activity="cmid:{ASSIGN}"] details.slot').first
+        expect(saved_assign.locator("select.rule")).to_have_value("graded")
+        expect(saved_assign.locator("input.threshold")).to_have_value("60")
+        with sessionmaker() as db:
+            course = db.scalars(select(Course).filter_by(context_id="2")).one()
+            mapping = store.current_mapping(db, course, store.standard_index(db))
+        assert mapping is not None
+        assert {e.cmid: (e.rule, e.targets) for e in mapping.entries} == {
+            ASSIGN: (Rule("graded", 0.6), ("DG101",)), QUIZ: (Rule("finished"), ("DS601.01",))}

@@ -464,15 +464,23 @@ def test_outcomes_save_as_the_mapping_files_kinds(env: Env, standard: object) ->
     assert 'rule = { kind = "graded", threshold = 0.7 }' in text and 'rule = { kind = "finished" }' in text
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"rule": "graded", "threshold": ""}, "threshold: give the score needed, a percentage from 0 to 100."),
-    ({"rule": "graded", "threshold": "lots"}, "threshold: give a percentage from 0 to 100, not &#39;lots&#39;."),
-    ({"rule": "handed-in"}, "rule: choose one of the listed rules."),
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ({"rule": "graded", "threshold": ""}, "threshold", "threshold: give the score needed, a percentage from 0 to 100."),
+    ({"rule": "graded", "threshold": "lots"}, "threshold",
+     "threshold: give a percentage from 0 to 100, not &#39;lots&#39;."),
+    ({"rule": "handed-in"}, "rule", "rule: choose one of the listed rules."),
+    ({"targets": "DG101 DG101"}, "targets", "Criteria: &#39;DG101&#39; is listed twice"),
 ])
-def test_bad_outcome_input_names_the_field(env: Env, standard: object, fields: dict[str, str], message: str) -> None:
+def test_bad_outcome_input_names_the_field(env: Env, standard: object, fields: dict[str, str], field: str,
+                                           message: str) -> None:
     browser, url = teacher(env)
     page = upload(browser, url, BACKUP.read_bytes()).text
-    refused = browser.post(url, data=form(page, **{str(slot_of(page, "cmid:5")): {
-        "evidence": "knowledge", "targets": "DG101", **fields}}), timeout=10)
+    assign = slot_of(page, "cmid:5")
+    refused = browser.post(url, data=form(page, **{str(assign): {
+        "evidence": "knowledge", "rule": "submitted", "targets": "DG101", **fields}}), timeout=10)
     assert refused.status_code == 400 and message in refused.text
+    # The summary links the error to the field it is about, and the field is there to take the focus.
+    summary = re.search(r'<section class="card error" id="map-errors".*?</section>', refused.text, re.S)
+    assert summary and f'href="#slot-{assign}-{field}"' in summary.group(0)
+    assert f'id="slot-{assign}-{field}"' in refused.text
     assert saved(env) is None

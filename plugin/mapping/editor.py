@@ -84,6 +84,14 @@ i18n.register_messages({
     "map.hint.finished": ("Counts when the learner submits a quiz attempt, reaches the end of a lesson, or a SCORM "
                           "package reports it is finished.",
                           "นับเมื่อผู้เรียนส่งคำตอบแบบทดสอบ เรียนบทเรียนจนจบ หรือแพ็กเกจ SCORM รายงานว่าเรียนจบ"),
+    "map.hint.quiz.finished": ("Counts when the learner submits an attempt, whatever the score.",
+                               "นับเมื่อผู้เรียนส่งคำตอบแบบทดสอบ ไม่ว่าได้คะแนนเท่าใด"),
+    "map.hint.quiz.score": ("Counts when an attempt scores at least the threshold, as a percentage of the maximum "
+                            "grade.", "นับเมื่อคะแนนการทำแบบทดสอบไม่น้อยกว่าเกณฑ์ (ร้อยละของคะแนนเต็ม)"),
+    "map.hint.lesson.finished": ("Counts when the learner reaches the end of the lesson.",
+                                 "นับเมื่อผู้เรียนเรียนบทเรียนจนจบ"),
+    "map.hint.scorm.finished": ("Counts when the SCORM package reports that the learner finished it.",
+                                "นับเมื่อแพ็กเกจ SCORM รายงานว่าผู้เรียนเรียนจบ"),
     "map.hint.viewed": ("Counts when the learner opens the activity.", "นับเมื่อผู้เรียนเปิดดูกิจกรรม"),
     "map.hint.posted": ("Counts when the learner starts a discussion or replies in this forum.",
                         "นับเมื่อผู้เรียนตั้งกระทู้หรือตอบกระทู้ในกระดานเสวนานี้"),

@@ -62,6 +62,9 @@ _SLOT = re.compile(r"slot-(\d{1,4})-activity")
 _FIELDS = {"targets": "map.targets", "evidence": "map.evidence", "rule": "map.rule", "rule.kind": "map.rule",
            "rule.threshold": "map.threshold", "rule.verbs": "map.verbs", "iri": "map.activity",
            "cmid": "map.activity", "title": "map.activity"}
+# A mapping-file field → the form field showing it (ids slot-<n>-<field> in editor.html).
+_FORM_FIELDS = {"targets": "targets", "evidence": "evidence", "rule": "rule", "rule.kind": "rule",
+                "rule.threshold": "threshold", "rule.verbs": "verbs-other"}
 
 
 @dataclass
@@ -78,6 +81,17 @@ class Slot:
     verbs_other: str = ""
     targets: str = ""  # codes separated by spaces or commas
     errors: list[str] = field(default_factory=list)
+    error_fields: list[str] = field(default_factory=list)  # per error, the form field it is about ("" = the slot)
+
+    def fail(self, field_name: str, message: str) -> None:
+        self.errors.append(message)
+        self.error_fields.append(field_name)
+
+    @property
+    def error_links(self) -> list[tuple[str, str]]:
+        """(message, anchor): the error summary links each error to its field (GOV.UK error summary)."""
+        return [(message, f"slot-{self.index}-{name}" if name else f"slot-{self.index}")
+                for message, name in zip(self.errors, self.error_fields, strict=True)]
 
     @property
     def codes(self) -> list[str]:
@@ -137,10 +151,14 @@ def rule_groups(module: str | None) -> list[RuleGroup]:
 
 
 def _choice(kind: str, module: str | None) -> RuleChoice:
-    specific = f"map.outcome.{module}.{kind}"
-    label = i18n.translate(specific)
-    return RuleChoice(kind, i18n.translate(f"map.rule.{kind}") if label == specific else label,
-                      i18n.translate(f"map.hint.{kind}"))
+    return RuleChoice(kind, _specific(f"map.outcome.{module}.{kind}", f"map.rule.{kind}"),
+                      _specific(f"map.hint.{module}.{kind}", f"map.hint.{kind}"))
+
+
+def _specific(key: str, general: str) -> str:
+    """The module's own wording when there is one (i18n.translate answers an unknown key with the key)."""
+    text = i18n.translate(key)
+    return i18n.translate(general) if text == key else text
 
 
 def _key(entry: MappingEntry) -> str:
@@ -196,8 +214,9 @@ def build_mapping(course: Course, slots: list[Slot], standard: StandardIndex,
             if found is None:
                 general.append(f"{problem.field}: {problem.message}")
                 continue
-            label = i18n.translate(_FIELDS.get(found.group(2), "map.activity"))
-            entries[int(found.group(1)) - 1][0].errors.append(f"{label}: {problem.message}")
+            where = found.group(2)
+            label = i18n.translate(_FIELDS.get(where, "map.activity"))
+            entries[int(found.group(1)) - 1][0].fail(_FORM_FIELDS.get(where, ""), f"{label}: {problem.message}")
         return None, general
     return (None if any(slot.errors for slot in slots) else checked), general
 
@@ -209,18 +228,18 @@ def _entry(slot: Slot, shown: MappingEntry | None) -> MappingEntry | None:
         return None
     threshold: float | None = None
     if slot.rule not in RULE_KINDS:
-        slot.errors.append(i18n.translate("map.bad_rule"))
+        slot.fail("rule", i18n.translate("map.bad_rule"))
     elif slot.rule in THRESHOLD_KINDS:
         threshold = _threshold(slot, shown)
     verbs = _in_shown_order((*slot.verbs, *slot.verbs_other.split()), shown) if slot.rule == "verbs" else ()
     if slot.rule == "verbs" and not verbs:
-        slot.errors.append(i18n.translate("map.no_verbs"))
+        slot.fail("verbs-other", i18n.translate("map.no_verbs"))
     if slot.errors:
         return None
     kind, _, value = slot.key.partition(":")
     cmid = int(value) if kind == "cmid" and value.isascii() and value.isdigit() else None
     if cmid is None and kind != "iri":
-        slot.errors.append(f"{i18n.translate('map.activity')}: {slot.key!r}")
+        slot.fail("", f"{i18n.translate('map.activity')}: {slot.key!r}")
         return None
     rule = Rule(slot.rule, threshold, verbs)  # type: ignore[arg-type]
     # An unknown evidence kind is passed on for load_mapping to name, with the values it accepts.
@@ -232,7 +251,7 @@ def _threshold(slot: Slot, shown: MappingEntry | None) -> float | None:
     if shown is not None and shown.rule.threshold is not None and slot.threshold == _percent(shown.rule.threshold):
         return shown.rule.threshold  # the form shows a percent to 6 decimals: ⅔ must not become 0.66666667
     if not slot.threshold:
-        slot.errors.append(i18n.translate("map.no_threshold"))
+        slot.fail("threshold", i18n.translate("map.no_threshold"))
         return None
     try:
         percent = Decimal(slot.threshold.replace(",", ".").rstrip("% "))
@@ -240,7 +259,7 @@ def _threshold(slot: Slot, shown: MappingEntry | None) -> float | None:
             raise InvalidOperation
         return float(percent / 100)
     except InvalidOperation:
-        slot.errors.append(i18n.translate("map.bad_threshold", value=slot.threshold))
+        slot.fail("threshold", i18n.translate("map.bad_threshold", value=slot.threshold))
         return None
 
 
