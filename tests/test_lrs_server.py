@@ -192,3 +192,58 @@ def test_batches_holding_the_same_keys_in_opposite_orders_are_all_stored(
     assert answers == [200] * (4 * rounds)
     # Per round: the shared statements once, and both clients' defining ones.
     assert _count(url) == (3 * size * rounds, 3 * size * rounds)
+
+
+def test_a_poller_following_consistent_through_sees_every_statement_exactly_once(
+        lrs_server: tuple[Server, str, dict[str, str]]) -> None:
+    """Four writers (two of single statements, two of batches) while a client polls with ``since`` set to the
+    last Consistent-Through, following ``more``: every acknowledged statement reaches it, and none twice."""
+    server, _, hdrs = lrs_server
+    acknowledged: list[str] = []
+    seen: list[str] = []
+    errors: list[str] = []
+    done = threading.Event()
+
+    def write(worker: int, batch: int, rounds: int) -> None:
+        with requests.Session() as http:
+            for _ in range(rounds):
+                body = [statement(worker, id=str(uuid.uuid4())) for _ in range(batch)]
+                response = http.post(server.url + "/xapi/statements", json=body, headers=hdrs, timeout=60)
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {response.text[:200]}")
+                    return
+                acknowledged.extend(response.json())
+
+    def poll_once(http: requests.Session, since: str | None) -> str:
+        params = {"ascending": "true", **({"since": since} if since else {})}
+        response = http.get(server.url + "/xapi/statements", params=params, headers=hdrs, timeout=60)
+        through = response.headers["X-Experience-API-Consistent-Through"]
+        while True:
+            assert response.status_code == 200, response.text[:200]
+            page = response.json()
+            seen.extend(s["id"] for s in page["statements"])
+            if not page["more"]:
+                return through
+            response = http.get(server.url + page["more"], headers=hdrs, timeout=60)
+
+    def poll() -> None:
+        since = None
+        with requests.Session() as http:
+            while not done.is_set():
+                since = poll_once(http, since)
+            poll_once(http, since)  # after the last write was acknowledged
+
+    writers = [threading.Thread(target=write, args=(n, batch, rounds))
+               for n, (batch, rounds) in enumerate([(1, 300), (1, 300), (50, 40), (50, 40)])]
+    poller = threading.Thread(target=poll)
+    poller.start()
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    poller.join()
+    assert errors == []
+    assert len(acknowledged) == 4600
+    assert len(seen) == len(set(seen)), "a statement was seen twice"
+    assert set(acknowledged) - set(seen) == set(), "acknowledged statements the poller never saw"

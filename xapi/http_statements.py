@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from xapi import jsontext
 from xapi.auth import AuthError
+from xapi.consistency import consistent_through
 from xapi.formats import apply_format, preferred_languages
 from xapi.http_types import Handler, XapiError, XapiRequest
 from xapi.models import Attachment
@@ -180,7 +181,7 @@ def get_statements(xreq: XapiRequest, session: Session, clock: Callable[[], date
     principal = xreq.require("statements/read", "all/read", "statements/read/mine")
     # A launch credential reads its agent's statements in its registration, whoever wrote them.
     mine = None if principal.bound or principal.allows("statements/read", "all/read") else principal.key
-    consistent = format_stored(to_micros(clock()))
+    through = consistent_through(session, clock)
     fmt = xreq.params.get("format", "exact")
     if fmt not in _FORMATS:
         raise XapiError(400, "format", "must be exact, ids or canonical")
@@ -188,8 +189,8 @@ def get_statements(xreq: XapiRequest, session: Session, clock: Callable[[], date
     if "statementId" in xreq.params or "voidedStatementId" in xreq.params:
         response = _single(xreq, session, fmt, attachments, mine)
     else:
-        response = _query(xreq, session, fmt, attachments, mine)
-    response.headers["X-Experience-API-Consistent-Through"] = consistent
+        response, through = _query(xreq, session, fmt, attachments, mine, through)
+    response.headers["X-Experience-API-Consistent-Through"] = format_stored(through)
     return response
 
 
@@ -205,7 +206,10 @@ def _bind(filters: StatementFilters, xreq: XapiRequest) -> StatementFilters:
     return replace(filters, agent=principal.agent_ifi, registration=principal.registration)
 
 
-def _query(xreq: XapiRequest, session: Session, fmt: str, attachments: bool, mine: str | None) -> Response:
+def _query(xreq: XapiRequest, session: Session, fmt: str, attachments: bool, mine: str | None,
+           through: int) -> tuple[Response, int]:
+    """The page, and the Consistent-Through it may report: every page of one query is capped at the moment its
+    first page reported (carried in ``more`` as ``until``), so no page holds a statement newer than that."""
     cursor = None
     if "more" in xreq.params:
         reject_unknown(xreq.params, {"more"})
@@ -216,8 +220,10 @@ def _query(xreq: XapiRequest, session: Session, fmt: str, attachments: bool, min
             filters = StatementFilters(**{k: v for k, v in state.items() if k != "cursor"})
         except (KeyError, TypeError, ValueError, IndexError):
             raise XapiError(400, "more", "is not a token this LRS issued") from None
+        through = min(through, filters.until_us) if filters.until_us is not None else through
     else:
         filters = StatementFilters(**_filters(xreq))
+        filters = replace(filters, until_us=through if filters.until_us is None else min(filters.until_us, through))
     # A statements/read/mine credential only ever sees its own statements (§4.2), whatever the token says.
     filters = _bind(StatementFilters(**{**filters.__dict__, "credential_key": mine}), xreq)
     raws, next_cursor = find_statements(session, filters, cursor)
@@ -227,7 +233,7 @@ def _query(xreq: XapiRequest, session: Session, fmt: str, attachments: bool, min
         state = {**filters.__dict__, "format": fmt, "attachments": attachments, "cursor": list(next_cursor)}
         more = "/xapi/statements?more=" + encode_token(state)
     body = '{"statements":[' + ",".join(texts) + '],"more":' + json.dumps(more) + "}"
-    return _respond(session, body, statements, attachments)
+    return _respond(session, body, statements, attachments), through
 
 
 STATEMENT_ROUTES: dict[tuple[str, str], Handler] = {

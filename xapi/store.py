@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
 from xapi import jsontext, sqltext
+from xapi.consistency import writer_turn
 from xapi.errors import StatementError
 from xapi.models import ActivityDefinition, Attachment, Statement, StatementActivity, StatementAgent
 from xapi.prepare import Prepared, activity_definitions, comparable
@@ -68,6 +69,7 @@ def _writing(session: Session) -> Iterator[None]:
         try:
             if connection.dialect.name == "sqlite":
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
+            writer_turn(connection)  # before ``stored`` is read: see xapi.consistency
             yield
             session.commit()  # acknowledged only once durable
         except BaseException:
