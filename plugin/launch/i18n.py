@@ -93,7 +93,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit": ("Unit", "หน่วยสมรรถนะ"),
     "element": ("Element", "สมรรถนะย่อย"),
     "criterion": ("Performance criterion", "เกณฑ์การปฏิบัติงาน"),
-    "roster": ("Roster", "รายชื่อผู้เรียน"),
+    "roster": ("Roster", "รายชื่อในรายวิชา"),
     "roster.sync": ("Sync roster from Moodle", "ดึงรายชื่อจาก Moodle"),
     "roster.synced": ("Roster synced: {count} members.", "ดึงรายชื่อแล้ว: {count} คน"),
     "roster.never": ("Never synced", "ยังไม่เคยดึงรายชื่อ"),
