@@ -234,7 +234,7 @@ def test_the_schedule_also_brings_coverage_up_to_date(app: Flask, session: Sessi
     coordinator's first page view does not read the whole course."""
     post(lab_statements() + [package_statement("3", 1, True)])
     messages: list[str] = []
-    scheduled_run(app.extensions["samattha.sessionmaker"], messages.append)
+    scheduled_run(app.extensions["samattha.sessionmaker"], messages.append, base_url="http://tool.test")
     assert len(messages) == 1 and session.scalar(select(func.count()).select_from(PortfolioSnapshot)) == 5
     session.expire_all()
     row = session.scalars(select(CoverageProgress).where(CoverageProgress.course_id == course.id)).one()

@@ -69,9 +69,7 @@ class CompileState(Base):
     """What the last compilation of one learner in one course covered.
 
     ``compiled_us``: statements stored up to this moment (epoch µs) were read; a statement stored later
-    (or a voiding statement stored later whose target was the learner's) makes the learner due.
-    ``settled``: on PostgreSQL a writer may commit a statement whose ``stored`` is a little older than a
-    watermark already read; the first run after the settle window checks such learners once more."""
+    (or a voiding statement stored later whose target was the learner's) makes the learner due."""
 
     __tablename__ = "portfolio_compile_states"
 
@@ -80,7 +78,6 @@ class CompileState(Base):
     mapping_version: Mapped[int] = mapped_column(Integer)
     compiled_us: Mapped[int] = mapped_column(BigInteger)
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    settled: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

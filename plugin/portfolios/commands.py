@@ -64,8 +64,7 @@ def _line(figures: CourseFigures) -> str:
     if figures.skipped:
         return f"  {name}: skipped ({figures.skipped})"
     return (f"  {name}: {figures.due} due, {figures.learners_compiled} compiled, "
-            f"{figures.snapshots_created} new snapshots, {figures.statements_read} statements read"
-            + (f", {figures.rechecked} rechecked" if figures.rechecked else ""))
+            f"{figures.snapshots_created} new snapshots, {figures.statements_read} statements read")
 
 
 def _progress(course: Course, done: int, total: int) -> None:

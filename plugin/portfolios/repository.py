@@ -27,7 +27,6 @@ __all__ = [
     "latest_hashes",
     "latest_snapshot",
     "mark_checked",
-    "mark_settled",
     "save_states",
     "snapshot_by_number",
     "snapshot_history",
@@ -90,7 +89,6 @@ class State(NamedTuple):
 
     mapping_version: int
     compiled_us: int
-    settled: bool
 
 
 def snapshot_row(
@@ -120,8 +118,8 @@ def insert_snapshots(session: Session, rows: list[dict[str, Any]]) -> None:
 
 def compile_states(session: Session, course: Course) -> dict[int, State]:
     """learner id → compile state, for every learner compiled in the course."""
-    query = select(CompileState.learner_id, CompileState.mapping_version, CompileState.compiled_us,
-                   CompileState.settled).where(CompileState.course_id == course.id)
+    query = select(CompileState.learner_id, CompileState.mapping_version, CompileState.compiled_us).where(
+        CompileState.course_id == course.id)
     return {row[0]: State(*row[1:]) for row in session.connection().execute(query)}
 
 
@@ -129,13 +127,12 @@ def save_states(session: Session, states: dict[int, State], course: Course, comp
                 mapping_version: int, compiled_us: int, as_of: datetime, now: datetime) -> None:
     """Remember what the compilation of the ``compiled`` learners covered (new rows on a first compilation;
     ``states`` is updated to match)."""
-    values = {"mapping_version": mapping_version, "compiled_us": compiled_us, "as_of": as_of, "settled": False,
-              "updated_at": now}
+    values = {"mapping_version": mapping_version, "compiled_us": compiled_us, "as_of": as_of, "updated_at": now}
     new: list[dict[str, int]] = []
     known: list[dict[str, int]] = []
     for learner_id in compiled:
         (known if learner_id in states else new).append({"c": course.id, "l": learner_id})
-        states[learner_id] = State(mapping_version, compiled_us, False)
+        states[learner_id] = State(mapping_version, compiled_us)
     connection = session.connection()
     if new:
         connection.execute(insert(CompileState).values(course_id=bindparam("c"), learner_id=bindparam("l"), **values),
@@ -146,27 +143,12 @@ def save_states(session: Session, states: dict[int, State], course: Course, comp
                            known)
 
 
-def mark_settled(session: Session, course: Course, learner_ids: list[int]) -> None:
-    """Learners compiled again at their own as_of after the settle window (PostgreSQL late commits)."""
-    for start in range(0, len(learner_ids), 500):
-        session.execute(update(CompileState)
-                        .where(CompileState.course_id == course.id,
-                               CompileState.learner_id.in_(learner_ids[start:start + 500]))
-                        .values(settled=True))
-
-
-def mark_checked(session: Session, course: Course, mapping_version: int, *, through_us: int,
-                 settled_before_us: int) -> None:
-    """After a run: learners not due were checked through ``through_us``; learners compiled at a watermark
-    older than ``settled_before_us`` can no longer receive a late-committed statement below it."""
+def mark_checked(session: Session, course: Course, mapping_version: int, *, through_us: int) -> None:
+    """After a run: learners not due were checked through ``through_us``."""
     session.execute(update(CompileState)
                     .where(CompileState.course_id == course.id, CompileState.mapping_version == mapping_version,
                            CompileState.compiled_us < through_us)
-                    .values(compiled_us=through_us, settled=True))
-    session.execute(update(CompileState)
-                    .where(CompileState.course_id == course.id, CompileState.settled.is_(False),
-                           CompileState.compiled_us < settled_before_us)
-                    .values(settled=True))
+                    .values(compiled_us=through_us))
 
 
 def last_run(session: Session, *, finished: bool = False) -> CompileRun | None:

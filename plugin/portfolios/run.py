@@ -9,12 +9,9 @@ aimed at one of theirs) were stored after their last compilation's watermark, or
 version changed. Learners are compiled and committed in batches: a run that dies keeps every earlier
 snapshot, and the next run finds the rest still due.
 
-On PostgreSQL a writer may commit a statement whose ``stored`` is a moment older than a watermark already
-read (SQLite serialises writers, so there commit order is stored order). So on PostgreSQL a learner found not
-due is marked checked only up to ``SETTLE_US`` before the watermark (a late statement there makes them due
-next time), and a learner compiled at the watermark is compiled once more at the same as_of by the first run
-after the settle window when they have statements inside it: a statement missed the first time changes the
-hash and gives a new snapshot, otherwise nothing is stored."""
+The watermark is the newest ``stored`` at or below the LRS's Consistent-Through (xapi.consistency): every
+statement stored at or below it is visible to the run, and any statement still being written will be stored
+above it, so it makes its learner due next time. Nothing is guessed and nothing compiled twice."""
 
 from __future__ import annotations
 
@@ -38,15 +35,14 @@ from plugin.models.portfolios import CompileRun
 from plugin.portfolios import parallel, repository
 from plugin.portfolios.compiler import CourseName
 from plugin.portfolios.repository import State
+from xapi.consistency import consistent_through
 from xapi.prepare import ifi_of
 
 __all__ = [
-    "BATCH", "SETTLE_US", "CourseFigures", "batch_size", "compile_all", "compile_course", "run_as_of",
-    "watermark",
+    "BATCH", "CourseFigures", "batch_size", "compile_all", "compile_course", "run_as_of", "watermark",
 ]
 
 BATCH = 500  # learners per query and per commit (SAMATTHA_COMPILE_BATCH)
-SETTLE_US = 10_000_000  # PostgreSQL: how long a statement's commit may lag behind its ``stored``
 Progress = Callable[[Course, int, int], None]  # (course, learners done, learners due)
 
 
@@ -55,7 +51,6 @@ class CourseFigures:
     course: Course
     due: int = 0
     learners_compiled: int = 0  # due: new statements, a new mapping version, or a full run
-    rechecked: int = 0  # PostgreSQL: compiled again at their as_of for statements committed late
     snapshots_created: int = 0
     statements_read: int = 0
     skipped: str = ""  # why nothing was compiled (no mapping)
@@ -72,9 +67,11 @@ def batch_size(env: Mapping[str, str] = os.environ) -> int:
     return int(value)
 
 
-def watermark(session: Session) -> int | None:
-    """The newest ``stored`` in the LRS (epoch µs): the top of the stored index."""
-    return session.scalar(select(func.max(lrs.Statement.stored_us)))
+def watermark(session: Session, clock: Callable[[], datetime] = utcnow) -> int | None:
+    """The newest ``stored`` (epoch µs) at or below the LRS's Consistent-Through: the top of the stored index
+    below it. Ends the session's transaction (see xapi.consistency)."""
+    through = consistent_through(session, clock)
+    return session.scalar(select(func.max(lrs.Statement.stored_us)).where(lrs.Statement.stored_us <= through))
 
 
 def run_as_of(watermark_us: int | None, started: datetime) -> datetime:
@@ -146,34 +143,22 @@ def _statements_of(session: Session, learners: dict[int, list[str]]) -> dict[int
     return found
 
 
-@dataclass(frozen=True)
-class _Due:
-    fresh: list[int]  # learner ids compiled at the run's as_of
-    recheck: list[int]  # compiled again at their own as_of (late commits)
-
-
 def _due(session: Session, learners: dict[int, list[str]], states: dict[int, State], mapping: CourseMapping, *,
-         watermark_us: int, full: bool, settle_us: int, now_us: int) -> _Due:
+         watermark_us: int, full: bool) -> list[int]:
+    """The learners to compile: new ones, those compiled under another mapping version, and those with
+    statements stored after their last compilation's watermark."""
     if full:
-        return _Due(list(learners), [])
+        return list(learners)
     known = [state for learner in learners if (state := states.get(learner)) is not None
              and state.mapping_version == mapping.version]
-    newest: dict[str, int] = {}
-    if known:
-        low = min(s.compiled_us - (0 if s.settled else settle_us) for s in known)
-        newest = _activity_since(session, low, watermark_us)
-    fresh: list[int] = []
-    recheck: list[int] = []
+    newest = _activity_since(session, min(s.compiled_us for s in known), watermark_us) if known else {}
+    due: list[int] = []
     for learner, ifis in learners.items():
         state = states.get(learner)
         latest = max((newest.get(ifi, 0) for ifi in ifis), default=0)
         if state is None or state.mapping_version != mapping.version or latest > state.compiled_us:
-            fresh.append(learner)
-        elif (settle_us and not state.settled and state.compiled_us < now_us - settle_us
-              and latest > state.compiled_us - settle_us):
-            # Only once the window has passed: a recheck sooner could itself miss a late commit.
-            recheck.append(learner)
-    return _Due(fresh, recheck)
+            due.append(learner)
+    return due
 
 
 def compile_course(
@@ -192,23 +177,17 @@ def compile_course(
         return figures
     now = now or as_of
     watermark_us = _micros(as_of)
-    settle_us = SETTLE_US if session.get_bind().dialect.name == "postgresql" else 0
     learners = _learners(session, course, learner)
     states = repository.compile_states(session, course)
-    due = _due(session, learners, states, mapping, watermark_us=watermark_us, full=full, settle_us=settle_us,
-               now_us=_micros(now))
-    figures.due = len(due.fresh)
-    # An unsettled state's watermark is still the as_of it was compiled at (mark_checked settles what it moves).
-    work = [(u, as_of, False) for u in due.fresh] + [(u, run_as_of(states[u].compiled_us, as_of), True)
-                                                      for u in due.recheck]
+    work = _due(session, learners, states, mapping, watermark_us=watermark_us, full=full)
+    figures.due = len(work)
     names = CourseName(course.title, course.label)
     with parallel.pool(mapping, standard, names, size=workers, jobs=len(work)) as compiler:
         for start in range(0, len(work), batch):
-            rechecked, created, read = _compile_batch(session, course, compiler, work[start:start + batch],
-                                                     learners, states, as_of, run, now)
-            compiled = min(len(work), start + batch) - start - rechecked
+            created, read = _compile_batch(session, course, compiler, work[start:start + batch], learners, states,
+                                           as_of, run, now)
+            compiled = min(len(work), start + batch) - start
             figures.learners_compiled += compiled
-            figures.rechecked += rechecked
             figures.snapshots_created += created
             figures.statements_read += read
             if run is not None:
@@ -219,35 +198,30 @@ def compile_course(
             if progress is not None:
                 progress(course, min(start + batch, len(work)), len(work))
     if learner is None:
-        # Everyone else was checked through the watermark (less the settle window on PostgreSQL).
-        repository.mark_checked(session, course, mapping.version, through_us=watermark_us - settle_us,
-                                settled_before_us=_micros(now) - settle_us)
+        # Everyone else was checked through the watermark.
+        repository.mark_checked(session, course, mapping.version, through_us=watermark_us)
         session.commit()
     return figures
 
 
 def _compile_batch(
-    session: Session, course: Course, compiler: parallel.Compiler, batch: list[tuple[int, datetime, bool]],
+    session: Session, course: Course, compiler: parallel.Compiler, ids: list[int],
     learners: dict[int, list[str]], states: dict[int, State], as_of: datetime, run: CompileRun | None,
     now: datetime,
-) -> tuple[int, int, int]:
-    """(learners rechecked, snapshots created, statements read); the fresh learners at the run's ``as_of``."""
-    ids = [learner for learner, _, _ in batch]
+) -> tuple[int, int]:
+    """(snapshots created, statements read), the learners compiled at the run's ``as_of``."""
     users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
     statements = _statements_of(session, {learner: learners[learner] for learner in ids})
     previous = repository.latest_hashes(session, course, ids)
-    jobs = [parallel.Job(learner, users[learner].display_name, users[learner].xapi_actor, moment,
-                         statements[learner]) for learner, moment, _ in batch]
+    jobs = [parallel.Job(learner, users[learner].display_name, users[learner].xapi_actor, as_of,
+                         statements[learner]) for learner in ids]
     rows = [row for compiled in compiler(jobs)
             if (row := repository.snapshot_row(course, compiled, previous=previous.get(compiled.learner_id),
                                                now=now, run=run)) is not None]
     repository.insert_snapshots(session, rows)
-    rechecked = [learner for learner, _, again in batch if again]
-    repository.mark_settled(session, course, rechecked)
-    repository.save_states(session, states, course, (learner for learner, _, again in batch if not again),
-                           mapping_version=compiler.mapping.version, compiled_us=_micros(as_of), as_of=as_of,
-                           now=now)
-    return len(rechecked), len(rows), sum(len(found) for found in statements.values())
+    repository.save_states(session, states, course, ids, mapping_version=compiler.mapping.version,
+                           compiled_us=_micros(as_of), as_of=as_of, now=now)
+    return len(rows), sum(len(found) for found in statements.values())
 
 
 def _mapped_courses(session: Session) -> list[Course]:
