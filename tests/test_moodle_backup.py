@@ -55,14 +55,14 @@ def doctored(tmp_path: Path, changes: dict[str, bytes | None], extra: tuple[tarf
 
 def expected_activities() -> list[Activity]:
     def activity(cmid: int, mod: str, title: str, section: tuple[int, int], idnumber: str | None = None,
-                 competencies: tuple[LinkedCompetency, ...] = ()) -> Activity:
+                 competencies: tuple[LinkedCompetency, ...] = (), instance: int | None = None) -> Activity:
         return Activity(cmid, mod, title, section[0], section[1], idnumber, competencies,
-                        f"{WWWROOT}/mod/{mod}/view.php?id={cmid}")
+                        f"{WWWROOT}/mod/{mod}/view.php?id={cmid}", instance)
 
     # Values as moodle_backup.xml and activities/<mod>_<cmid>/module.xml state them (read by hand).
     return [
         activity(1, "forum", "Announcements", (1, 0)),  # every course's news forum, in the backup too
-        activity(2, "lti", "Lab LTI Activity", (2, 1)),
+        activity(2, "lti", "Lab LTI Activity", (2, 1), instance=1),  # lti.xml: the LTI resource link id
         activity(3, "page", "อ่าน: พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล (Page)", (2, 1)),
         activity(4, "url", "ลิงก์: สำนักงานคณะกรรมการคุ้มครองข้อมูลส่วนบุคคล (URL)", (2, 1)),
         activity(5, "assign", "งานมอบหมาย: อธิบายหลักการคุ้มครองข้อมูล (Assignment)", (3, 2), "DG101.01",

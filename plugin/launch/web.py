@@ -22,7 +22,6 @@ from plugin.errors import json_error, wants_json
 from plugin.launch import access, i18n
 from plugin.launch import service as svc
 from plugin.launch.keys import current_key, published_keys
-from plugin.mapping import discovery
 from plugin.models import Course
 from plugin.standards import catalog
 
@@ -133,10 +132,6 @@ def launch() -> Response:
         return redirect(url_for("launch.deep_link"), code=303)
     if record.course is None:
         return redirect(url_for("pages.home"), code=303)
-    if "coordinator" in access.roles_in(record.course, record.user):
-        # The mapping editor lists what Samattha has learnt of the course: learn it anew while they look.
-        discovery.refresh_in_background(current_app.extensions["samattha.sessionmaker"], record.course.id,
-                                        base_url=_base_url(), now=utcnow)
     content = launch_response(record.course, record.user, dict(ctx.custom), _base_url())
     if content is not None:
         return content

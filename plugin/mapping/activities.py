@@ -18,9 +18,9 @@ from plugin.models import Course, CourseActivity, ResourceLink
 from xapi.models import ActivityDefinition, StatementActivity
 
 __all__ = [
-    "SOURCES", "ActivityItem", "course_activities", "display_name", "lrs_activities", "moodle_course_iri",
-    "record_activities", "record_backup", "record_lrs_activities", "record_resource_links", "resource_link_iri",
-    "resource_link_items",
+    "SOURCES", "ActivityItem", "backup_items", "course_activities", "display_name", "lrs_activities",
+    "moodle_course_iri", "record_activities", "record_backup", "record_lrs_activities", "record_resource_links",
+    "resource_link_iri", "resource_link_items",
 ]
 
 # The custom parameter a content package's placement carries (plugin.content.placement sets it).
@@ -90,7 +90,7 @@ def course_activities(session: Session, course: Course) -> list[CourseActivity]:
     return sorted(rows, key=lambda a: (a.section is None, a.section or 0, a.position or 0, a.name, a.iri))
 
 
-def record_backup(session: Session, course: Course, backup: CourseBackup, now: datetime) -> int:
+def backup_items(backup: CourseBackup) -> list[ActivityItem]:
     """The activities of an uploaded course backup (plugin.mapping.moodle_backup), in course order."""
     positions: dict[int, int] = {}
     items = []
@@ -98,8 +98,12 @@ def record_backup(session: Session, course: Course, backup: CourseBackup, now: d
         positions[activity.section_number] = positions.get(activity.section_number, 0) + 1
         items.append(ActivityItem(iri=activity.iri, name=activity.title, cmid=activity.cmid,
                                   module=activity.module_name, section=activity.section_number,
-                                  position=positions[activity.section_number]))
-    return record_activities(session, course, items, source="backup", now=now)
+                                  position=positions[activity.section_number], instance=activity.instance))
+    return items
+
+
+def record_backup(session: Session, course: Course, backup: CourseBackup, now: datetime) -> int:
+    return record_activities(session, course, backup_items(backup), source="backup", now=now)
 
 
 def resource_link_iri(base_url: str, resource_link_id: str) -> str:

@@ -1,7 +1,7 @@
 """A course's activities, found by Samattha itself from every source it has: its own placed links, the
 statements in its LRS, the content packages, and Moodle Web Services when the platform has a token (uploaded
-backups are read when they are uploaded). Run when a coordinator opens the course, by the compile schedule, by
-the mapping page's Refresh button and by ``samattha mappings activities --discover``."""
+backups are read when they are uploaded). Run when a coordinator opens the mapping page, by the compile
+schedule, by the mapping page's Refresh button and by ``samattha mappings activities --discover``."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from plugin.mapping.webservice import webservice_items
 from plugin.models import Course, CourseActivity, Platform, ResourceLink
 from plugin.moodle_ws import WebServiceError, token_for
 
-__all__ = ["Found", "Refresh", "refresh_activities", "refresh_courses", "refresh_in_background"]
+__all__ = ["Found", "Refresh", "record_links", "refresh_activities", "refresh_courses", "refresh_when_due"]
 
 log = logging.getLogger(__name__)
 
@@ -61,28 +61,36 @@ def refresh_activities(session: Session, course: Course, *, base_url: str, now: 
             modules = webservice_items(session, course)
         except WebServiceError as err:
             report.errors["webservice"] = str(err)
-    links = {link.resource_link_id: link for link in
-             session.scalars(select(ResourceLink).where(ResourceLink.course_id == course.id))}
-    # Moodle's LTI resource link id is the mod_lti instance id: that pairs a link with its course module.
-    cmids = {str(m.instance): m.cmid for m in modules if m.module == "lti" and m.instance is not None
-             and m.cmid is not None}
-    holding_packages = {cmid for rid, cmid in cmids.items()
-                        if rid in links and PACKAGE_PARAM in (links[rid].custom or {})}
-    _record(session, course, report, "lti", resource_link_items(session, course, base_url=base_url, cmids=cmids), now)
-    _record(session, course, report, "lrs", [a for a in lrs_activities(session, course)
-                                             if a.cmid not in holding_packages], now)
+    holders = record_links(session, course, base_url=base_url, modules=modules, now=now, report=report)
+    _record(session, course, report, "lrs", [a for a in lrs_activities(session, course) if a.cmid not in holders],
+            now)
     _record(session, course, report, "package", [a for p in packages_of(session, course)
                                                  for a in package_activities(p)], now)
     if "webservice" not in report.errors and token_for(session, course.issuer) is not None:
-        _record(session, course, report, "webservice", [m for m in modules if m.cmid not in holding_packages], now)
-    if holding_packages:
-        # The Moodle activity that only holds a package's link is that package: list the package once.
-        session.execute(delete(CourseActivity).where(CourseActivity.course_id == course.id,
-                                                     CourseActivity.cmid.in_(holding_packages)))
+        _record(session, course, report, "webservice", [m for m in modules if m.cmid not in holders], now)
     report.backups = session.scalar(select(func.count()).select_from(CourseActivity).where(
         CourseActivity.course_id == course.id, CourseActivity.source == "backup")) or 0
     session.flush()
     return report
+
+
+def record_links(session: Session, course: Course, *, base_url: str, modules: list[ActivityItem], now: datetime,
+                 report: Refresh | None = None) -> set[int]:
+    """Record Samattha's own links, each as one activity with the Moodle module that holds it where ``modules``
+    (from Web Services or a backup) show which: Moodle's LTI resource link id is the mod_lti instance id.
+    A module that only holds a content package's link is that package: it is not listed apart. Returns the
+    cmids of those modules."""
+    links = {link.resource_link_id: link for link in
+             session.scalars(select(ResourceLink).where(ResourceLink.course_id == course.id))}
+    cmids = {str(m.instance): m.cmid for m in modules if m.module == "lti" and m.instance is not None
+             and m.cmid is not None}
+    holders = {cmid for rid, cmid in cmids.items() if rid in links and PACKAGE_PARAM in (links[rid].custom or {})}
+    _record(session, course, report or Refresh(), "lti",
+            resource_link_items(session, course, base_url=base_url, cmids=cmids), now)
+    if holders:
+        session.execute(delete(CourseActivity).where(CourseActivity.course_id == course.id,
+                                                     CourseActivity.cmid.in_(holders)))
+    return holders
 
 
 def _record(session: Session, course: Course, report: Refresh, source: str, items: list[ActivityItem],
@@ -90,35 +98,24 @@ def _record(session: Session, course: Course, report: Refresh, source: str, item
     report.found[source] = Found(len(items), record_activities(session, course, items, source=source, now=now))
 
 
-# Opening the course refreshes in the background, at most this often per course and process: Moodle's Web
-# Services may take seconds, and a coordinator's launch must not wait for them.
-BACKGROUND_INTERVAL = 300.0
-_last_started: dict[tuple[int, int], float] = {}  # (id of the app's sessionmaker, course id)
+# Opening the mapping page refreshes at most this often per course and app: Moodle's Web Services may take
+# seconds, and a coordinator moving between pages should not wait for them each time (Refresh always does).
+REFRESH_INTERVAL = 300.0
+_last_refreshed: dict[tuple[int, int], float] = {}  # (id of the app, course id) → time.monotonic()
 _lock = threading.Lock()
 
 
-def refresh_in_background(sessions: Callable[[], Session], course_id: int, *, base_url: str,
-                          now: Callable[[], datetime]) -> bool:
-    """Start a refresh of the course in a thread of its own with its own Session; False when one ran lately."""
-    key = (id(sessions), course_id)
+def refresh_when_due(session: Session, course: Course, *, base_url: str, now: datetime,
+                     owner: object) -> Refresh | None:
+    """:func:`refresh_activities` unless ``owner`` (the app) refreshed this course in the last
+    ``REFRESH_INTERVAL`` seconds. The caller commits."""
+    key = (id(owner), course.id)
     with _lock:
-        last = _last_started.get(key)
-        if last is not None and time.monotonic() - last < BACKGROUND_INTERVAL:
-            return False
-        _last_started[key] = time.monotonic()
-
-    def run() -> None:
-        try:
-            with sessions() as session:
-                course = session.get(Course, course_id)
-                if course is not None:
-                    refresh_activities(session, course, base_url=base_url, now=now())
-                    session.commit()
-        except Exception:  # noqa: BLE001 - a background refresh must never take the process down
-            log.warning("refreshing the activities of course %s failed", course_id, exc_info=True)
-
-    threading.Thread(target=run, name=f"refresh-activities-{course_id}", daemon=True).start()
-    return True
+        last = _last_refreshed.get(key)
+        if last is not None and time.monotonic() - last < REFRESH_INTERVAL:
+            return None
+        _last_refreshed[key] = time.monotonic()
+    return refresh_activities(session, course, base_url=base_url, now=now)
 
 
 def refresh_courses(sessions: Callable[[], Session], *, base_url: str, now: Callable[[], datetime]) -> int:

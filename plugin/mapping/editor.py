@@ -17,10 +17,11 @@ from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.launch import access, i18n
 from plugin.launch.web import render
-from plugin.mapping import activities, store
+from plugin.mapping import activities, discovery, store
 from plugin.mapping.editor_form import COMMON_VERBS, Slot, activity_rows, build_mapping, slots_from_form, slots_of
 from plugin.mapping.model import StandardIndex, normalize_wwwroot
 from plugin.mapping.moodle_backup import BackupError, activity_iri, read_course_backup
+from plugin.mapping.refresh_web import failures
 from plugin.models import Course, MappingRevision, User
 
 __all__ = ["bp"]
@@ -181,6 +182,15 @@ def _coordinator(course_pk: int) -> tuple[Course, User]:
 @bp.get("/course/<int:course_pk>/mapping")
 def editor(course_pk: int) -> tuple[str, int]:
     course, user = _coordinator(course_pk)
+    # The page lists what Samattha knows of the course's activities: learn it anew first (at most every few
+    # minutes; the Refresh button always does).
+    db = get_session()
+    report = discovery.refresh_when_due(db, course, base_url=str(current_app.config["SAMATTHA"].base_url),
+                                        now=utcnow(), owner=current_app.extensions["samattha.sessionmaker"])
+    if report is not None:
+        db.commit()
+        for line in failures(report):
+            flash(line, "map")
     return _editor(course, user, slots_of(store.current_mapping(get_session(), course,
                                                                 store.standard_index(get_session()))))
 
@@ -289,7 +299,10 @@ def upload_backup(course_pk: int) -> Response | tuple[str, int]:
     rebased = replace(backup, wwwroot=here, activities=tuple(
         replace(a, iri=activity_iri(here, a.module_name, a.cmid)) for a in backup.activities))
     db = get_session()
-    added = activities.record_backup(db, course, rebased, utcnow())
+    items = activities.backup_items(rebased)
+    added = activities.record_activities(db, course, items, source="backup", now=utcnow())
+    discovery.record_links(db, course, base_url=str(current_app.config["SAMATTHA"].base_url), modules=items,
+                           now=utcnow())
     db.commit()
     flash(i18n.translate("map.backup_read", name=backup.shortname, count=len(backup.activities), new=added), "map")
     if backup.wwwroot != here:

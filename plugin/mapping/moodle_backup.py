@@ -25,7 +25,8 @@ _MAX_XML_BYTES = 32 * 1024 * 1024
 _NULL = "$@NULL@$"  # how Moodle's backup xml_writer spells SQL NULL
 _ACTIVITIES, _SECTIONS = "contents/activities/activity", "contents/sections/section"
 _MODNAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_WANTED = re.compile(r"^(moodle_backup\.xml|activities/[^/]+/(module|competencies)\.xml|sections/[^/]+/section\.xml)$")
+_WANTED = re.compile(r"^(moodle_backup\.xml|activities/[^/]+/(module|competencies)\.xml|sections/[^/]+/section\.xml"
+                     r"|activities/lti_[0-9]+/lti\.xml)$")
 
 
 class BackupError(ValueError):
@@ -56,6 +57,7 @@ class Activity:
     idnumber: str | None
     competencies: tuple[LinkedCompetency, ...]
     iri: str
+    instance: int | None = None  # mod_lti only: the instance id, which is the LTI resource link id
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,18 @@ class _Reader:
             idnumber=_optional(module, "idnumber"),
             competencies=self._competencies(f"{directory}/competencies.xml"),
             iri=activity_iri(wwwroot, module_name, cmid),
+            instance=self._lti_instance(directory, cmid) if module_name == "lti" else None,
         )
+
+    def _lti_instance(self, directory: str, cmid: int) -> int | None:
+        member = f"{directory}/lti.xml"
+        if member not in self._files:
+            return None
+        root = self._root(member, "activity")
+        instance = root.get("id") or ""
+        if root.get("moduleid") != str(cmid) or not instance.isascii() or not instance.isdigit():
+            raise BackupError(f"{member}: does not describe the instance of lti cmid {cmid}")
+        return int(instance)
 
     def _competencies(self, member: str) -> tuple[LinkedCompetency, ...]:
         if member not in self._files:  # older Moodle, or backed up without competencies

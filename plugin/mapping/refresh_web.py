@@ -11,7 +11,7 @@ from plugin.db import get_session
 from plugin.launch import access, i18n
 from plugin.mapping.discovery import Refresh, refresh_activities
 
-__all__ = ["bp", "summary"]
+__all__ = ["bp", "failures", "summary"]
 
 bp = Blueprint("mapping_refresh", __name__)
 
@@ -38,12 +38,16 @@ def summary(report: Refresh) -> list[str]:
                             new=found.new) for source, found in report.found.items()]
     if report.backups:
         parts.append(i18n.translate("refresh.backups", count=report.backups))
-    lines = [i18n.translate("refresh.done", parts=", ".join(parts))]
-    lines += [i18n.translate("refresh.failed", source=i18n.translate(f"refresh.source.{source}"), message=message)
-              for source, message in report.errors.items()]
+    lines = [i18n.translate("refresh.done", parts=", ".join(parts)), *failures(report)]
     if "webservice" not in report.found and "webservice" not in report.errors:
         lines.append(i18n.translate("refresh.no_token"))
     return lines
+
+
+def failures(report: Refresh) -> list[str]:
+    """One line per source that could not be read, in the page's language."""
+    return [i18n.translate("refresh.failed", source=i18n.translate(f"refresh.source.{source}"), message=message)
+            for source, message in report.errors.items()]
 
 
 @bp.post("/course/<int:course_pk>/mapping/refresh")
