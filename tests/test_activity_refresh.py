@@ -130,6 +130,8 @@ def test_a_site_administrator_sets_the_token_on_a_page(env: Env) -> None:
     admin = requests.Session()
     assert env.launch("2", admin).status_code == 200
     url = f"{env.url}/course/{env.course().id}/admin/webservice"
+    landing = admin.get(f"{env.url}/course/{env.course().id}/admin", timeout=10).text
+    assert f'href="/course/{env.course().id}/admin/webservice"' in landing and "No token is set" in landing
     page = admin.get(url, timeout=10)
     assert page.status_code == 200 and 'type="password" name="token"' in page.text
     refused = admin.post(url, data={"csrf": csrf(page.text), "token": "wrong-token"}, timeout=30)
@@ -147,6 +149,7 @@ def test_a_site_administrator_sets_the_token_on_a_page(env: Env) -> None:
         stored = token_for(db, env.platform.url)
         assert stored is not None and stored.token == token
     assert any("/mod/quiz/view.php" in iri for iri in _known(env))
+    assert "A Web Services token is set." in admin.get(f"{env.url}/course/{env.course().id}/admin", timeout=10).text
     # Coordinators and learners may not see or set it.
     teacher = requests.Session()
     env.launch("4", teacher)

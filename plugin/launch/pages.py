@@ -20,6 +20,7 @@ from plugin.launch.service import service_client, sync_roster
 from plugin.launch.staff import is_staff, standing
 from plugin.launch.web import bp, render
 from plugin.models import Course, Enrolment, Platform, ResourceLink, StaffLimit, Unit, User
+from plugin.moodle_ws import token_for
 from plugin.portfolios import repository as portfolios
 from plugin.standards import catalog
 
@@ -234,4 +235,5 @@ def admin_page(course_pk: int) -> tuple[str, int]:
     course = access.course_or_404(course_pk)
     user = access.require_role(course, "admin")
     platforms = list(get_session().scalars(select(Platform).order_by(Platform.issuer, Platform.client_id)))
-    return _page("lti/admin.html", course, user, "admin", platforms=platforms)
+    return _page("lti/admin.html", course, user, "admin", platforms=platforms,
+                 webservice=token_for(get_session(), course.issuer) is not None)

@@ -36,6 +36,8 @@ i18n.register_messages({
                   "ตั้งค่าโทเค็นไว้แล้ว (เปลี่ยนล่าสุด {when}) โทเค็นถูกเก็บเป็นความลับและจะไม่แสดงอีก"),
     "ws.not_set": ("No token is set: the mapping editor lists only the activities Samattha has seen itself.",
                    "ยังไม่ได้ตั้งค่าโทเค็น: หน้าการจับคู่จะแสดงเฉพาะกิจกรรมที่ Samattha เคยเห็นเอง"),
+    "ws.is_set_short": ("A Web Services token is set.", "ตั้งค่าโทเค็น Web Services แล้ว"),
+    "ws.open": ("Set the token…", "ตั้งค่าโทเค็น…"),
     "ws.token": ("Token", "โทเค็น"), "ws.url": ("Moodle address, if not {issuer}", "ที่อยู่ Moodle ถ้าไม่ใช่ {issuer}"),
     "ws.save": ("Check and save", "ตรวจสอบและบันทึก"),
     "ws.saved": ("The token works with this course and is saved.", "โทเค็นใช้งานได้กับรายวิชานี้ และบันทึกแล้ว"),
