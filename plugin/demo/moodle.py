@@ -110,6 +110,7 @@ class Module:
     module: str  # Moodle's module name (modname): page, quiz, assign, forum
     title: str
     section: int = 1
+    instance: int | None = None  # the module's own id (mdl_<module>.id); for an LTI activity, its resource link id
 
 
 @dataclass
@@ -243,8 +244,9 @@ class MoodlePlatform:
     def course_contents(self) -> list[dict[str, Any]]:
         """What core_course_get_contents returns for the course: its sections with their modules in course
         order, the LTI activities (sorted in among the others by cmid, in section 1) included."""
-        modules = sorted([*self.modules.values(), *(Module(link.cmid, "lti", link.title) for link in
-                                                     self.links.values())], key=lambda m: m.cmid)
+        modules = sorted([*self.modules.values(), *(Module(link.cmid, "lti", link.title,
+                                                            instance=int(link.id) if link.id.isdigit() else None)
+                                                     for link in self.links.values())], key=lambda m: m.cmid)
         return [{"id": number + 1, "name": "ทั่วไป" if number == 0 else f"หัวข้อ {number}", "visible": 1,
                  "summary": "", "summaryformat": 1, "section": number, "hiddenbynumsections": 0, "uservisible": True,
                  "modules": [self._module_json(m) for m in modules if m.section == number]}
@@ -252,7 +254,8 @@ class MoodlePlatform:
 
     def _module_json(self, module: Module) -> dict[str, Any]:
         return {"id": module.cmid, "url": f"{self.url}/mod/{module.module}/view.php?id={module.cmid}",
-                "name": module.title, "instance": module.cmid, "visible": 1, "uservisible": True,
+                "name": module.title, "instance": module.cmid if module.instance is None else module.instance,
+                "visible": 1, "uservisible": True,
                 "visibleoncoursepage": 1, "modname": module.module, "indent": 0, "noviewlink": False,
                 "completion": 1, "dates": [], "groupmode": 0}
 
