@@ -179,8 +179,7 @@ def bench_database(url: str, standard_docs: list[dict[str, Any]], learners: int,
             save_mapping(db, course, replace(mapping, course_id=context), index, author=None, now=now, source="file")
             db.commit()
             rng, start = random.Random(3), datetime(2026, 1, 1, tzinfo=UTC)
-            # The course's history, stored over the last day (statements of the last two minutes are re-read by
-            # every request: plugin.evidence.SETTLE_US).
+            # The course's history, stored over the last day.
             history = to_micros(now - timedelta(days=1))
             began = time.perf_counter()
             for chunk in range(0, total, 5000):

@@ -20,11 +20,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
+from plugin.clock import utcnow
 from plugin.launch.repository import active_assessors
 from plugin.mapping.model import CourseMapping, normalize_wwwroot
 from plugin.mapping.rules import ActivityIndex
 from plugin.models import Course, Enrolment, User
 from plugin.models.mapping import CoverageProgress
+from xapi.consistency import consistent_through
 from xapi.models import Statement, StatementActivity
 from xapi.prepare import index_key, to_micros
 
@@ -146,11 +148,12 @@ def course_reach(session: Session, course: Course, mapping: CourseMapping, *,
     plugin.coverage.entries_reached gives over :func:`course_statements` — kept in the derived
     ``coverage_progress`` row, so a request reads only the statements stored since the last request.
 
-    A statement is visible to readers once its transaction commits, a little after its ``stored`` time:
-    the watermark trails the clock by ``SETTLE_US`` and the last ``SETTLE_US`` are read again each time
-    (uniting reaches twice changes nothing). A new mapping, or a voiding of one of the course's
-    statements, rebuilds the row from every statement. Writing the row is best effort: a request that lost
-    a race to another (or met a locked database) answers from what it read and leaves the row alone."""
+    The watermark is the LRS's Consistent-Through (xapi.consistency): every statement stored at or below it
+    is read, and one still being written is stored above it, for the next request. A new mapping, or a
+    voiding of one of the course's statements, rebuilds the row from every statement. Writing the row is best
+    effort: a request that lost a race to another (or met a locked database) answers from what it read and
+    leaves the row alone."""
+    through = consistent_through(session, utcnow)  # first: it ends the session's transaction
     now_us = to_micros(now or datetime.now(UTC))
     digest = hashlib.sha256(repr((mapping.course_id, mapping.wwwroot, mapping.entries)).encode()).hexdigest()
     home = normalize_wwwroot(course.issuer)
@@ -162,20 +165,20 @@ def course_reach(session: Session, course: Course, mapping: CourseMapping, *,
     reach = _decode(stored.data) if since is not None and stored is not None else CourseReach()
     if since is not None and stored is not None and not set(voids) <= set(stored.data.get("voids", ())):
         since, reach = None, CourseReach()  # a counted statement may be voided now: count again
-    watermark = max(since or 0, now_us - SETTLE_US)
+    watermark = max(since or 0, through)
     index = ActivityIndex(mapping)
     seen = {str(summary["id"]) for _, _, summary in reach.others}
     changed = since is None
-    for stored_us, statement in _about_rows(session, mapping, since, ordered=False):
+    for stored_us, statement in _about_rows(session, mapping, since, ordered=False, until_us=watermark):
         changed = _count(reach, index, home, seen, stored_us, statement) or changed
     reach.others.sort(key=lambda other: (other[1], str(other[2]["id"])))
-    if changed or (stored is not None and watermark - stored.watermark_us > SETTLE_US):
+    if changed or (stored is not None and watermark - stored.watermark_us > MOVE_US):
         data = _encode(reach, [v for v, us in voids.items() if us > watermark])
         _save(session, course, stored.generation if stored is not None else None, digest, watermark, data, now_us)
     return reach
 
 
-SETTLE_US = 120_000_000  # an LRS request stores its statements well within two minutes of stamping them
+MOVE_US = 60_000_000  # a row with nothing new is rewritten only to move its watermark this far (fewer writes)
 
 
 def _count(reach: CourseReach, index: ActivityIndex, home: str, seen: set[str], stored_us: int,
@@ -264,7 +267,7 @@ def _about_keys(mapping: CourseMapping) -> list[str]:
 
 
 def _about_rows(session: Session, mapping: CourseMapping, since_us: int | None, *,
-                ordered: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+                ordered: bool, until_us: int | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """(stored_us, statement) for :func:`_about`: one streamed query over the LRS link table, reading only the
     parsed ``full`` column; ``since_us`` is an index range on the link table's (activity, stored) index.
     Unordered, the database need not sort 100,000 whole statements first (course_reach sorts what it keeps)."""
@@ -275,6 +278,8 @@ def _about_rows(session: Session, mapping: CourseMapping, since_us: int | None, 
         query = query.order_by(Statement.stored_us, Statement.statement_id)
     if since_us is not None:
         query = query.where(StatementActivity.stored_us > since_us)
+    if until_us is not None:
+        query = query.where(StatementActivity.stored_us <= until_us)
     for statement_id, stored_us, full in session.execute(query.execution_options(yield_per=2000)):
         if full is None:  # a statement holding a NUL character is kept only as raw text
             raw = session.scalar(select(Statement.raw).where(Statement.statement_id == statement_id))
