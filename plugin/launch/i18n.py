@@ -121,6 +121,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.issuer": ("Issuer", "ผู้ออก (issuer)"),
     "admin.deployments": ("Deployments", "การติดตั้ง"),
     "admin.active": ("Active", "ใช้งาน"),
+    "compile.failed": ("The portfolios of {count} learner(s) could not be compiled. Their earlier portfolio stands, "
+                       "and the next compile run tries again; tell your Samattha administrator if this stays:",
+                       "ไม่สามารถรวบรวมแฟ้มสะสมงานของผู้เรียน {count} คนได้ แฟ้มฉบับก่อนหน้ายังใช้อยู่ "
+                       "และการรวบรวมรอบถัดไปจะลองใหม่ หากยังเป็นเช่นนี้โปรดแจ้งผู้ดูแลระบบ Samattha:"),
     "pages": ("Pages", "หน้า"),
     "dl.title": ("Place a Samattha activity", "วางกิจกรรม Samattha"),
     "dl.lead": ("Choose the unit or element of the standard this activity stands for.",

@@ -126,7 +126,8 @@ def coordinator_page(course_pk: int) -> tuple[str, int]:
     links = db.scalars(select(ResourceLink).where(ResourceLink.course_id == course.id).order_by(ResourceLink.id))
     roles_read = max((e.moodle_roles_at for e in roster if e.moodle_roles_at is not None), default=None)
     return _page("lti/coordinator.html", course, user, "coordinator", staff=staff, learners=learners,
-                 assessors=assessors, candidates=candidates, placements=_placements(links), roles_read=roles_read)
+                 assessors=assessors, candidates=candidates, placements=_placements(links), roles_read=roles_read,
+                 failures=portfolios.compile_failures(db, course))
 
 
 STAFF_CHOICES = ("coordinate", "assess", "view")

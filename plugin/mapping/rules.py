@@ -29,6 +29,7 @@ A statement that relates to the activity without meeting the rule is still a sig
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Set
 from typing import Any, TypeGuard
 
@@ -263,9 +264,15 @@ def _flag(value: object, by_verb: bool) -> bool:
 
 
 def _number(value: object) -> float | None:
+    """The value as a finite double, else None. JSON (and so the LRS) allows integers of any length: one that
+    no double can hold is not a score anyone meant, so it is read as no score rather than stopping the run."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _clip(value: float) -> float:

@@ -69,7 +69,9 @@ class CompileState(Base):
     """What the last compilation of one learner in one course covered.
 
     ``compiled_us``: statements stored up to this moment (epoch µs) were read; a statement stored later
-    (or a voiding statement stored later whose target was the learner's) makes the learner due."""
+    (or a voiding statement stored later whose target was the learner's) makes the learner due.
+    ``error``: why the learner's last compilation failed (their earlier snapshot stands, and they stay due
+    until a run compiles them); ``None`` after a success."""
 
     __tablename__ = "portfolio_compile_states"
 
@@ -78,6 +80,7 @@ class CompileState(Base):
     mapping_version: Mapped[int] = mapped_column(Integer)
     compiled_us: Mapped[int] = mapped_column(BigInteger)
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -61,10 +61,16 @@ def find_learner(session: Session, course: Course, learner: str) -> User:
 
 def _line(figures: CourseFigures) -> str:
     name = figures.course.title or figures.course.context_id
+    if figures.error:
+        return f"  {name}: FAILED ({figures.error}); the next run tries again"
     if figures.skipped:
         return f"  {name}: skipped ({figures.skipped})"
-    return (f"  {name}: {figures.due} due, {figures.learners_compiled} compiled, "
+    line = (f"  {name}: {figures.due} due, {figures.learners_compiled} compiled, "
             f"{figures.snapshots_created} new snapshots, {figures.statements_read} statements read")
+    if figures.failed:
+        line += f", {len(figures.failed)} FAILED (the next run tries them again):"
+        line += "".join(f"\n    learner {learner_id}: {error}" for learner_id, error in sorted(figures.failed.items()))
+    return line
 
 
 def _progress(course: Course, done: int, total: int) -> None:
@@ -99,6 +105,8 @@ def compile_command(course: str | None, issuer: str | None, learner: str | None,
     for figures in results:
         click.echo(_line(figures))
     click.echo(describe(run))
+    if run.message:
+        raise SystemExit(1)  # for cron and scripts: something was not compiled (and is tried again next run)
 
 
 @click.command()

@@ -7,7 +7,7 @@ portfolio (SCHEMA.md), next to its ``number``, ``content_hash``, ``mapping_versi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -15,7 +15,7 @@ from sqlalchemy import Text, bindparam, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from plugin.models import Course
+from plugin.models import Course, User
 from plugin.models.portfolios import CompileRun, CompileState, PortfolioSnapshot
 from plugin.portfolios.parallel import Compiled
 
@@ -26,7 +26,9 @@ __all__ = [
     "last_run",
     "latest_hashes",
     "latest_snapshot",
+    "compile_failures",
     "mark_checked",
+    "save_failures",
     "save_states",
     "snapshot_by_number",
     "snapshot_history",
@@ -127,7 +129,8 @@ def save_states(session: Session, states: dict[int, State], course: Course, comp
                 mapping_version: int, compiled_us: int, as_of: datetime, now: datetime) -> None:
     """Remember what the compilation of the ``compiled`` learners covered (new rows on a first compilation;
     ``states`` is updated to match)."""
-    values = {"mapping_version": mapping_version, "compiled_us": compiled_us, "as_of": as_of, "updated_at": now}
+    values = {"mapping_version": mapping_version, "compiled_us": compiled_us, "as_of": as_of, "error": None,
+              "updated_at": now}
     new: list[dict[str, int]] = []
     known: list[dict[str, int]] = []
     for learner_id in compiled:
@@ -143,11 +146,37 @@ def save_states(session: Session, states: dict[int, State], course: Course, comp
                            known)
 
 
+def save_failures(session: Session, states: dict[int, State], course: Course, failed: Mapping[int, str], *,
+                  mapping_version: int, as_of: datetime, now: datetime) -> None:
+    """Record why each learner in ``failed`` (id → error) could not be compiled. A learner compiled before keeps
+    their coverage mark, so the statements after it still make them due; a new one is marked as having read
+    nothing, so everything they have makes them due. Either way the next run tries again."""
+    for learner_id, error in failed.items():
+        state = states.get(learner_id)
+        if state is None:
+            session.add(CompileState(course_id=course.id, learner_id=learner_id, mapping_version=mapping_version,
+                                     compiled_us=0, as_of=as_of, error=error, updated_at=now))
+            states[learner_id] = State(mapping_version, 0)
+        else:
+            session.execute(update(CompileState).where(CompileState.course_id == course.id,
+                                                       CompileState.learner_id == learner_id)
+                            .values(error=error, updated_at=now))
+    session.flush()
+
+
+def compile_failures(session: Session, course: Course) -> list[tuple[User, str]]:
+    """The course's learners whose last compilation failed, with the error, by name."""
+    query = (select(User, CompileState.error).join(CompileState, CompileState.learner_id == User.id)
+             .where(CompileState.course_id == course.id, CompileState.error.is_not(None)))
+    return sorted(((user, str(error)) for user, error in session.execute(query)),
+                  key=lambda row: row[0].display_name)
+
+
 def mark_checked(session: Session, course: Course, mapping_version: int, *, through_us: int) -> None:
-    """After a run: learners not due were checked through ``through_us``."""
+    """After a run: learners not due were checked through ``through_us`` (not those whose compile failed)."""
     session.execute(update(CompileState)
                     .where(CompileState.course_id == course.id, CompileState.mapping_version == mapping_version,
-                           CompileState.compiled_us < through_us)
+                           CompileState.compiled_us < through_us, CompileState.error.is_(None))
                     .values(compiled_us=through_us))
 
 

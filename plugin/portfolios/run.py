@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,6 +53,8 @@ class CourseFigures:
     learners_compiled: int = 0  # due: new statements, a new mapping version, or a full run
     snapshots_created: int = 0
     statements_read: int = 0
+    failed: dict[int, str] = field(default_factory=dict)  # learner id → why their compile failed
+    error: str = ""  # why the whole course could not be compiled
     skipped: str = ""  # why nothing was compiled (no mapping)
 
 
@@ -184,9 +186,10 @@ def compile_course(
     names = CourseName(course.title, course.label)
     with parallel.pool(mapping, standard, names, size=workers, jobs=len(work)) as compiler:
         for start in range(0, len(work), batch):
-            created, read = _compile_batch(session, course, compiler, work[start:start + batch], learners, states,
-                                           as_of, run, now)
-            compiled = min(len(work), start + batch) - start
+            created, read, failed = _compile_batch(session, course, compiler, work[start:start + batch], learners,
+                                                   states, as_of, run, now)
+            compiled = min(len(work), start + batch) - start - len(failed)
+            figures.failed.update(failed)
             figures.learners_compiled += compiled
             figures.snapshots_created += created
             figures.statements_read += read
@@ -208,20 +211,47 @@ def _compile_batch(
     session: Session, course: Course, compiler: parallel.Compiler, ids: list[int],
     learners: dict[int, list[str]], states: dict[int, State], as_of: datetime, run: CompileRun | None,
     now: datetime,
-) -> tuple[int, int]:
-    """(snapshots created, statements read), the learners compiled at the run's ``as_of``."""
+) -> tuple[int, int, dict[int, str]]:
+    """(snapshots created, statements read, learner id → error of those that failed), the learners compiled at
+    the run's ``as_of``."""
     users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
     statements = _statements_of(session, {learner: learners[learner] for learner in ids})
     previous = repository.latest_hashes(session, course, ids)
     jobs = [parallel.Job(learner, users[learner].display_name, users[learner].xapi_actor, as_of,
                          statements[learner]) for learner in ids]
-    rows = [row for compiled in compiler(jobs)
+    results = compiler(jobs)
+    failed = {result.learner_id: result.error for result in results if isinstance(result, parallel.Failed)}
+    rows = [row for compiled in results if isinstance(compiled, parallel.Compiled)
             if (row := repository.snapshot_row(course, compiled, previous=previous.get(compiled.learner_id),
                                                now=now, run=run)) is not None]
     repository.insert_snapshots(session, rows)
-    repository.save_states(session, states, course, ids, mapping_version=compiler.mapping.version,
-                           compiled_us=_micros(as_of), as_of=as_of, now=now)
-    return len(rows), sum(len(found) for found in statements.values())
+    repository.save_states(session, states, course, [i for i in ids if i not in failed],
+                           mapping_version=compiler.mapping.version, compiled_us=_micros(as_of), as_of=as_of, now=now)
+    repository.save_failures(session, states, course, failed, mapping_version=compiler.mapping.version, as_of=as_of,
+                             now=now)
+    return len(rows), sum(len(found) for found in statements.values()), failed
+
+
+def _course_or_failure(session: Session, course: Course, **kwargs: Any) -> CourseFigures:
+    """:func:`compile_course`, or its failure as figures: one course that cannot be compiled (its mapping names
+    what the standard no longer has, its data trips the compiler) never stops the others. What it committed
+    before failing stays; the rest is tried again by the next run."""
+    course_id = course.id
+    try:
+        return compile_course(session, course, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - reported with the run, retried next run
+        session.rollback()
+        course = session.get(Course, course_id) or course
+        return CourseFigures(course, error=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def failure_summary(results: Iterable[CourseFigures]) -> str:
+    """What failed in a run, in one line for its record and the console; "" when nothing did."""
+    parts = [f"{f.course.title or f.course.context_id}: {f.error}" for f in results if f.error]
+    learners = sum(len(f.failed) for f in results)
+    if learners:
+        parts.append(f"{learners} learner{'s' if learners > 1 else ''} could not be compiled")
+    return "; ".join(parts)
 
 
 def _mapped_courses(session: Session) -> list[Course]:
@@ -253,9 +283,9 @@ def compile_all(
     results: list[CourseFigures] = []
     try:
         for course in (list(courses) if courses is not None else _mapped_courses(session)):
-            results.append(compile_course(session, course, as_of=as_of, learner=learner, full=full,
-                                          standard=standard, run=run, now=now, progress=progress,
-                                          batch=batch or batch_size(), workers=workers or parallel.workers()))
+            results.append(_course_or_failure(session, course, as_of=as_of, learner=learner, full=full,
+                                              standard=standard, run=run, now=now, progress=progress,
+                                              batch=batch or batch_size(), workers=workers or parallel.workers()))
             run.courses += 1
             session.commit()
     except BaseException as exc:
@@ -263,6 +293,7 @@ def compile_all(
         run.status, run.message, run.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
         session.commit()
         raise
+    run.message = failure_summary(results)
     run.status, run.finished_at = "finished", utcnow()
     session.commit()
     return run, results

@@ -186,4 +186,5 @@ def describe(run: CompileRun) -> str:
     seconds = (_aware(run.finished_at or run.started_at) - _aware(run.started_at)).total_seconds()
     return (f"Compile run {run.id} {run.status}: {run.courses} courses, {run.learners_compiled} learners "
             f"compiled, {run.snapshots_created} new snapshots, {run.statements_read} statements read, "
-            f"as of {_aware(run.as_of).isoformat()}, {seconds:.1f} s.")
+            f"as of {_aware(run.as_of).isoformat()}, {seconds:.1f} s."
+            + (f" Failed: {run.message}." if run.message and run.status == "finished" else ""))
