@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from plugin.clock import utcnow
-from plugin.launch.repository import active_assessors
+from plugin.launch.repository import active_assessors, enrol_seen
 from plugin.mapping.model import CourseMapping, normalize_wwwroot
 from plugin.mapping.rules import ActivityIndex
 from plugin.models import Course, Enrolment, User
@@ -32,8 +32,7 @@ from xapi.prepare import index_key, to_micros
 
 __all__ = [
     "ActorReach", "CourseEvidence", "CourseReach", "actor_key", "course_iri", "course_reach", "course_statements",
-    "learner_actors",
-    "learners_of", "statement_summary",
+    "enrol_lrs_learners", "learner_actors", "learners_of", "statement_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,6 +79,19 @@ def learner_actors(session: Session, course: Course) -> dict[int, dict[str, Any]
     assessors = {a.user_id for a in active_assessors(session, course)}
     return {uid: actor for uid, actor, roles in session.execute(query)
             if LEARNER_ROLE in (roles or ()) and uid not in assessors}
+
+
+def enrol_lrs_learners(session: Session, course: Course, mapping: CourseMapping, *,
+                       now: datetime | None = None) -> CourseReach:
+    """The one definition of a course's learners is :func:`learner_actors`: the roster, those who launched as
+    learners, and (this) the Moodle users the LRS shows acting in the course (account ``homePage`` = the
+    platform's issuer), less the staff. Enrols the last group, and returns the course's reach, read on the way."""
+    reach = course_reach(session, course, mapping, now=now)
+    home = normalize_wwwroot(course.issuer)
+    seen = {name: actor.name for (actor_home, name), actor in reach.actors.items() if actor_home == home}
+    if seen and enrol_seen(session, course, seen, now=now or utcnow()):
+        session.commit()
+    return reach
 
 
 def learners_of(session: Session, course: Course) -> list[User]:

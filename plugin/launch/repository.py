@@ -32,8 +32,9 @@ from plugin.models import (
 
 __all__ = [
     "LaunchRecord", "active_assessors", "appoint_assessor", "apply_moodle_roles", "aware", "consume_nonce",
-    "find_registrations", "is_assessor", "lift_staff_limit", "members", "record_launch", "revoke_assessor",
-    "save_registration", "set_staff_limit", "staff_limit", "staff_limits", "to_registration", "upsert_roster",
+    "enrol_seen", "find_registrations", "is_assessor", "lift_staff_limit", "members", "record_launch",
+    "revoke_assessor", "save_registration", "set_staff_limit", "staff_limit", "staff_limits", "to_registration",
+    "upsert_roster",
 ]
 
 Row = TypeVar("Row", bound=Base)
@@ -167,6 +168,7 @@ def _enrol(session: Session, course: Course, user: User, roles: Sequence[str], s
         enrolment.source = "launch"  # once launched, always "launch": the roster must not hide that
         enrolment.launch_roles = list(roles)
     else:
+        enrolment.source = "nrps" if enrolment.source == "lrs" else enrolment.source  # the roster knows them now
         enrolment.nrps_roles = list(roles)
     enrolment.status, enrolment.updated_at = status, now
     _settle_roles(enrolment)
@@ -225,6 +227,27 @@ def upsert_roster(session: Session, course: Course, roster: Sequence[lti.Member]
     course.roster_synced_at = now
     session.flush()
     return len(seen)
+
+
+def enrol_seen(session: Session, course: Course, seen: Mapping[str, str | None], *, now: datetime) -> int:
+    """Enrol as learners the Moodle users the LRS shows acting in the course (``seen``: Moodle user id = LTI
+    ``sub`` → the name on their statements) who neither launched nor came with the roster: Moodle's log store
+    reports every learner, whether or not they opened Samattha. Their name is replaced when Moodle gives one
+    (a launch, the roster). Returns how many were enrolled."""
+    known = set(session.scalars(select(User.subject).join(Enrolment, Enrolment.user_id == User.id)
+                                .where(Enrolment.course_id == course.id, User.issuer == course.issuer)))
+    added = 0
+    for subject, name in seen.items():
+        if subject in known:
+            continue
+        user = _ensure(session, User, {"issuer": course.issuer, "subject": subject},
+                       {"created_at": now, "name": name, "xapi_actor": {"objectType": "Agent", "account": {
+                           "homePage": course.issuer, "name": subject}}})
+        _ensure(session, Enrolment, {"course_id": course.id, "user_id": user.id},
+                {"roles": [lti.ROLE_LEARNER], "source": "lrs", "status": "Active", "updated_at": now})
+        added += 1
+    session.flush()
+    return added
 
 
 def members(session: Session, course: Course) -> list[Enrolment]:

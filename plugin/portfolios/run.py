@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import xapi.models as lrs
 from plugin.clock import utcnow
-from plugin.evidence import actor_key, learner_actors
+from plugin.evidence import actor_key, enrol_lrs_learners, learner_actors
 from plugin.mapping import store
 from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.models import Course, MappingRevision, User
@@ -179,6 +179,8 @@ def compile_course(
         return figures
     now = now or as_of
     watermark_us = _micros(as_of)
+    if learner is None:
+        enrol_lrs_learners(session, course, mapping)  # Moodle users seen only in the LRS are learners too
     learners = _learners(session, course, learner)
     states = repository.compile_states(session, course)
     work = _due(session, learners, states, mapping, watermark_us=watermark_us, full=full)

@@ -22,10 +22,10 @@ from plugin.coverage import (
     progress_svg,
 )
 from plugin.db import get_session
-from plugin.evidence import LEARNER_ROLE, actor_key, course_reach, learners_of
+from plugin.evidence import LEARNER_ROLE, actor_key, enrol_lrs_learners, learners_of
 from plugin.launch import access, i18n
 from plugin.launch.web import render
-from plugin.mapping.model import CourseMapping, StandardIndex, normalize_wwwroot
+from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.mapping.store import current_mapping, standard_index
 from plugin.models import Course, Enrolment, User
 from plugin.portfolios import judgements
@@ -71,14 +71,14 @@ class CourseCoverage:
 
 def course_coverage(session: Session, course: Course, standard: StandardIndex, *,
                     signed_off: Mapping[str, Set[str]] | None = None) -> CourseCoverage:
-    """Learners are the roster (Learner role, from launches and NRPS) plus everyone whose statements about
-    the course carry an account on the course's own Moodle (issuer): real users who have not launched yet,
-    keyed ``moodle:<Moodle user id>``. ``signed_off``: learner key → criteria an assessor signed off."""
+    """The course's learners (plugin.evidence.learner_actors: the roster, those who launched, and the Moodle
+    users seen only in the LRS) and what each reached. ``signed_off``: learner key → criteria an assessor
+    signed off."""
     mapping = current_mapping(session, course, standard)
     if mapping is None:
         return CourseCoverage(course, None)
+    reach = enrol_lrs_learners(session, course, mapping)
     learners = learners_of(session, course)
-    reach = course_reach(session, course, mapping)
     by_actor = {key: str(u.id) for u in learners if (key := actor_key(u.xapi_actor)) is not None}
     claimed = {learner: key for key, learner in by_actor.items()}
     reached: dict[str, tuple[set[int], set[int]]] = {}
@@ -86,20 +86,14 @@ def course_coverage(session: Session, course: Course, standard: StandardIndex, *
         actor = reach.actors.get(claimed.get(str(user.id), ("", "")))
         reached[str(user.id)] = (actor.met, actor.touched) if actor is not None else (set(), set())
     names = {str(u.id): u.display_name for u in learners}
+    lrs_only = {str(user_id) for user_id in session.scalars(
+        select(Enrolment.user_id).where(Enrolment.course_id == course.id, Enrolment.source == "lrs"))}
     staff = _staff_actors(session, course)
-    home = normalize_wwwroot(course.issuer)
-    lrs_only: set[str] = set()
-    for key, actor in sorted(reach.actors.items(), key=lambda item: item[1].first):
-        if key[0] != home or key in by_actor or key in staff:
-            continue  # a teacher's own views are neither evidence nor a stranger's
-        learner = f"moodle:{key[1]}"
-        reached[learner], names[learner] = (actor.met, actor.touched), actor.name or f"Moodle user {key[1]}"
-        lrs_only.add(learner)
     unmatched = [summary for key, _, summary in reach.others
                  if key is None or (key not in by_actor and key not in staff)]
     return CourseCoverage(course, mapping, coverage_matrix(mapping, standard),
-                          progress_from_reach(mapping, standard, reached, signed_off or {}), names, lrs_only,
-                          unmatched)
+                          progress_from_reach(mapping, standard, reached, signed_off or {}), names,
+                          lrs_only & set(names), unmatched)
 
 
 def _staff_actors(session: Session, course: Course) -> set[tuple[str, str]]:
