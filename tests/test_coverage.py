@@ -63,7 +63,7 @@ def test_gaps_are_counted_per_unit_exactly() -> None:
     assert matrix.gaps["DG100"] == ("DG102.01", "DG102.02")
     assert matrix.cells["DG101.02"] == {0, 2} and matrix.cells["DG601.01"] == {1, 2}
     assert matrix.cells["DG600.KE1"] == {1} and not matrix.cells["DG600.KE2"]  # cmid 2 names its item
-    assert matrix.cells["DG100.PE1"] == {2}  # cmid 3 is performance evidence reaching DG100
+    assert not matrix.cells["DG100.PE1"]  # cmid 3 reaches DG100 but names no item: it claims none
     everything = coverage_matrix(mapping, STANDARD, units=STANDARD.units)
     assert sum(everything.gap_counts.values()) == 167 - 3 and len(everything.gaps) == 17
 

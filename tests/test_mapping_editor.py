@@ -277,6 +277,9 @@ def test_history_shows_diffs_and_undo_and_restore_append(env: Env, standard: obj
     assert summaries[0].startswith(f"Changed {QUIZ_TITLE}") and summaries[0].endswith("+DS601.02")
     assert '<span class="add">+targets = [&#34;DS601.01&#34;, &#34;DS601.02&#34;]</span>' in history.text
     assert "Tina Teacher" in history.text
+    # DS601.01 reaches unit DG-OPSR-023 and names none of its items: the history says which the old default
+    # linked, so the coordinator can name the ones the quiz really evidences.
+    assert 'id="unnamed-items"' in history.text and "DG-OPSR-023.KE1" in history.text
     undone = browser.post(url + "/undo", data={"csrf": csrf(history.text)}, timeout=10)
     assert "Undone: revision 3 brings back the earlier mapping." in undone.text
     mapping = saved(env)

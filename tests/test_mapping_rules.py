@@ -18,6 +18,7 @@ from plugin.mapping.model import (
     expand_targets,
     linked_items,
     mapped_units,
+    unnamed_items,
 )
 from plugin.mapping.rules import ActivityIndex, score_fraction, statement_activities, statement_counts
 
@@ -253,15 +254,18 @@ def test_expand_targets(standard: StandardIndex) -> None:
         expand_targets(["DS699"], standard)
 
 
-def test_linked_items_named_items_win_within_their_unit(standard: StandardIndex) -> None:
+def test_an_entry_is_filed_only_under_the_items_it_names(standard: StandardIndex) -> None:
     implicit = entry(cmid=1, targets=("DS601", "DG101.01"))
-    assert linked_items(implicit, standard) == {
+    assert linked_items(implicit, standard) == frozenset()
+    # What the earlier rule linked by default, for the loader's note and the history page.
+    assert unnamed_items(implicit, standard) == {
         "DG-OPSR-023.KE1", "DG-OPSR-023.KE2", "DG-OPSR-023.KE3", "DG100.KE1", "DG100.KE2"
     }  # fmt: skip
     named = entry(cmid=1, targets=("DS601", "DG-OPSR-023.KE1", "DG101.01"))
-    assert linked_items(named, standard) == {"DG-OPSR-023.KE1", "DG100.KE1", "DG100.KE2"}
-    performance = entry(cmid=1, targets=("DG100",), evidence="performance")
-    assert linked_items(performance, standard) == {"DG100.PE1"}
+    assert linked_items(named, standard) == {"DG-OPSR-023.KE1"}
+    assert unnamed_items(named, standard) == {"DG100.KE1", "DG100.KE2"}
+    performance = entry(cmid=1, targets=("DG100", "DG100.PE1"), evidence="performance")
+    assert linked_items(performance, standard) == {"DG100.PE1"} and unnamed_items(performance, standard) == set()
 
 
 def test_mapped_units_in_standard_order(standard: StandardIndex) -> None:

@@ -241,3 +241,16 @@ def test_json_schema_shape_and_canonical_hash() -> None:
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert content_hash(p) == hashlib.sha256(text.encode("utf-8")).hexdigest()
     json.dumps(doc, allow_nan=False)  # plain JSON throughout
+
+
+def test_a_page_view_mapped_to_a_criterion_claims_no_evidence_item() -> None:
+    """The example maps the personal-data-act page to DG102.01 and names no item: viewing it evidences that
+    criterion, and never DG100.KE2, "training certificates" (issue 17: an item is a claim the learner makes)."""
+    viewed = json.loads((ROOT / "tests" / "fixtures" / "moodle-logstore-xapi" / "merged" /
+                         "mod_page__course_module_viewed__existing_module.json").read_text("utf-8"))[0]
+    text = json.dumps(viewed).replace("http://www.example.org", LAB).replace("view.php?id=1", "view.php?id=3")
+    statement = {**json.loads(text), "id": "page-view", "actor": LEARNER["actor"], "stored": "2026-11-22T01:00:00Z"}
+    p = compile_([statement])
+    assert criterion(p, "DG102.01").status == "evidenced"
+    assert [(code, item(p, code).status) for code in ("DG100.KE1", "DG100.KE2", "DG100.PE1")] == [
+        ("DG100.KE1", "none"), ("DG100.KE2", "none"), ("DG100.PE1", "none")]

@@ -24,7 +24,7 @@ from plugin.clock import utcnow
 from plugin.mapping.activities import course_activities
 from plugin.mapping.discovery import refresh_activities
 from plugin.mapping.files import MappingFileError, load_mapping
-from plugin.mapping.model import cmid_of, normalize_wwwroot
+from plugin.mapping.model import cmid_of, normalize_wwwroot, unnamed_report
 from plugin.mapping.store import current_revision, save_mapping, standard_index
 from plugin.models import Course, Platform, ResourceLink
 
@@ -140,6 +140,10 @@ def mappings_load(file: Path, context_id: str, issuer: str | None) -> None:
         saved = save_mapping(session, course, mapping, index, author=None, now=utcnow(), source="file")
         session.commit()
         click.echo(f"course {course.context_id} on {course.issuer}: revision {saved.number} ({saved.summary})")
+        for entry, items in unnamed_report(mapping, index):
+            click.echo(f"{file.name}: note: {entry.title or entry.key} is filed under no evidence item of its units: "
+                       f"an item counts only when the mapping names it (before, {', '.join(items)} were linked by "
+                       "default); add the items it evidences to its targets", err=True)
 
 
 def _raw_wwwroot(text: str) -> str:

@@ -19,7 +19,7 @@ from plugin.launch import access, i18n
 from plugin.launch.web import render
 from plugin.mapping import activities, discovery, store
 from plugin.mapping.editor_form import COMMON_VERBS, Slot, activity_rows, build_mapping, slots_from_form, slots_of
-from plugin.mapping.model import StandardIndex, normalize_wwwroot
+from plugin.mapping.model import StandardIndex, normalize_wwwroot, unnamed_report
 from plugin.mapping.moodle_backup import BackupError, activity_iri, read_course_backup
 from plugin.mapping.refresh_web import failures
 from plugin.models import Course, MappingRevision, User
@@ -124,7 +124,14 @@ i18n.register_messages({
     "map.no_standard": ("No standard is loaded: run `samattha standards import`.",
                         "ยังไม่ได้นำเข้ามาตรฐาน: สั่ง `samattha standards import`"),
     "map.not_listed": ("Named by the mapping, not seen in the course", "อยู่ในการจับคู่ แต่ไม่พบในรายวิชา"),
-    "map.history": ("History", "ประวัติการแก้ไข"), "map.undo": ("Undo last change", "ย้อนการแก้ไขล่าสุด"),
+    "map.history": ("History", "ประวัติการแก้ไข"),
+    "map.unnamed": ("Evidence items now count only when the mapping names them. Before, these activities were also "
+                    "filed under every item of their units; add to each the items it really evidences:",
+                    "ตั้งแต่รุ่นนี้ หลักฐานแต่ละรายการจะนับเมื่อการจับคู่ระบุรายการนั้นเท่านั้น ก่อนหน้านี้กิจกรรมต่อไปนี้ถูกนับเป็น"
+                    "หลักฐานของทุกรายการในหน่วยสมรรถนะ โปรดเพิ่มรายการที่กิจกรรมเป็นหลักฐานจริงให้แต่ละกิจกรรม:"),
+    "map.items.knowledge": ("Knowledge evidence", "หลักฐานความรู้"),
+    "map.items.performance": ("Performance evidence", "หลักฐานการปฏิบัติงาน"),
+    "map.undo": ("Undo last change", "ย้อนการแก้ไขล่าสุด"),
     "map.undone": ("Undone: revision {number} brings back the earlier mapping.",
                    "ย้อนแล้ว: ฉบับที่ {number} นำการจับคู่ก่อนหน้ากลับมา"),
     "map.nothing_to_undo": ("There is nothing to undo.", "ไม่มีการแก้ไขให้ย้อน"),
@@ -241,9 +248,12 @@ def history_rows(revisions: list[MappingRevision], standard: StandardIndex, lang
 def history(course_pk: int) -> tuple[str, int]:
     course, user = _coordinator(course_pk)
     db = get_session()
+    standard = store.standard_index(db)
+    mapping = store.current_mapping(db, course, standard)
     return render("mapping/history.html", course=course, user=user, role="coordinator",
                   roles=access.roles_in(course, user), csrf=access.csrf_token(),
-                  rows=history_rows(store.revisions(db, course), store.standard_index(db), i18n.current_language()))
+                  rows=history_rows(store.revisions(db, course), standard, i18n.current_language()),
+                  unnamed=unnamed_report(mapping, standard) if mapping is not None else [])
 
 
 @bp.post("/course/<int:course_pk>/mapping/undo")

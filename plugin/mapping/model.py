@@ -33,6 +33,8 @@ __all__ = [
     "linked_items",
     "mapped_units",
     "normalize_wwwroot",
+    "unnamed_items",
+    "unnamed_report",
 ]
 
 RuleKind = Literal[
@@ -248,15 +250,20 @@ def expand_targets(targets: Iterable[str], standard: StandardIndex) -> frozenset
 
 
 def linked_items(entry: MappingEntry, standard: StandardIndex) -> frozenset[str]:
-    """The evidence items (``DG100.KE1``) an entry's statements are filed under.
+    """The evidence items (``DG100.KE1``) an entry's statements are filed under: the ones it names, and no
+    others. An item is a claim about the learner ("training certificates"); an activity mapped to a unit, an
+    element or a criterion does not make that claim unless the coordinator says so."""
+    return frozenset(t for t in entry.targets if t in standard.evidence_items)
 
-    An item the entry targets directly is always linked. Otherwise, for each unit the entry reaches through
-    a unit, element or criterion target, every item of the entry's evidence kind in that unit is linked —
-    unless the entry names items of that unit directly: naming some says which ones, so the rest are not.
-    """
-    explicit = {t for t in entry.targets if t in standard.evidence_items}
+
+def unnamed_items(entry: MappingEntry, standard: StandardIndex) -> frozenset[str]:
+    """The items the earlier rule linked to this entry without its naming them: every item of the entry's
+    evidence kind in each unit it reaches through a unit, element or criterion, unless it names items of that
+    unit. What ``samattha mappings load`` and the mapping history point out, so a coordinator can name the
+    right ones."""
+    explicit = linked_items(entry, standard)
     named_units = {standard.evidence_items[t].unit for t in explicit}
-    out = set(explicit)
+    out: set[str] = set()
     for target in entry.targets:
         unit = standard.unit_of(target)
         if target in explicit or unit is None or unit in named_units:
@@ -264,6 +271,14 @@ def linked_items(entry: MappingEntry, standard: StandardIndex) -> frozenset[str]
         info = standard.units[unit]
         out.update(info.knowledge_evidence if entry.evidence == "knowledge" else info.performance_evidence)
     return frozenset(out)
+
+
+def unnamed_report(mapping: CourseMapping, standard: StandardIndex) -> list[tuple[MappingEntry, tuple[str, ...]]]:
+    """Each entry the earlier rule filed under items it does not name, with those items in the standard's
+    order (see :func:`unnamed_items`)."""
+    order = {code: i for i, code in enumerate(standard.evidence_items)}
+    return [(entry, tuple(sorted(items, key=order.__getitem__))) for entry in mapping.entries
+            if (items := unnamed_items(entry, standard))]
 
 
 def mapped_units(mapping: CourseMapping, standard: StandardIndex) -> tuple[str, ...]:
