@@ -194,7 +194,7 @@ def test_a_judgement_stays_bound_to_the_snapshot_it_was_made_on(site: Site) -> N
     """New evidence makes a new snapshot; a judgement made on the page the assessor still has open names the
     old snapshot and its hash, so the record says what the assessor saw."""
     old_number, old_digest, document = site.snapshot()
-    unit = document["units"][-1]["code"]
+    unit = "DG100"  # the page's criterion DG102.01 is in it: its status changes from none to some
     page = site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text
     site.post_statements([{
         "actor": {"account": {"homePage": site.env.platform.url, "name": "3"}},
@@ -284,3 +284,59 @@ def test_signed_off_units_show_on_coverage(site: Site) -> None:
     learner = next(entry for entry in api["learners"] if entry["id"] == str(site.sam_id))
     assert {code for code, status in learner["criteria"].items() if status == "signed_off"} == set(
         criteria_of(document, unit))
+
+
+STALE = "The portfolio has changed since this judgement."
+
+
+def test_a_judgement_goes_stale_only_when_what_it_judged_changed(site: Site) -> None:
+    number, _, document = site.snapshot()
+    unit = next(u["code"] for u in document["units"] if u["code"] == "DG100")
+    assert site.judge({"snapshot": str(number), "unit": unit, "outcome": "competent"}).status_code == 303
+    page = site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text
+    assert STALE not in page
+
+    # Someone else's statement moves the LRS on, and a full run compiles Sam again at a later as_of: his
+    # portfolio is a new snapshot (its ages moved), but nothing the judgement judged changed.
+    other = lab_statements(site.env.platform.url)[0] | {"actor": {"account": {"homePage": "https://elsewhere.example",
+                                                                     "name": "99"}}}
+    other.pop("id", None)
+    site.post_statements([other])
+    with site.env.db() as db:
+        run, _ = compile_all(db, now=utcnow(), full=True)
+        assert run.status == "finished"
+    later, _, moved = site.snapshot()
+    assert later > number and moved["as_of"] > document["as_of"]
+    assert STALE not in site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text
+
+    # A mapping revision that only renames an activity changes no outcome either.
+    with site.env.db() as db:
+        course = db.get(Course, site.course_pk)
+        assert course is not None
+        index = standard_index(db)
+        text = (ROOT / "mappings" / "example-dg-opsr-023.toml").read_text("utf-8").replace(LAB, site.env.platform.url)
+        renamed = text.replace("งานมอบหมาย: อธิบายหลักการคุ้มครองข้อมูล (Assignment)", "งานเขียน: หลักการคุ้มครองข้อมูล")
+        save_mapping(db, course, load_mapping(renamed, standard=index), index, author=None, now=utcnow(),
+                     source="file")
+        db.commit()
+    site.compile()
+    assert site.snapshot()[0] > later
+    assert STALE not in site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text
+
+    # New evidence in the judged unit does change it: the page says so.
+    with site.env.db() as db:
+        course = db.get(Course, site.course_pk)
+        assert course is not None
+        index = standard_index(db)
+        page_view = text.replace('targets = ["DG102.01"]', 'targets = ["DG102.01", "DG102.02"]')
+        save_mapping(db, course, load_mapping(page_view, standard=index), index, author=None, now=utcnow(),
+                     source="file")
+        db.commit()
+    viewed = lab_statements(site.env.platform.url)[0]
+    viewed.pop("id", None)
+    viewed["verb"] = {"id": "http://id.tincanapi.com/verb/viewed"}
+    viewed["object"] = {"id": f"{site.env.platform.url}/mod/page/view.php?id=3", "objectType": "Activity"}
+    site.post_statements([viewed])
+    site.compile()
+    assert [c["status"] for c in site.snapshot()[2]["units"][0]["elements"][1]["criteria"]] == ["evidenced"] * 2
+    assert STALE in site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,10 @@ def export(context_id: str, issuer: str | None, fmt: str, out: Path, language: s
         if not snapshots:
             raise click.ClickException(f"{course.title or context_id}: no portfolio has been compiled yet "
                                        "(samattha portfolios compile --course …)")
-        trails: dict[int, list[dict[str, Any]]] = {}
-        for judgement in judging.judgements_for(session, course):
-            trails.setdefault(judgement.learner_id, []).append(judging.judgement_json(judgement))
+        trails: dict[int, list[Mapping[str, Any]]] = {}
+        judgements = list(judging.judgements_for(session, course))
+        for judgement, row in zip(judgements, judging.trail_json(session, course, judgements), strict=True):
+            trails.setdefault(judgement.learner_id, []).append(row)
         entries = [(s.document, {"number": s.number, "content_hash": s.content_hash}, trails.get(s.learner_id, []))
                    for s in snapshots]
         with click.progressbar(length=len(entries), label=f"{fmt.upper()} portfolios", file=sys.stderr) as bar:

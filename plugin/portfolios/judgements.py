@@ -11,7 +11,7 @@ comments and per-criterion rules of evidence in result.extensions; context.exten
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,9 +24,12 @@ from plugin.launch.service import GradePush, push_unit_grades
 from plugin.models import Course, User
 from plugin.models.judgements import Judgement
 from plugin.models.portfolios import PortfolioSnapshot
+from plugin.portfolios import repository
+from plugin.portfolios.model import unit_evidence_key
 
 __all__ = [
     "OUTCOMES", "RULES", "JudgementError", "grade_for", "judgement_json", "judgements_for", "record_judgement",
+    "trail_json",
     "signed_off", "unit_activity",
 ]
 
@@ -146,6 +149,22 @@ def judgement_json(judgement: Judgement) -> dict[str, Any]:
         "snapshot": {"number": judgement.snapshot_number, "content_hash": judgement.content_hash},
         "statement": judgement.statement_id,
     }
+
+
+def trail_json(session: Session, course: Course, judgements: Iterable[Judgement]) -> list[Mapping[str, Any]]:
+    """:func:`judgement_json` of each, with ``evidence_key``: plugin.portfolios.model.unit_evidence_key of the
+    unit in the snapshot it was made on, so a page can say whether what it judged has changed since."""
+    documents: dict[tuple[int, int], Mapping[str, Any] | None] = {}
+    out: list[Mapping[str, Any]] = []
+    for judgement in judgements:
+        key = (judgement.learner_id, judgement.snapshot_number)
+        if key not in documents:
+            found = repository.snapshot_by_number(session, course, *key)
+            documents[key] = found.document if found is not None else None
+        document = documents[key]
+        out.append({**judgement_json(judgement),
+                    "evidence_key": unit_evidence_key(document, judgement.unit_code) if document else None})
+    return out
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from xapi import jsontext
 
 __all__ = [
     "FORMAT",
+    "unit_evidence_key",
     "CriterionRecord",
     "ElementRecord",
     "Evidence",
@@ -246,3 +247,17 @@ def _evidence_json(e: Evidence) -> dict[str, Any]:
         "current": e.current,
         "activities": list(e.activities),
     }
+
+
+def unit_evidence_key(document: Mapping[str, Any], unit_code: str) -> str:
+    """What a judgement of the unit judged, as a digest: each criterion's and evidence item's status and the
+    statements that count for it. A portfolio whose key is unchanged has not changed for that judgement, even
+    when its ``as_of``, ages, mapping version or activity names did; "" when the unit is not in it."""
+    unit = next((u for u in document.get("units", ()) if u.get("code") == unit_code), None)
+    if unit is None:
+        return ""
+    records = [c for e in unit["elements"] for c in e["criteria"]]
+    records += list(unit["knowledge_evidence"]) + list(unit["performance_evidence"])
+    parts = [[r["code"], r["status"], sorted(str(x["statement"]) for x in r["evidence"] if x.get("counts"))]
+             for r in records]
+    return hashlib.sha256(jsontext.dumps(parts).encode("utf-8")).hexdigest()

@@ -49,8 +49,9 @@ def _snapshot(course: Course, learner: User) -> PortfolioSnapshot | None:
     return repository.latest_snapshot(get_session(), course, learner.id)
 
 
-def _judgements(course: Course, learner: User) -> list[dict[str, Any]]:
-    return [judging.judgement_json(j) for j in judging.judgements_for(get_session(), course, learner.id)]
+def _judgements(course: Course, learner: User) -> list[Mapping[str, Any]]:
+    db = get_session()
+    return judging.trail_json(db, course, judging.judgements_for(db, course, learner.id))
 
 
 def _snap(snapshot: PortfolioSnapshot) -> dict[str, Any]:
@@ -180,7 +181,7 @@ def export_course(course_pk: int) -> Response:
 
     db = get_session()
     entries: list[tuple[Mapping[str, Any], Mapping[str, Any], list[Mapping[str, Any]]]] = [
-        (s.document, _snap(s), [judging.judgement_json(j) for j in judging.judgements_for(db, course, s.learner_id)])
+        (s.document, _snap(s), judging.trail_json(db, course, judging.judgements_for(db, course, s.learner_id)))
         for s in repository.snapshots_for_course(db, course)]
     body = course_zip(entries, fmt, language=current_language())
     return _download(body, "application/zip", f"portfolios-{course.context_id}-{fmt}.zip")

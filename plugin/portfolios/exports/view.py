@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from plugin.portfolios.model import unit_evidence_key
+
 __all__ = ["latest_by_unit", "missing", "portfolio_context"]
 
 
@@ -38,10 +40,17 @@ def portfolio_context(
     snapshot: Mapping[str, Any] | None = None, show_missing: bool = False,
 ) -> dict[str, Any]:
     """The template context of ``portfolios/_portfolio.html``."""
+    latest = latest_by_unit(judgements)
     return {
         "doc": document,
         "ev": {e["id"]: e for e in document["evidence"]},
-        "judgements": latest_by_unit(judgements),
+        "judgements": latest,
+        # A judgement is out of date only when what it judged changed (model.unit_evidence_key), not when the
+        # portfolio was merely compiled again at a later moment or under a mapping that changes no outcome.
+        "stale": {unit: judgement.get("evidence_key") != unit_evidence_key(document, unit)
+                  if judgement.get("evidence_key") is not None
+                  else snapshot is not None and judgement["snapshot"]["content_hash"] != snapshot["content_hash"]
+                  for unit, judgement in latest.items()},
         "snapshot": snapshot,
         "missing": missing(document) if show_missing else None,
     }
