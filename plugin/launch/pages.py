@@ -22,6 +22,7 @@ from plugin.launch.web import bp, render
 from plugin.models import Course, Enrolment, Platform, ResourceLink, StaffLimit, Unit, User
 from plugin.moodle_ws import token_for
 from plugin.portfolios import repository as portfolios
+from plugin.portfolios.scheduler import compile_learner_if_behind
 from plugin.standards import catalog
 
 __all__: list[str] = []
@@ -77,6 +78,8 @@ def course_home(course_pk: int) -> Response:
 def learner_page(course_pk: int) -> tuple[str, int]:
     course = access.course_or_404(course_pk)
     user = access.require_role(course, "learner")
+    if compile_learner_if_behind(current_app.extensions["samattha.sessionmaker"], course.id, user.id):
+        get_session().rollback()  # read the new snapshot in a transaction begun after it was committed
     snapshot = portfolios.latest_snapshot(get_session(), course, user.id)
     statuses: dict[str, str] = {}
     units = _course_units(course)

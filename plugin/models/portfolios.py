@@ -31,7 +31,7 @@ class CompileRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16))  # "running", "finished", "failed"
-    trigger: Mapped[str] = mapped_column(String(16))  # "schedule", "command"
+    trigger: Mapped[str] = mapped_column(String(16))  # "schedule", "command", "page" (a learner's own page)
     scope: Mapped[str] = mapped_column(Text, default="")  # "" for every course, else what --course/--learner named
     full: Mapped[bool] = mapped_column(Boolean, default=False)
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))

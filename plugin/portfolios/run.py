@@ -31,7 +31,7 @@ from plugin.evidence import actor_key, enrol_lrs_learners, learner_actors
 from plugin.mapping import store
 from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.models import Course, MappingRevision, User
-from plugin.models.portfolios import CompileRun
+from plugin.models.portfolios import CompileRun, CompileState
 from plugin.portfolios import parallel, repository
 from plugin.portfolios.compiler import CourseName
 from plugin.portfolios.repository import State
@@ -39,7 +39,8 @@ from xapi.consistency import consistent_through
 from xapi.prepare import ifi_of
 
 __all__ = [
-    "BATCH", "CourseFigures", "batch_size", "compile_all", "compile_course", "run_as_of", "watermark",
+    "BATCH", "CourseFigures", "batch_size", "compile_all", "compile_course", "learner_is_behind", "run_as_of",
+    "watermark",
 ]
 
 BATCH = 500  # learners per query and per commit (SAMATTHA_COMPILE_BATCH)
@@ -143,6 +144,22 @@ def _statements_of(session: Session, learners: dict[int, list[str]]) -> dict[int
     for ifi, raw in session.connection().execute(query):
         found[owner[ifi]].append(raw)
     return found
+
+
+def learner_is_behind(session: Session, course: Course, learner: User) -> bool:
+    """Whether the learner's portfolio misses something: never compiled, compiled under another mapping version,
+    or statements naming them stored after it (an index lookup on the LRS's agent links)."""
+    mapping_version = session.scalar(select(func.max(MappingRevision.number))
+                                     .where(MappingRevision.course_id == course.id))
+    if mapping_version is None:
+        return False
+    state = session.execute(select(CompileState.mapping_version, CompileState.compiled_us).where(
+        CompileState.course_id == course.id, CompileState.learner_id == learner.id)).first()
+    if state is None or state.mapping_version != mapping_version:
+        return True
+    newest = session.scalar(select(func.max(lrs.StatementAgent.stored_us))
+                            .where(lrs.StatementAgent.ifi.in_(_ifis(learner.xapi_actor))))
+    return newest is not None and newest > state.compiled_us
 
 
 def _due(session: Session, learners: dict[int, list[str]], states: dict[int, State], mapping: CourseMapping, *,

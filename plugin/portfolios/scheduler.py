@@ -25,11 +25,13 @@ from plugin.clock import utcnow
 from plugin.evidence import course_reach
 from plugin.mapping.discovery import refresh_courses
 from plugin.mapping.store import current_mapping, standard_index
-from plugin.models import Course, MappingRevision
+from plugin.models import Course, MappingRevision, User
 from plugin.models.portfolios import CompileRun, SchedulerLock
-from plugin.portfolios.run import CourseFigures, Progress, compile_all
+from plugin.portfolios.run import CourseFigures, Progress, compile_all, learner_is_behind
 
-__all__ = ["LOCK_NAME", "LockBusy", "compile_lock", "describe", "run_once", "start_scheduler"]
+__all__ = [
+    "LOCK_NAME", "LockBusy", "compile_learner_if_behind", "compile_lock", "describe", "run_once", "start_scheduler",
+]
 
 LOCK_NAME = "portfolio-compile"
 ADVISORY_KEY = 0x53414D41_54544841 & 0x7FFF_FFFF_FFFF_FFFF  # "SAMATTHA": a bigint only Samattha uses
@@ -143,6 +145,21 @@ def run_once(
             learner = session.merge(learner, load=False)
         return compile_all(session, now=utcnow(), courses=courses, learner=learner, full=full, trigger=trigger,
                            scope=scope, progress=step)
+
+
+def compile_learner_if_behind(sessions: sessionmaker[Session], course_id: int, learner_id: int) -> bool:
+    """Compile one learner now when the LRS holds statements of theirs newer than their portfolio (or the mapping
+    changed), so the page they open shows what they just did rather than the last scheduled run. Skipped when
+    another process is compiling (it will include them). Returns whether a compilation ran."""
+    with sessions() as session:
+        course, learner = session.get(Course, course_id), session.get(User, learner_id)
+        if course is None or learner is None or not learner_is_behind(session, course, learner):
+            return False
+    try:
+        run_once(sessions, trigger="page", courses=[course], learner=learner, scope=f"learner {learner.subject}")
+    except LockBusy:
+        return False
+    return True
 
 
 def start_scheduler(sessions: sessionmaker[Session], *, every_minutes: int, base_url: str,

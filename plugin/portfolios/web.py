@@ -22,6 +22,7 @@ from plugin.portfolios import repository
 from plugin.portfolios.exports import FORMATS, course_zip, file_name, portfolio_context
 from plugin.portfolios.exports import messages as _messages  # noqa: F401 - registers the texts
 from plugin.portfolios.exports import render as render_export
+from plugin.portfolios.scheduler import compile_learner_if_behind
 
 __all__ = ["bp"]
 
@@ -95,6 +96,8 @@ def portfolio_page(course_pk: int, user_id: int) -> tuple[str, int]:
 def my_portfolio(course_pk: int) -> tuple[str, int]:
     course = access.course_or_404(course_pk)
     user = access.require_role(course, "learner")
+    if compile_learner_if_behind(current_app.extensions["samattha.sessionmaker"], course.id, user.id):
+        get_session().rollback()  # read the new snapshot in a transaction begun after it was committed
     return _page(course, user, user, mine=True)
 
 
