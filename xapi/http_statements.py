@@ -33,7 +33,7 @@ from xapi.params import (
 )
 from xapi.prepare import format_stored, ifi_of, index_key, to_micros
 from xapi.query import StatementFilters, find_statements, get_statement
-from xapi.service import check_binding, prepare_batch
+from xapi.service import check_binding, check_voiding_binding, prepare_batch
 from xapi.store import store_attachments, store_statements, write_statements
 from xapi.validation import validate_statements
 
@@ -73,6 +73,7 @@ def _store(
     client_ids = {str(s["id"]).lower() for s in batch if "id" in s}
 
     def write() -> list[str]:
+        check_voiding_binding(session, principal, batch)  # in the transaction that voids
         # Stored is read after taking the write lock, so on SQLite commit order is stored order (§2.1.3 more).
         prepared = prepare_batch(batch, stored_us=to_micros(clock()), authority=principal.authority,
                                  version=xreq.version, credential_key=principal.key)

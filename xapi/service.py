@@ -12,16 +12,25 @@ from datetime import datetime
 from typing import Any
 
 import uuid_utils
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xapi.auth import Principal
 from xapi.errors import StatementError
-from xapi.prepare import Prepared, ifi_of, prepare_statement, to_micros
+from xapi.models import Statement
+from xapi.prepare import VOIDED_VERB, Prepared, ifi_of, prepare_statement, to_micros
 from xapi.store import ConflictError, store_statements
 from xapi.validation import validate_statements
 from xapi.validation_agents import validate_authority
 
-__all__ = ["StatementGuard", "check_binding", "new_statement_id", "prepare_batch", "record_statements"]
+__all__ = [
+    "StatementGuard",
+    "check_binding",
+    "check_voiding_binding",
+    "new_statement_id",
+    "prepare_batch",
+    "record_statements",
+]
 
 # guard(session, credential {key, name, agent, registration, scopes}, statements as they will be stored).
 StatementGuard = Callable[[Session, dict[str, Any], list[dict[str, Any]]], None]
@@ -59,6 +68,36 @@ def check_binding(principal: Principal, batch: list[dict[str, Any]]) -> None:
         if not isinstance(registration, str) or registration.lower() != principal.registration:
             raise StatementError(f"{prefix}context.registration",
                                  "this credential may only write statements in its own registration", status=403)
+
+
+def check_voiding_binding(session: Session, principal: Principal, batch: list[dict[str, Any]]) -> None:
+    """A launch credential voids only statements of its own agent in its own registration (403).
+
+    :func:`check_binding` looks at the voiding statement itself, whose actor and registration the credential
+    chooses freely; the target is what voiding removes from every learner's record (xAPI 1.0.3 §2.3.2), so one
+    learner's content could otherwise erase another's evidence. A target in the same batch has passed
+    check_binding; any other must be stored already, as this agent's in this registration: an unknown id is
+    refused too, or content could void another learner's statement before it arrives.
+    """
+    if not principal.bound:
+        return
+    wanted: dict[str, str] = {}
+    for index, stmt in enumerate(batch):
+        obj = stmt.get("object") or {}
+        if stmt.get("verb", {}).get("id") == VOIDED_VERB and obj.get("objectType") == "StatementRef":
+            wanted.setdefault(str(obj.get("id")).lower(), f"[{index}].object.id" if len(batch) > 1 else "object.id")
+    in_batch = {str(s["id"]).lower() for s in batch if "id" in s}
+    targets = sorted(wanted.keys() - in_batch)
+    if not targets:
+        return
+    rows = session.execute(select(Statement.statement_id, Statement.actor_ifi, Statement.registration)
+                           .where(Statement.statement_id.in_(targets)))
+    own = {sid for sid, actor, registration in rows
+           if actor == principal.agent_ifi and registration == principal.registration}
+    for target in targets:
+        if target not in own:
+            raise StatementError(wanted[target], "this credential may only void statements of its own agent in "
+                                                 "its own registration", status=403)
 
 
 def record_statements(
