@@ -4,7 +4,11 @@ tool must check that the authentication response comes back to the browser that 
 The plugin sets a random *binding* value in a cookie at login initiation and sends
 ``sign_state(binding, ...)`` as ``state``; at launch ``check_state`` compares them. Inside Moodle's
 iframe, browsers that block third-party cookies drop that cookie: the launch then arrives without it,
-and the only honest remedy is to relaunch in a top-level window. ``check_state`` says when to offer that."""
+and the only honest remedy is to relaunch in a top-level window. ``check_state`` says when to offer that.
+
+The state also carries a hash of the ``nonce`` sent with it, under the MAC: OIDC Core §3.1.3.7 step 11 wants the
+id_token's nonce to be the one sent in *that* authentication request, so a valid, fresh id_token obtained
+through another login cannot be posted with this browser's state (token injection)."""
 
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ class StateVerdict(enum.Enum):
     OK = "ok"
     MISMATCH = "mismatch"  # refuse: the response belongs to another browser (CSRF / login swap)
     EXPIRED = "expired"  # refuse: the login was started too long ago
+    NONCE_MISMATCH = "nonce_mismatch"  # refuse: the id_token answers another login than this state's
     OPEN_IN_NEW_WINDOW = "open_in_new_window"  # cookie lost in an iframe: offer a top-level relaunch
     COOKIES_BLOCKED = "cookies_blocked"  # cookie lost even at top level: the user must allow cookies
 
@@ -60,11 +65,17 @@ def _mac(key: bytes, purpose: str, *parts: str) -> str:
     return _b64(hmac.new(key, message, hashlib.sha256).digest())
 
 
-def sign_state(binding: str, key: bytes, *, now: datetime, relaunch_url: str | None = None) -> str:
-    """A state value: a body (time, random, optional relaunch URL) with one MAC proving we issued it and
-    one binding it to the browser's cookie value."""
-    body = _b64(json.dumps({"t": int(now.timestamp()), "r": secrets.token_urlsafe(12), "u": relaunch_url},
-                           separators=(",", ":")).encode("utf-8"))
+def _nonce_hash(nonce: str) -> str:
+    return _b64(hashlib.sha256(nonce.encode("utf-8")).digest())
+
+
+def sign_state(binding: str, key: bytes, *, now: datetime, nonce: str | None = None,
+               relaunch_url: str | None = None) -> str:
+    """A state value: a body (time, random, the hash of the ``nonce`` sent with it, optional relaunch URL)
+    with one MAC proving we issued it and one binding it to the browser's cookie value."""
+    fields = {"t": int(now.timestamp()), "r": secrets.token_urlsafe(12), "u": relaunch_url,
+              "n": _nonce_hash(nonce) if nonce is not None else None}
+    body = _b64(json.dumps(fields, separators=(",", ":")).encode("utf-8"))
     return ".".join((body, _mac(key, "issued", body), _mac(key, "bound", body, binding)))
 
 
@@ -89,10 +100,13 @@ def check_state(
     *,
     now: datetime,
     document_target: str | None,
+    nonce: str | None = None,
     max_age: int = 600,
 ) -> StateCheck:
-    """Compare the returned ``state`` with the browser's binding cookie. ``document_target`` comes from the
-    (validated) launch: Moodle sends "iframe" for embedded activities and "window" for new-window ones."""
+    """Compare the returned ``state`` with the browser's binding cookie, and the (validated) id_token's
+    ``nonce`` with the one the state was issued with. ``document_target`` comes from the launch: Moodle sends
+    "iframe" for embedded activities and "window" for new-window ones. The nonce check fails closed: a state
+    issued with a nonce needs that nonce, and a nonce needs a state issued with it."""
     parsed = _parse(state or "", key)
     if parsed is None:
         return StateCheck(StateVerdict.MISMATCH)
@@ -108,7 +122,19 @@ def check_state(
         return StateCheck(verdict, relaunch)
     if not hmac.compare_digest(bound, _mac(key, "bound", body, binding)):
         return StateCheck(StateVerdict.MISMATCH)
+    if not _same_nonce(data.get("n"), nonce):
+        return StateCheck(StateVerdict.NONCE_MISMATCH)
     return StateCheck(StateVerdict.OK)
+
+
+def _same_nonce(issued: object, nonce: str | None) -> bool:
+    # OIDC Core §3.1.3.7 step 11. Neither side (a state issued without one, checked without one) is only the
+    # protocol-level tests' case; the plugin always signs and checks with the nonce.
+    if issued is None and nonce is None:
+        return True
+    if not isinstance(issued, str) or nonce is None:
+        return False
+    return hmac.compare_digest(issued, _nonce_hash(nonce))
 
 
 def moodle_relaunch_url(issuer: str, lti_message_hint: str | None) -> str | None:

@@ -65,22 +65,30 @@ def login(session: Session, params: Mapping[str, str], *, base_url: str, secret:
     registration = lti.choose_registration(params, repo.find_registrations(session, issuer) if issuer else [])
     binding = binding or lti.new_binding()
     relaunch = lti.moodle_relaunch_url(registration.issuer, params.get("lti_message_hint"))
-    state = lti.sign_state(binding, secret, now=now, relaunch_url=relaunch)
+    nonce = lti.new_nonce()
+    # The state carries the nonce's hash: the launch must answer this very request (OIDC Core §3.1.3.7 step 11).
+    state = lti.sign_state(binding, secret, now=now, nonce=nonce, relaunch_url=relaunch)
     url = lti.build_auth_redirect(params, registration, redirect_uri=base_url + "/lti/launch", state=state,
-                                  nonce=lti.new_nonce(), tool_origin=base_url)
+                                  nonce=nonce, tool_origin=base_url)
     return LoginResult(url, binding)
 
 
 def launch(session: Session, form: Mapping[str, str], *, binding: str | None, secret: bytes, keys: lti.KeySource,
            now: datetime) -> LaunchResult:
-    """Validate the id_token (Security Framework §5.1.3), then the state binding, and only then record
-    anything about the user: a refused launch leaves no user, course or session behind."""
+    """Validate the id_token (Security Framework §5.1.3), then the state: its browser binding and the nonce it
+    was issued with. Only then record anything about the user: a refused launch leaves no user, course or
+    session behind."""
+    consumed: list[str] = []
+
+    def consume_nonce(issuer: str, nonce: str, until: datetime) -> bool:
+        consumed.append(nonce)
+        return repo.consume_nonce(session, issuer, nonce, until, now=now)
+
     context = lti.validate_id_token(
         form.get("id_token", ""), find_registrations=lambda issuer: repo.find_registrations(session, issuer),
-        keys=keys, consume_nonce=lambda issuer, nonce, until: repo.consume_nonce(session, issuer, nonce, until,
-                                                                                 now=now),
-        now=now)
-    check = lti.check_state(form.get("state"), binding, secret, now=now, document_target=context.document_target)
+        keys=keys, consume_nonce=consume_nonce, now=now)
+    check = lti.check_state(form.get("state"), binding, secret, now=now, document_target=context.document_target,
+                            nonce=consumed[-1])
     if not check.is_ok:
         raise StateRefused(check, context.locale)
     platform = session.scalars(select(Platform).filter_by(issuer=context.issuer, client_id=context.client_id)).one()

@@ -92,10 +92,12 @@ def _state_refused(error: svc.StateRefused) -> tuple[str, int]:
     verdict = error.check.verdict
     if verdict is lti.StateVerdict.OPEN_IN_NEW_WINDOW:
         return render("lti/new_window.html", 401, relaunch_url=error.check.relaunch_url)
-    code = {lti.StateVerdict.COOKIES_BLOCKED: "cookies_blocked", lti.StateVerdict.EXPIRED: "state_expired"}.get(
-        verdict, "state_mismatch")
+    code = {lti.StateVerdict.COOKIES_BLOCKED: "cookies_blocked", lti.StateVerdict.EXPIRED: "state_expired",
+            lti.StateVerdict.NONCE_MISMATCH: "nonce_mismatch"}.get(verdict, "state_mismatch")
     english = {"cookies_blocked": "The browser did not send back the cookie set at login: allow cookies for this "
-               "site and launch again.", "state_expired": "The login was started too long ago; launch again."}.get(
+               "site and launch again.", "state_expired": "The login was started too long ago; launch again.",
+               "nonce_mismatch": "The launch answers another login than the one this browser started (its nonce "
+               "is not the one Samattha sent); launch again."}.get(
         code, "The launch did not come back to the browser that started it (state mismatch).")
     return _refusal(code, english, 401 if code == "cookies_blocked" else 403)
 
