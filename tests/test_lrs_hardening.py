@@ -90,3 +90,43 @@ def test_an_unbound_credential_still_voids_any_statement(app: Flask, lrs: Lrs) -
     theirs = client.post("/xapi/statements", json=_by(_agent("2")), headers=full).get_json()[0]
     assert client.post("/xapi/statements", json=_void(_agent("9"), theirs), headers=full).status_code == 200
     assert theirs not in _ids(client, full)
+
+
+# Item 4 --------------------------------------------------------------------------------------------------------
+
+XAPI_REQUEST_HEADERS = ("Authorization", "X-Experience-API-Version", "Content-Type", "If-Match", "If-None-Match")
+
+
+def _assert_cors(response: Any) -> None:
+    """Any origin, never with the browser's own credentials (no Allow-Credentials, so no echoed Origin)."""
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    exposed = {name.strip().lower() for name in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"etag", "last-modified", "x-experience-api-version", "x-experience-api-consistent-through"} <= exposed
+
+
+def test_cors_preflight_allows_the_xapi_headers_from_any_origin_without_credentials(lrs: Lrs) -> None:
+    client, _ = lrs
+    for resource, method in (("statements", "PUT"), ("activities/state", "DELETE"), ("agents/profile", "POST")):
+        preflight = client.options(f"/xapi/{resource}", headers={
+            "Origin": "https://content.example", "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": ",".join(h.lower() for h in XAPI_REQUEST_HEADERS)})
+        assert preflight.status_code == 200
+        _assert_cors(preflight)
+        allowed = {name.strip().lower() for name in preflight.headers["Access-Control-Allow-Headers"].split(",")}
+        assert {h.lower() for h in XAPI_REQUEST_HEADERS} <= allowed
+        assert method in {m.strip() for m in preflight.headers["Access-Control-Allow-Methods"].split(",")}
+
+
+def test_cors_headers_on_real_requests_and_errors(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    origin = {"Origin": "https://evil.example"}
+    posted = client.post("/xapi/statements", json=statement(1), headers={**hdrs, **origin})
+    assert posted.status_code == 200
+    _assert_cors(posted)
+    got = client.get("/xapi/statements", headers={**hdrs, **origin})
+    assert got.status_code == 200
+    _assert_cors(got)
+    refused = client.get("/xapi/statements", headers={"X-Experience-API-Version": "1.0.3", **origin})
+    assert refused.status_code == 401
+    _assert_cors(refused)

@@ -181,12 +181,15 @@ def _xapi_headers(response: Response, request: Request, version: str, clock: Cal
         response.headers.setdefault("X-Experience-API-Consistent-Through", format_stored(to_micros(clock())))
     headers = response.headers
     headers["X-Experience-API-Version"] = "2.0.0" if version.startswith("2.") else "1.0.3"
-    headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
-    headers["Access-Control-Allow-Credentials"] = "true"
+    # Any page may call the LRS with the credential it holds and sends itself (an Authorization header, listed
+    # below), but never with what the browser would add on its own (cookies, HTTP auth it remembers): "*" and
+    # no Access-Control-Allow-Credentials make a browser refuse such a credentialed response (Fetch §3.2.5).
+    # Echoing the Origin with "Allow-Credentials: true" let any site read the LRS as a signed-in user.
+    headers["Access-Control-Allow-Origin"] = "*"
     headers["Access-Control-Allow-Methods"] = "GET, HEAD, PUT, POST, DELETE, OPTIONS"
     headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
     headers["Access-Control-Expose-Headers"] = _EXPOSED
-    headers["Vary"] = "Origin"
+    headers["Access-Control-Max-Age"] = "600"
 
 
 def create_app(
