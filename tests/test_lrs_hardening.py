@@ -130,3 +130,24 @@ def test_cors_headers_on_real_requests_and_errors(lrs: Lrs) -> None:
     refused = client.get("/xapi/statements", headers={"X-Experience-API-Version": "1.0.3", **origin})
     assert refused.status_code == 401
     _assert_cors(refused)
+
+
+# Item 5 --------------------------------------------------------------------------------------------------------
+
+def test_every_1_0_x_version_header_is_accepted_and_answered_as_1_0_3(lrs: Lrs) -> None:
+    """xAPI 1.0.3 Part Three §3.3: reject only versions before 1.0.0 or from 1.1.0 on."""
+    client, hdrs = lrs
+    for version in ("1.0.4", "1.0.9", "1.0.12"):
+        sent = {**hdrs, "X-Experience-API-Version": version}
+        posted = client.post("/xapi/statements", json=statement(2), headers=sent)
+        assert posted.status_code == 200, posted.get_data(as_text=True)
+        assert posted.headers["X-Experience-API-Version"] == "1.0.3"
+        got = client.get("/xapi/statements", query_string={"statementId": posted.get_json()[0]}, headers=sent)
+        assert (got.status_code, got.headers["X-Experience-API-Version"]) == (200, "1.0.3")
+        assert got.get_json()["version"] == "1.0.0"  # §2.4.10: what a 1.0.x statement without one carries
+    two = client.get("/xapi/statements", headers={**hdrs, "X-Experience-API-Version": "2.0.0"})
+    assert (two.status_code, two.headers["X-Experience-API-Version"]) == (200, "2.0.0")
+    for refused in ("1.1.0", "0.95", "2.0.1"):
+        response = client.get("/xapi/statements", headers={**hdrs, "X-Experience-API-Version": refused})
+        assert response.status_code == 400
+        assert response.get_json()["message"].startswith("X-Experience-API-Version: ")

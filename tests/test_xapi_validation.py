@@ -596,12 +596,13 @@ def test_is_uuid() -> None:
     assert not is_uuid(None)
 
 
-@pytest.mark.parametrize("value", ["1.0", "1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0", " 1.0.3 "])
+@pytest.mark.parametrize("value", ["1.0", "1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.0.17", "2.0.0", " 1.0.3 "])
 def test_version_header_accepted(value: str) -> None:
     assert validate_version_header(value) == value.strip()
 
 
-@pytest.mark.parametrize("value", ["0.95", "0.9", "1.1", "1.0.4", "2.0.1", "2.0", "", None, 1.0])
+@pytest.mark.parametrize(
+    "value", ["0.95", "0.9", "1.1", "1.1.0", "1.0.", "1.0.x", "1.0.٣", "2.0.1", "2.0", "", None, 1.0])
 def test_version_header_rejected(value: object) -> None:
     with pytest.raises(StatementError) as info:
         validate_version_header(value)

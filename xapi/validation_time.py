@@ -138,20 +138,19 @@ def validate_statement_version(value: object, path: str, version: str) -> str:
     raise StatementError(path, "must be 1.0.x" + (" or 2.0.x" if _is_v2(version) else ""))
 
 
-_HEADER_VERSIONS = frozenset({"1.0", "1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"})
-
-
 def validate_version_header(value: object) -> str:
-    """The X-Experience-API-Version header (xAPI 1.0.3 Part 3 §3.3; 2.0 §4.1.2).
+    """The X-Experience-API-Version header (xAPI 1.0.3 Part Three §3.3; 2.0 §4.1.2).
 
-    Returns the value stripped of surrounding whitespace; any version this LRS does not
-    implement (e.g. "0.95", "1.1", "2.0.1"-style unknown releases) is rejected.
+    Returns the value stripped of surrounding whitespace.  Every "1.0" and "1.0.x" is accepted and answered as
+    1.0.3: §3.3 has the LRS reject only versions before 1.0.0 and from 1.1.0 on, and 1.0.x patch releases
+    change no rule an LRS applies (1.0.4 is "1.0.3 with fixes").  Of 2.0, only "2.0.0" is spoken; anything else
+    (e.g. "0.95", "1.1", "2.0.1") is rejected.
     """
     path = "X-Experience-API-Version"
     text = require_string(value, path).strip()
-    if text not in _HEADER_VERSIONS:
+    if not (_V1.fullmatch(text) or text == "2.0.0"):
         raise StatementError(path, f"unsupported xAPI version {text!r}: this LRS speaks 1.0.3 "
-                                   "(also as 1.0, 1.0.0-1.0.2) and 2.0.0")
+                                   "(also as 1.0 and any 1.0.x) and 2.0.0")
     return text
 
 
