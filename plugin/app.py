@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from plugin.config import Config, load_config
+from plugin.config import Config, load_config, make_private, prepare_instance
 from plugin.db import init_db, make_engine
 from plugin.errors import register_error_handlers
 from plugin.framing import install as install_frame_policy
@@ -21,6 +21,10 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     """Build the app from a :class:`Config`, a dict of overrides, or the ``SAMATTHA_*`` environment."""
     if not isinstance(config, Config):
         config = load_config(**(config or {}))
+    # Owner-only from here on whatever the umask, and what an earlier start left readable made so (see
+    # plugin.config): the instance holds the SQLite database, its journals, uploads and packages.
+    prepare_instance(config.instance_path)
+    make_private(config.instance_path)
     app = Flask(__name__, instance_path=str(config.instance_path), instance_relative_config=True)
     app.config.update(
         SECRET_KEY=config.secret_key,

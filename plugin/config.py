@@ -2,18 +2,28 @@
 
 Nothing here is a secret: when no ``SAMATTHA_SECRET_KEY`` is given, a random key is generated once into
 the instance folder (mode 0600) so sessions survive restarts without a constant key in the repository.
+
+The instance folder itself holds secrets: the SQLite database (the tool's private signing keys, the Moodle Web
+Services token, LRS credentials, everyone's learning records) with its journals, uploads and content packages.
+So it is 0700, and the process's umask is 0077 from the moment the instance is prepared, whatever umask the
+shell or service manager gave: SQLite creates its files 0644 less the umask, and its -wal, -shm and -journal
+files take the database's mode.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Config", "load_config"]
+__all__ = ["Config", "load_config", "make_private", "prepare_instance"]
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "SAMATTHA_"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # `samattha serve` without --host and --port
@@ -39,6 +49,35 @@ class Config:
 
 def _default_instance_path(env: Mapping[str, str]) -> Path:
     return Path(env.get(ENV_PREFIX + "INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+PRIVATE_UMASK = 0o077
+
+
+def prepare_instance(instance_path: Path) -> None:
+    """Make the instance folder (0700) and keep whatever the process creates from now on to its owner."""
+    os.umask(PRIVATE_UMASK)
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private(instance_path, recursive=False)
+
+
+def make_private(path: Path, *, recursive: bool = True) -> None:
+    """Take group and other permissions off ``path`` and, if ``recursive``, everything under it: what an older
+    Samattha, or one started under a looser umask, left readable (0644 files, 0755 folders). Symbolic links are
+    left alone (nothing of ours is one, and chmod would follow them)."""
+    entries = [path]
+    if recursive and path.is_dir() and not path.is_symlink():
+        for folder, dirs, files in os.walk(path):
+            entries.extend(Path(folder) / name for name in (*dirs, *files))
+    for entry in entries:
+        try:
+            mode = entry.lstat().st_mode
+            if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) & PRIVATE_UMASK:
+                entry.chmod(stat.S_IMODE(mode) & ~PRIVATE_UMASK)
+        except FileNotFoundError:  # removed meanwhile (a finished upload, a checkpointed WAL)
+            continue
+        except PermissionError:  # not ours (copied in by root?): say so, but do not refuse to start
+            log.warning("%s is readable by others and not this user's to change: chmod go-rwx it", entry)
 
 
 def _secret_key(instance_path: Path, env: Mapping[str, str]) -> str:
@@ -85,7 +124,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Confi
     """Read the configuration; ``overrides`` (keyword names of :class:`Config`) win over the environment."""
     env = os.environ if env is None else env
     instance_path = Path(overrides.pop("instance_path", None) or _default_instance_path(env))
-    instance_path.mkdir(parents=True, exist_ok=True)
+    prepare_instance(instance_path)
     database_url = overrides.pop("database_url", None) or env.get(ENV_PREFIX + "DATABASE_URL") or (
         f"sqlite:///{instance_path / 'samattha.db'}"
     )

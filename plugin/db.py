@@ -7,6 +7,7 @@ Data functions take a Session and never open or commit one; a request gets its S
 from __future__ import annotations
 
 import select
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -14,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
+from plugin.config import make_private
 from xapi import jsontext
 
 __all__ = ["discard_session", "get_session", "hold_row", "init_db", "make_engine"]
@@ -36,17 +38,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal", "-writer")  # -writer: xapi.writelock's lock file
+
+
 def make_engine(url: str) -> Engine:
     # JSON columns (statements, definitions) are written by orjson: the same text as json.dumps, faster.
     codec: dict[str, Any] = {"json_serializer": jsontext.dumps}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **codec)
+        _sqlite_files_private(engine)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=20, **codec)
     event.listen(engine, "connect", _postgresql_settings)
     event.listen(engine, "checkout", _closed_while_idle)
     return engine
+
+
+def _sqlite_files_private(engine: Engine) -> None:
+    """The database file holds the tool's private keys and the Web Services token: owner-only, wherever
+    SAMATTHA_DATABASE_URL puts it, and so its journals (SQLite gives them the database's mode when it makes
+    them). Files made from now on are owner-only through the umask (plugin.config.prepare_instance)."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    for suffix in SQLITE_COMPANIONS:
+        make_private(Path(database + suffix), recursive=False)
 
 
 def _closed_while_idle(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
