@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -151,3 +153,66 @@ def test_every_1_0_x_version_header_is_accepted_and_answered_as_1_0_3(lrs: Lrs) 
         response = client.get("/xapi/statements", headers={**hdrs, "X-Experience-API-Version": refused})
         assert response.status_code == 400
         assert response.get_json()["message"].startswith("X-Experience-API-Version: ")
+
+
+LONE = "\\ud800"  # JSON text for one half of a surrogate pair: valid JSON, not Unicode text
+
+
+def _lone_in(template: str) -> bytes:
+    return template.replace("LONE", LONE).encode()
+
+
+def test_a_lone_surrogate_in_a_statement_is_a_400_naming_its_path(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    base = statement(1)
+    cases: dict[str, Any] = {
+        "actor.name": {**base, "actor": {**base["actor"], "name": "LONE"}},
+        "verb.display.en-US": {**base, "verb": {**base["verb"], "display": {"en-US": "a LONE"}}},
+        "object.id": {**base, "object": {"id": "http://x.org/LONE"}},
+        "[1].context.extensions.http://x.org/e[0]": [base, {**base, "context": {"extensions": {"http://x.org/e": [
+            "LONE"]}}}],
+        "result.extensions.http://x.org/LONE": {**base, "result": {"extensions": {"http://x.org/LONE": 1}}},
+    }
+    for path, sent in cases.items():
+        response = client.post("/xapi/statements", data=_lone_in(json.dumps(sent)), headers=hdrs,
+                                content_type="application/json")
+        assert response.status_code == 400, (path, response.get_data(as_text=True))
+        assert response.get_json()["message"].startswith(f"{path.replace('LONE', LONE)}: "), response.get_json()
+    assert client.get("/xapi/statements", headers=hdrs).get_json()["statements"] == []
+
+
+def test_a_lone_surrogate_in_an_agent_parameter_is_a_400(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    agent = '{"mbox":"mailto:a@example.org","name":"LONE"}'.replace("LONE", LONE)
+    for resource, extra in (("agents", {}), ("statements", {}), ("agents/profile", {"profileId": "p"}),
+                            ("activities/state", {"activityId": "http://x.org/a", "stateId": "s"})):
+        response = client.get(f"/xapi/{resource}", query_string={"agent": agent, **extra}, headers=hdrs)
+        assert response.status_code == 400, (resource, response.get_data(as_text=True))
+        assert response.get_json()["message"].startswith("agent.name: ")
+    # A ``more`` token is JSON a client can edit too.
+    state = {"agent": "\ud800", "verb": None, "activity": None, "registration": None, "credential_key": None,
+             "related_agents": False, "related_activities": False, "ascending": False, "attachments": False,
+             "since_us": None, "until_us": None, "limit": 0, "format": "exact", "cursor": [0, ""]}
+    token = base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+    response = client.get("/xapi/statements", query_string={"more": token}, headers=hdrs)
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith("more: ")
+
+
+def test_a_lone_surrogate_never_reaches_a_state_document_merge(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    url = "/xapi/activities/state"
+    where = {"activityId": "http://x.org/a", "agent": json.dumps({"mbox": "mailto:a@example.org"}), "stateId": "s"}
+    assert client.post(url, query_string=where, json={"a": 1}, headers=hdrs).status_code == 204
+    refused = client.post(url, query_string=where, data=_lone_in('{"b":{"c":"LONE"}}'), headers=hdrs,
+                          content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.get_json()["message"].startswith("body.b.c: ")
+    assert client.get(url, query_string=where, headers=hdrs).get_json() == {"a": 1}
+    # A document PUT is stored as sent, whatever it holds; merging into it keeps its text escaped.
+    put = client.put(url, query_string=where, data=_lone_in('{"old":"LONE"}'), headers=hdrs,
+                     content_type="application/json")
+    assert put.status_code == 204
+    merged = client.post(url, query_string=where, json={"new": "ก"}, headers=hdrs)
+    assert merged.status_code == 204, merged.get_data(as_text=True)
+    assert client.get(url, query_string=where, headers=hdrs).get_data() == '{"old":"\\ud800","new":"ก"}'.encode()

@@ -117,7 +117,10 @@ def _merge(current: Document, content: bytes, content_type: str) -> bytes:
         old = new = None
     if not isinstance(old, dict) or not isinstance(new, dict):
         raise DocumentError(400, "body", "POST can only merge a JSON object into a JSON object document")
-    return json.dumps({**old, **new}, ensure_ascii=False, separators=(",", ":")).encode()
+    # A document PUT is stored as sent, and may hold a lone surrogate escape, which UTF-8 cannot encode:
+    # written back as the same escape ("\\ud800"), it keeps its meaning and the merge does not fail.
+    merged = json.dumps({**old, **new}, ensure_ascii=False, separators=(",", ":"))
+    return merged.encode("utf-8", "backslashreplace")
 
 
 def save_document(

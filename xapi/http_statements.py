@@ -56,10 +56,10 @@ def _read_statements(xreq: XapiRequest) -> tuple[Any, list[Any]]:
         parts = parse_multipart(xreq.body, xreq.content_type)
         if not parts[0].headers.get("content-type", "").lower().startswith("application/json"):
             raise XapiError(400, "body.part[0]", "the first part must be the application/json statements")
-        return parse_json_body(parts[0].body), parts[1:]
+        return parse_json_body(parts[0].body, root=""), parts[1:]
     if not ctype.startswith("application/json"):
         raise XapiError(400, "Content-Type", "must be application/json or multipart/mixed")
-    return parse_json_body(xreq.body), []
+    return parse_json_body(xreq.body, root=""), []
 
 
 def _store(

@@ -9,6 +9,7 @@ import base64
 import binascii
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,12 +45,52 @@ def _finite(text: str) -> float:
     return value
 
 
-def parse_json_body(body: bytes, path: str = "body") -> Any:
-    """Plain json.loads, strictly: UTF-8 only, no NaN/Infinity, no number beyond a double (RFC 8259)."""
+# JSON text may escape half of a surrogate pair ("\ud800"); json.loads gives a str no UTF-8 encoder takes, which
+# failed as a 500 wherever the value was written (the database, a response, a merged document).  Only an escape
+# can produce one (the UTF-8 decoder refuses encoded surrogates), so the escape is looked for first.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any, path: str) -> str | None:
+    """The JSON path of the first string (value or key) holding a lone surrogate, or None.  Pairs written as
+    two escapes were joined by json.loads, so any surrogate left is alone.  A loop, not recursion: json.loads
+    nests as deep as the interpreter allows, and walking that recursively would overflow."""
+    pending: list[tuple[Any, str]] = [(value, path)]
+    while pending:
+        item, where = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return where
+        elif isinstance(item, list):
+            pending.extend((item[i], f"{where}[{i}]") for i in reversed(range(len(item))))
+        elif isinstance(item, dict):
+            children = []
+            for key, child in item.items():
+                inner = f"{where}.{key}" if where else key
+                if _SURROGATE.search(key):
+                    return inner.encode("utf-8", "backslashreplace").decode("utf-8")
+                children.append((child, inner))
+            pending.extend(reversed(children))
+    return None
+
+
+def parse_json_body(body: bytes, path: str = "body", *, root: str | None = None) -> Any:
+    """Plain json.loads, strictly: UTF-8 only, no NaN/Infinity, no number beyond a double (RFC 8259), and no
+    lone surrogate, which is not Unicode text (RFC 8259 §8.2).  Errors name ``path``, or for a value inside
+    the document its JSON path below ``root`` (``path`` unless given: the statements of a body are named as
+    the validator names them, "actor.name", "[1].verb.display.en-US")."""
     try:
-        return json.loads(body.decode("utf-8"), parse_float=_finite, parse_constant=_reject_constant)
+        text = body.decode("utf-8")
+        value = json.loads(text, parse_float=_finite, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise StatementError(path, f"is not valid JSON ({type(exc).__name__})") from None
+    if _SURROGATE_ESCAPE.search(text):
+        where = _lone_surrogate(value, path if root is None else root)
+        if where is not None:
+            raise StatementError(where or path, "holds a lone surrogate escape (\\ud800-\\udfff without its pair), "
+                                                "which is not Unicode text")
+    return value
 
 
 def reject_unknown(params: Mapping[str, str], allowed: set[str]) -> None:
@@ -134,7 +175,8 @@ def _token_shape(data: dict[str, Any]) -> bool:
     issue, so nothing odd reaches the database (NUL in text, integers beyond BIGINT)."""
 
     def text(value: object) -> bool:
-        return isinstance(value, str) and len(value) <= 2048 and "\x00" not in value
+        return (isinstance(value, str) and len(value) <= 2048 and "\x00" not in value
+                and not _SURROGATE.search(value))
 
     def integer(value: object) -> bool:
         return type(value) is int and -_BIGINT < value < _BIGINT
