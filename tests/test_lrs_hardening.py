@@ -11,10 +11,12 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 import xapi
 from plugin.clock import utcnow
 from tests.lrs_support import headers, lrs, statement  # noqa: F401 - fixture
+from xapi.models import Statement
 
 Lrs = tuple[FlaskClient, dict[str, str]]
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -216,3 +218,30 @@ def test_a_lone_surrogate_never_reaches_a_state_document_merge(lrs: Lrs) -> None
     merged = client.post(url, query_string=where, json={"new": "ก"}, headers=hdrs)
     assert merged.status_code == 204, merged.get_data(as_text=True)
     assert client.get(url, query_string=where, headers=hdrs).get_data() == '{"old":"\\ud800","new":"ก"}'.encode()
+
+
+def test_a_leap_second_timestamp_is_accepted_and_kept_as_sent(app: Flask, lrs: Lrs) -> None:
+    """RFC 3339 §5.7 / ISO 8601: 23:59:60 UTC is a real second (2016-12-31 had one)."""
+    client, hdrs = lrs
+    for version, sent, utc in (
+        ("1.0.3", "2016-12-31T23:59:60Z", "2016-12-31T23:59:60Z"),
+        ("2.0.0", "2016-12-31T23:59:60.5Z", "2016-12-31T23:59:60.500000Z"),
+        ("2.0.0", "2017-01-01T05:29:60.25+05:30", "2016-12-31T23:59:60.250000Z"),
+    ):
+        sent_headers = {**hdrs, "X-Experience-API-Version": version}
+        posted = client.post("/xapi/statements", json=statement(3, timestamp=sent), headers=sent_headers)
+        assert posted.status_code == 200, posted.get_data(as_text=True)
+        statement_id = posted.get_json()[0]
+        exact = client.get("/xapi/statements", query_string={"statementId": statement_id}, headers=sent_headers)
+        assert exact.get_json()["timestamp"] == sent
+        # The parsed form the app reads is in UTC under 2.0 (§4.2.7): the leap second stays second 60.
+        with app.extensions["samattha.sessionmaker"]() as session:
+            full = session.scalar(select(Statement.full).where(Statement.statement_id == statement_id))
+        assert full is not None
+        assert (full if isinstance(full, dict) else json.loads(full))["timestamp"] == utc
+    # As a query bound it is the last moment of its day.
+    found = client.get("/xapi/statements", query_string={"until": "2016-12-31T23:59:60Z"}, headers=hdrs)
+    assert (found.status_code, found.get_json()["statements"]) == (200, [])
+    refused = client.post("/xapi/statements", json=statement(3, timestamp="2016-12-31T12:00:60Z"), headers=hdrs)
+    assert refused.status_code == 400
+    assert refused.get_json()["message"].startswith("timestamp: ")

@@ -713,3 +713,14 @@ def test_mutated_fixtures_only_raise_statement_error(data: st.DataObject, versio
         else:
             target[path[-1]] = data.draw(JSON)
     _only_statement_errors(lambda: validate_statement(stmt, version=version))
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_a_leap_second_is_the_last_microsecond_of_its_day(version: str) -> None:
+    last = datetime(2016, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+    assert parse_timestamp("2016-12-31T23:59:60Z", version=version) == last
+    assert parse_timestamp("2016-12-31T23:59:60.9Z", version=version) == last
+    assert parse_timestamp("2016-12-31T18:59:60-05:00", version=version) == last
+    for elsewhere in ("2016-12-31T23:58:60Z", "2016-12-31T12:59:60Z", "2016-12-31T23:59:61Z"):
+        with pytest.raises(ValueError):
+            parse_timestamp(elsewhere, version=version)

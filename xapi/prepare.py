@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from xapi import jsontext
-from xapi.validation_time import parse_timestamp
+from xapi.validation_time import utc_text
 
 __all__ = [
     "VOIDED_VERB",
@@ -191,7 +191,7 @@ def _full_statement(exact: JsonObject, received: JsonObject, version: str) -> Js
     """The statement as the other formats start from it: ``exact`` itself unless xAPI 2.0 §4.2.7 (timestamps
     returned normalised to UTC) changes the timestamp."""
     if version.startswith("2.") and "timestamp" in received:
-        normalised = format_stored(to_micros(parse_timestamp(received["timestamp"], version=version)))
+        normalised = utc_text(received["timestamp"], version=version)
         if normalised != received["timestamp"]:
             return {**exact, "timestamp": normalised}
     return exact

@@ -70,23 +70,43 @@ def parse_timestamp(s: str, *, version: str = "2.0.0") -> datetime:
     ``version`` "2.0.x" accepts RFC 3339 only (xAPI 2.0 §4.2.7); "1.0.x" accepts any ISO 8601
     date-time (xAPI 1.0.3 §4.5), assuming UTC when no zone is given.  Both reject "-00:00".
     Precision beyond microseconds is truncated (xAPI keeps at least milliseconds).
+
+    A leap second (second 60, RFC 3339 §5.7, ISO 8601 §4.2.1) is accepted where one can occur, at 23:59 UTC,
+    and read as 23:59:59.999999: a datetime cannot hold second 60, and this moment keeps the leap second after
+    every other instant of its day and before the next day's first, so since/until and ordering stay right
+    (reading it as the next day's 00:00:00 would move the statement into the next day, or year).  The text is
+    stored as sent.
     """
     parts = _groups(s, version)
     fraction = (parts["f"] or "0")[:6].ljust(6, "0")
+    leap = int(parts["s"] or 0) == 60
     moment = datetime(
         int(parts["Y"] or 0),
         int(parts["M"] or 0),
         int(parts["D"] or 0),
         int(parts["h"] or 0),
         int(parts["m"] or 0),
-        int(parts["s"] or 0),
-        int(fraction),
+        59 if leap else int(parts["s"] or 0),
+        999_999 if leap else int(fraction),
         tzinfo=_offset(parts["tz"]),
     )
     try:
-        return moment.astimezone(UTC)
+        utc = moment.astimezone(UTC)
     except OverflowError:
         raise ValueError("date out of range") from None
+    if leap and (utc.hour, utc.minute) != (23, 59):
+        raise ValueError("second 60 is a leap second, which only ends a UTC day (23:59:60Z)")
+    return utc
+
+
+def utc_text(s: str, *, version: str) -> str:
+    """A valid Timestamp as RFC 3339 in UTC with microseconds (the form xAPI 2.0 §4.2.7 returns); a leap second
+    stays second 60 rather than becoming the :59.999999 it is compared as."""
+    moment = parse_timestamp(s, version=version)
+    parts = _groups(s, version)
+    if int(parts["s"] or 0) == 60:
+        return f"{moment:%Y-%m-%dT%H:%M}:60.{(parts['f'] or '0')[:6].ljust(6, '0')}Z"
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond:06d}Z"
 
 
 def validate_timestamp(value: object, path: str, version: str) -> datetime:
