@@ -6,17 +6,18 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import xapi
 from plugin.clock import utcnow
 from tests.lrs_support import headers, lrs, statement  # noqa: F401 - fixture
-from xapi.models import Statement
+from xapi.models import Document, Statement
 
 Lrs = tuple[FlaskClient, dict[str, str]]
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -245,3 +246,34 @@ def test_a_leap_second_timestamp_is_accepted_and_kept_as_sent(app: Flask, lrs: L
     refused = client.post("/xapi/statements", json=statement(3, timestamp="2016-12-31T12:00:60Z"), headers=hdrs)
     assert refused.status_code == 400
     assert refused.get_json()["message"].startswith("timestamp: ")
+
+
+def test_a_list_of_document_ids_carries_last_modified(app: Flask, lrs: Lrs) -> None:
+    client, hdrs = lrs
+    agent = json.dumps({"mbox": "mailto:a@example.org"})
+    lists = {"activities/state": ({"activityId": "http://x.org/a", "agent": agent}, "stateId"),
+             "activities/profile": ({"activityId": "http://x.org/a"}, "profileId"),
+             "agents/profile": ({"agent": agent}, "profileId")}
+    before = utcnow().replace(microsecond=0)
+    for resource, (where, id_param) in lists.items():
+        empty = client.get(f"/xapi/{resource}", query_string=where, headers=hdrs)
+        assert (empty.status_code, empty.get_json()) == (200, [])
+        # Nothing listed: the moment of the answer, the only one at which the list is known to be empty.
+        assert before <= parsedate_to_datetime(empty.headers["Last-Modified"]) <= utcnow()
+        for document_id in ("older", "newer"):
+            put = client.put(f"/xapi/{resource}", query_string={**where, id_param: document_id}, json={},
+                             headers={**hdrs, "If-None-Match": "*"})
+            assert put.status_code == 204, put.get_data(as_text=True)
+    written = {"older": datetime(2020, 1, 1, tzinfo=UTC), "newer": datetime(2021, 6, 1, 8, 30, 5, 700_000, tzinfo=UTC)}
+    with app.extensions["samattha.sessionmaker"]() as session:
+        for document_id, moment in written.items():
+            session.execute(update(Document).where(Document.document_id == document_id)
+                            .values(updated_us=int(moment.timestamp() * 1_000_000)))
+        session.commit()
+    for resource, (where, _) in lists.items():
+        listed = client.get(f"/xapi/{resource}", query_string=where, headers=hdrs)
+        assert sorted(listed.get_json()) == ["newer", "older"]
+        assert listed.headers["Last-Modified"] == "Tue, 01 Jun 2021 08:30:05 GMT"  # the newest, in whole seconds
+        since = client.get(f"/xapi/{resource}", query_string={**where, "since": "2020-06-01T00:00:00Z"}, headers=hdrs)
+        assert since.get_json() == ["newer"]
+        assert since.headers["Last-Modified"] == "Tue, 01 Jun 2021 08:30:05 GMT"

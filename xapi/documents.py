@@ -80,11 +80,15 @@ def get_document(session: Session, key: DocumentKey) -> Document | None:
     return session.scalars(select(Document).where(*_where(key, with_id=True))).first()
 
 
-def document_ids(session: Session, key: DocumentKey, since_us: int | None) -> list[str]:
-    query = select(Document.document_id).where(*_where(key, with_id=False)).order_by(Document.document_id)
+def document_ids(session: Session, key: DocumentKey, since_us: int | None) -> tuple[list[str], int | None]:
+    """The ids of the documents ``key`` addresses (updated after ``since_us``, if given), and the newest of their
+    ``updated`` moments (None for none)."""
+    query = (select(Document.document_id, Document.updated_us).where(*_where(key, with_id=False))
+             .order_by(Document.document_id))
     if since_us is not None:
         query = query.where(Document.updated_us > since_us)
-    return list(session.scalars(query))
+    rows = session.execute(query).all()
+    return [row.document_id for row in rows], max((row.updated_us for row in rows), default=None)
 
 
 def _matches(header: str, current: Document | None) -> bool:

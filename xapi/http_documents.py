@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
+from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
 from xapi.auth import AuthError
@@ -63,8 +64,14 @@ def get_documents(xreq: XapiRequest, session: Session, clock: Clock) -> Response
     _scope(xreq, read=True)
     key, single = _key(xreq)
     if not single:
-        ids = document_ids(session, key, parse_time(xreq.params, "since", xreq.version))
-        return Response(json.dumps(ids, ensure_ascii=False), content_type="application/json")
+        ids, newest_us = document_ids(session, key, parse_time(xreq.params, "since", xreq.version))
+        response = Response(json.dumps(ids, ensure_ascii=False), content_type="application/json")
+        # The list changed last when its newest document was written. An empty list has no such moment (a
+        # DELETE leaves no trace): it is answered with the time of the answer, the only moment at which it is
+        # known to be empty. A list that lost a document to a DELETE after its newest write still reports
+        # that write: the LRS keeps no record of deletions.
+        response.headers["Last-Modified"] = _http_date(to_micros(clock()) if newest_us is None else newest_us)
+        return response
     if "since" in xreq.params:
         raise XapiError(400, "since", "only applies when no document id is given")
     document = get_document(session, key)
@@ -72,9 +79,14 @@ def get_documents(xreq: XapiRequest, session: Session, clock: Clock) -> Response
         raise XapiError(404, _RESOURCES[xreq.resource][1], "no such document")
     response = Response(document.content, content_type=document.content_type)
     response.headers["ETag"] = document.etag
-    moment = datetime.fromtimestamp(document.updated_us / 1_000_000, UTC)
-    response.headers["Last-Modified"] = moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    response.headers["Last-Modified"] = _http_date(document.updated_us)
     return response
+
+
+def _http_date(micros: int) -> str:
+    """RFC 9110 §5.6.7 IMF-fixdate, in whole seconds: truncated, so a client that asks since= this moment gets
+    the change again rather than missing one made later in the same second."""
+    return http_date(micros // 1_000_000)
 
 
 def _save(xreq: XapiRequest, session: Session, clock: Clock, *, merge: bool) -> Response:
