@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -277,3 +278,32 @@ def test_a_list_of_document_ids_carries_last_modified(app: Flask, lrs: Lrs) -> N
         since = client.get(f"/xapi/{resource}", query_string={**where, "since": "2020-06-01T00:00:00Z"}, headers=hdrs)
         assert since.get_json() == ["newer"]
         assert since.headers["Last-Modified"] == "Tue, 01 Jun 2021 08:30:05 GMT"
+
+
+def _with_attachment(content: bytes, encoding: str | None) -> tuple[bytes, str]:
+    sha2 = hashlib.sha256(content).hexdigest()
+    sent = statement(4, attachments=[{
+        "usageType": "http://id.tincanapi.com/attachment/supporting_media", "display": {"en-US": "notes"},
+        "contentType": "application/octet-stream", "length": len(content), "sha2": sha2}])
+    boundary = "b0undary"
+    transfer = f"Content-Transfer-Encoding: {encoding}\r\n" if encoding else ""
+    body = (f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(sent)}\r\n"
+            f"--{boundary}\r\nContent-Type: application/octet-stream\r\n{transfer}X-Experience-API-Hash: {sha2}\r\n"
+            f"\r\n").encode() + content + f"\r\n--{boundary}--".encode()
+    return body, f"multipart/mixed; boundary={boundary}"
+
+
+def test_an_attachment_part_without_content_transfer_encoding_is_binary(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    content = bytes(range(256))
+    body, content_type = _with_attachment(content, None)
+    posted = client.post("/xapi/statements", data=body, content_type=content_type, headers=hdrs)
+    assert posted.status_code == 200, posted.get_data(as_text=True)
+    got = client.get("/xapi/statements", query_string={"statementId": posted.get_json()[0], "attachments": "true"},
+                     headers=hdrs)
+    assert got.status_code == 200
+    assert content in got.get_data()
+    body, content_type = _with_attachment(content, "base64")
+    refused = client.post("/xapi/statements", data=body, content_type=content_type, headers=hdrs)
+    assert refused.status_code == 400
+    assert refused.get_json()["message"].startswith("body.part[1]: ")
