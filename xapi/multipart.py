@@ -116,7 +116,7 @@ def check_attachments(statements: list[dict[str, Any]], parts: list[Part]) -> li
         if part.headers.get("content-transfer-encoding", "binary").strip().lower() != "binary":
             # 1.0.3 Part Three §1.5.2 asks for Content-Transfer-Encoding: binary. A part without the header is
             # taken as binary: HTTP carries any octets as they are and no other encoding was declared to undo
-            # (clients such as TinCanJS leave it out). Only a declared other encoding (base64...) is refused,
+            # Only a declared other encoding (base64...) is refused,
             # as the hash is of the decoded content and this LRS does not decode.
             raise StatementError(where, "an attachment part's Content-Transfer-Encoding must be binary")
         if sha2 not in wanted:
