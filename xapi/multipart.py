@@ -115,9 +115,9 @@ def check_attachments(statements: list[dict[str, Any]], parts: list[Part]) -> li
             raise StatementError(where, "an attachment part needs an X-Experience-API-Hash header")
         if part.headers.get("content-transfer-encoding", "binary").strip().lower() != "binary":
             # 1.0.3 Part Three §1.5.2 asks for Content-Transfer-Encoding: binary. A part without the header is
-            # taken as binary: HTTP carries any octets as they are and no other encoding was declared to undo
-            # Only a declared other encoding (base64...) is refused,
-            # as the hash is of the decoded content and this LRS does not decode.
+            # taken as binary: HTTP carries any octets as they are and no other encoding was declared to undo.
+            # Only a declared other encoding (base64...) is refused: the hash is of the decoded content, and
+            # this LRS does not decode.
             raise StatementError(where, "an attachment part's Content-Transfer-Encoding must be binary")
         if sha2 not in wanted:
             raise StatementError(where, "this part matches no attachment of the statements")
