@@ -156,19 +156,79 @@ def _opened(source: Source) -> Iterator[IO[bytes]]:
 
 
 @contextmanager
-def _zip(source: Source) -> Iterator[zipfile.ZipFile]:
+def _zip(source: Source, limits: Limits) -> Iterator[tuple[zipfile.ZipFile, list[tuple[zipfile.ZipInfo, Member]]]]:
+    """The open zip and its checked entries. The member count comes from the end-of-central-directory record
+    before the member list is read (reading 700,000 entries is itself the attack), and the members' data is
+    checked for overlap from the local headers: the interpreter's zipfile only does that since 3.11.8/3.12.1."""
     with _opened(source) as raw:
+        count = _declared_members(raw)
+        if count > limits.max_files:
+            raise ArchiveError(f"archive: more than {limits.max_files} members")
         try:
             archive = zipfile.ZipFile(raw)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
             raise ArchiveError(f"archive: truncated or not a valid zip ({exc})") from exc
         with archive:
-            yield archive
+            entries = _zip_entries(archive, limits)
+            _check_layout(raw, [info for info, _ in entries], archive.start_dir)
+            declared = sum(member.size for _, member in entries)
+            compressed = max(raw.seek(0, io.SEEK_END), 1)
+            if declared >= _RATIO_MIN_BYTES and declared > limits.max_ratio * compressed:
+                raise ArchiveError(f"archive: expands to {declared} bytes from {compressed}, a compression ratio "
+                                   f"above {limits.max_ratio:g}:1 for the whole archive is suspicious")
+            yield archive, entries
+
+
+_EOCD, _EOCD64_LOCATOR, _EOCD64, _LOCAL = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06", b"PK\x03\x04"
+
+
+def _declared_members(raw: IO[bytes]) -> int:
+    """The total entry count of the end-of-central-directory record (its ZIP64 twin when the count overflows
+    16 bits), without reading the central directory."""
+    size = raw.seek(0, io.SEEK_END)
+    tail_size = min(size, 22 + 0xFFFF)  # the record, then a comment of at most 65,535 bytes
+    raw.seek(size - tail_size)
+    tail = raw.read(tail_size)
+    raw.seek(0)
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) < at + 22:
+        raise ArchiveError("archive: truncated or not a valid zip (no end of central directory record)")
+    total = int.from_bytes(tail[at + 10:at + 12], "little")
+    if total == 0xFFFF and at >= 20 and tail[at - 20:at - 16] == _EOCD64_LOCATOR:
+        raw.seek(int.from_bytes(tail[at - 12:at - 4], "little"))
+        record = raw.read(56)
+        raw.seek(0)
+        if record[:4] == _EOCD64 and len(record) == 56:
+            total = int.from_bytes(record[32:40], "little")
+    return total
+
+
+def _check_layout(raw: IO[bytes], infos: list[zipfile.ZipInfo], central_directory: int) -> None:
+    """Every member's local header and data lie where the central directory says, apart from each other and
+    before the central directory. A non-recursive zip bomb (Fifield) points many entries at one compressed
+    block: each entry alone is small and well within the ratio, together they expand without bound."""
+    spans = []
+    for info in infos:
+        raw.seek(info.header_offset)
+        header = raw.read(30)
+        if len(header) < 30 or header[:4] != _LOCAL:
+            raise _refuse(info.filename, "no local header where the central directory says")
+        name_size, extra_size = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+        end = info.header_offset + 30 + name_size + extra_size + info.compress_size
+        end += 12 if info.flag_bits & 0x08 else 0  # the smallest data descriptor: counting less only lets more pass
+        spans.append((info.header_offset, end, info.filename))
+    raw.seek(0)
+    spans.sort()
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:], strict=False):
+        if start < end:
+            raise _refuse(second, f"its data overlaps member {_shown(first)} (an overlapping-entry zip bomb)")
+    if spans and spans[-1][1] > central_directory:
+        raise _refuse(spans[-1][2], "its data runs into the central directory")
 
 
 def _zip_entries(archive: zipfile.ZipFile, limits: Limits) -> list[tuple[zipfile.ZipInfo, Member]]:
     infos = archive.infolist()
-    if len(infos) > limits.max_files:
+    if len(infos) > limits.max_files:  # the record's count was checked first; the list may disagree with it
         raise ArchiveError(f"archive: more than {limits.max_files} members")
     tally, entries = _Tally(limits), []
     for info in infos:
@@ -193,9 +253,8 @@ def check_zip(
     max_total_bytes: int = DEFAULT_LIMITS.max_total_bytes, max_ratio: float = DEFAULT_LIMITS.max_ratio
 ) -> list[Member]:
     """Check a zip from its central directory alone; nothing is decompressed."""
-    limits = Limits(max_files, max_total_bytes, max_ratio)
-    with _zip(data_or_path) as archive:
-        return [member for _, member in _zip_entries(archive, limits)]
+    with _zip(data_or_path, Limits(max_files, max_total_bytes, max_ratio)) as (_, entries):
+        return [member for _, member in entries]
 
 
 class _Inflated(io.RawIOBase):
@@ -272,8 +331,8 @@ def check_tar(
 
 def check_archive(source: Source, limits: Limits = DEFAULT_LIMITS) -> list[Member]:
     if archive_kind(source) == "zip":
-        with _zip(source) as archive:
-            return [member for _, member in _zip_entries(archive, limits)]
+        with _zip(source, limits) as (_, entries):
+            return [member for _, member in entries]
     return _walk_tar(source, limits)
 
 
@@ -301,8 +360,8 @@ def read_members(
     """Check the whole archive and return the bytes of the (normalised) member names ``wanted`` accepts."""
     found: dict[str, bytes] = {}
     if archive_kind(source) == "zip":
-        with _zip(source) as archive:
-            for info, member in _zip_entries(archive, limits):
+        with _zip(source, limits) as (archive, entries):
+            for info, member in entries:
                 if not member.is_dir and wanted(member.name):
                     found[member.name] = b"".join(_chunks(partial(archive.open, info), member, max_member_bytes))
         return found
@@ -354,8 +413,7 @@ def _write(root: Path, member: Member, chunks: Iterator[bytes]) -> None:
 
 def extract_zip(path: PathArg, dest: PathArg, limits: Limits = DEFAULT_LIMITS) -> list[Member]:
     """Extract a checked zip to ``dest`` (which must not exist yet); all or nothing."""
-    with _zip(path) as archive:
-        entries = _zip_entries(archive, limits)
+    with _zip(path, limits) as (archive, entries):
         with _staging(dest) as root:
             for info, member in entries:
                 _write(root, member, _chunks(partial(archive.open, info), member, member.size))

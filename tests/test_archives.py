@@ -9,6 +9,7 @@ import struct
 import tarfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -297,3 +298,57 @@ def test_oversized_pax_headers_are_cut_off_by_the_stream_cap(tmp_path: Path) -> 
     data = buffer.getvalue()
     limits = Limits(max_files=2, max_total_bytes=100)
     refuse_everywhere(tmp_path, data, "archive: decompresses to more than 14436 bytes", limits)
+
+
+def overlapping_bomb(members: int, kernel_bytes: int) -> bytes:
+    """David Fifield's non-recursive zip bomb ("A better zip bomb", 2019): every member's data quotes the next
+    member's local header in a stored DEFLATE block and then runs on into the next member's data, so all of
+    them end in one shared compressed kernel. Each member is small and unremarkable; together they expand
+    ``members`` times over."""
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, -15)
+    kernel = squeeze.compress(bytes(kernel_bytes)) + squeeze.flush()
+    data, headers, sizes = kernel, [], []
+    for number in reversed(range(members)):
+        plain = zlib.decompress(data, -15)
+        name = f"{number:04d}.bin".encode()
+        crc, size = zlib.crc32(plain), len(plain)
+        header = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(data), size, len(name), 0) + name
+        headers.insert(0, header)
+        sizes.insert(0, (crc, len(data), size, name))
+        if number:
+            data = struct.pack("<BHH", 0, len(header), 0xFFFF ^ len(header)) + header + data
+    body, offsets = b"", []
+    for number, header in enumerate(headers):
+        offsets.append(len(body))
+        body += header if number == members - 1 else header + struct.pack("<BHH", 0, len(headers[number + 1]),
+                                                                         0xFFFF ^ len(headers[number + 1]))
+    body += kernel
+    central = b"".join(
+        struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, csize, size, len(name), 0, 0, 0, 0, 0,
+                    offset) + name
+        for (crc, csize, size, name), offset in zip(sizes, offsets, strict=True))
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, members, members, len(central), len(body), 0)
+    return body + central + end
+
+
+def test_an_overlapping_entry_zip_bomb_is_refused_whatever_zipfile_checks(tmp_path: Path) -> None:
+    bomb = overlapping_bomb(40, 900 * 1024)
+    assert len(bomb) < 10_000
+    with zipfile.ZipFile(io.BytesIO(bomb)) as archive:  # a well-formed zip: every member's CRC holds
+        assert len(archive.infolist()) == 40 and archive.infolist()[0].file_size > 900 * 1024
+    # Each member is under 1 MiB (no ratio check of its own) and the declared total is under every limit.
+    limits = Limits(max_ratio=100_000)
+    refuse_everywhere(tmp_path, bomb, "member '0001.bin': its data overlaps member '0000.bin' "
+                                      "(an overlapping-entry zip bomb)", limits)
+
+
+def test_the_whole_archive_ratio_is_limited_not_only_each_member(tmp_path: Path) -> None:
+    many = make_zip([(f"{n}.txt", bytes(900 * 1024)) for n in range(40)])  # each member below 1 MiB
+    refuse_everywhere(tmp_path, many, "archive: expands to 36864000 bytes from")
+
+
+def test_the_member_count_is_read_from_the_end_record_before_the_member_list(tmp_path: Path) -> None:
+    data = bytearray(make_zip([("a.txt", b"a"), ("b.txt", b"b")]))
+    end = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 60_000, 60_000)
+    refuse_everywhere(tmp_path, bytes(data), "archive: more than 5 members", Limits(max_files=5))
