@@ -17,6 +17,7 @@ import posixpath
 import re
 import shutil
 import stat
+import sys
 import tarfile
 import tempfile
 import zipfile
@@ -355,22 +356,37 @@ def _chunks(opener: Callable[[], IO[bytes]], member: Member, cap: int) -> Iterat
 
 
 def read_members(
-    source: Source, wanted: Callable[[str], bool], limits: Limits = DEFAULT_LIMITS, *, max_member_bytes: int
+    source: Source, wanted: Callable[[str], bool], limits: Limits = DEFAULT_LIMITS, *, max_member_bytes: int,
+    max_kept_bytes: int | None = None,
 ) -> dict[str, bytes]:
-    """Check the whole archive and return the bytes of the (normalised) member names ``wanted`` accepts."""
+    """Check the whole archive and return the bytes of the (normalised) member names ``wanted`` accepts: each at
+    most ``max_member_bytes``, all together at most ``max_kept_bytes``, so what one upload holds in memory is
+    bounded whatever the archive declares."""
     found: dict[str, bytes] = {}
+    budget = max_kept_bytes if max_kept_bytes is not None else sys.maxsize
+
+    def keep(name: str, chunks: Iterator[bytes]) -> None:
+        nonlocal budget
+        parts = []
+        for chunk in chunks:
+            budget -= len(chunk)
+            if budget < 0:
+                raise ArchiveError(f"archive: the members read hold more than {max_kept_bytes} bytes")
+            parts.append(chunk)
+        found[name] = b"".join(parts)
+
     if archive_kind(source) == "zip":
         with _zip(source, limits) as (archive, entries):
             for info, member in entries:
                 if not member.is_dir and wanted(member.name):
-                    found[member.name] = b"".join(_chunks(partial(archive.open, info), member, max_member_bytes))
+                    keep(member.name, _chunks(partial(archive.open, info), member, max_member_bytes))
         return found
 
-    def keep(archive: tarfile.TarFile, info: tarfile.TarInfo, member: Member) -> None:
+    def visit(archive: tarfile.TarFile, info: tarfile.TarInfo, member: Member) -> None:
         if not member.is_dir and wanted(member.name):
-            found[member.name] = b"".join(_chunks(partial(_tar_file, archive, info), member, max_member_bytes))
+            keep(member.name, _chunks(partial(_tar_file, archive, info), member, max_member_bytes))
 
-    _walk_tar(source, limits, keep)
+    _walk_tar(source, limits, visit)
     return found
 
 

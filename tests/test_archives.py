@@ -352,3 +352,14 @@ def test_the_member_count_is_read_from_the_end_record_before_the_member_list(tmp
     end = data.rfind(b"PK\x05\x06")
     struct.pack_into("<HH", data, end + 8, 60_000, 60_000)
     refuse_everywhere(tmp_path, bytes(data), "archive: more than 5 members", Limits(max_files=5))
+
+
+def test_what_one_read_holds_in_memory_is_bounded(tmp_path: Path) -> None:
+    entries = [(f"activities/page_{n}/module.xml", b" " * MIB) for n in range(3)]
+    for data in (make_zip(entries), make_tar(entries)):
+        kept = read_members(data, lambda name: True, Limits(max_ratio=2000), max_member_bytes=2 * MIB,
+                            max_kept_bytes=3 * MIB)
+        assert sorted(kept) == sorted(name for name, _ in entries)
+        with pytest.raises(ArchiveError, match=re.escape(f"archive: the members read hold more than {2 * MIB}")):
+            read_members(data, lambda name: True, Limits(max_ratio=2000), max_member_bytes=2 * MIB,
+                         max_kept_bytes=2 * MIB)

@@ -169,3 +169,21 @@ def test_a_wwwroot_that_is_not_a_site_address_is_refused(tmp_path: Path) -> None
     xml = backup_members_by_name()["moodle_backup.xml"].replace(b"http://127.0.0.1:8081", b"javascript:alert(1)")
     with pytest.raises(BackupError, match=re.escape("<original_wwwroot> 'javascript:alert(1)' is not an http(s)")):
         read_course_backup(doctored(tmp_path, {"moodle_backup.xml": xml}))
+
+
+def test_a_small_backup_cannot_make_the_server_hold_its_members_all_at_once(tmp_path: Path) -> None:
+    """Issue 25: a backup whose wanted members (each under its own cap, the archive under the ratio) add up to
+    more than the reader's budget would have been held in memory whole before any was parsed; the reader stops
+    at its budget. (Random data: a real attack compresses well, up to the ratio limit.)"""
+    import random
+
+    path = tmp_path / "big.mbz"
+    noise = random.Random(25)  # noqa: S311 - test data, not secrets
+    with tarfile.open(path, "w:gz", compresslevel=1) as archive:
+        for n in range(33):
+            info = tarfile.TarInfo(f"activities/page_{n}/module.xml")
+            data = b"<module>" + noise.randbytes(2 * 1024 * 1024) + b"</module>"
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    with pytest.raises(BackupError, match=r"the members read hold more than 67108864 bytes"):
+        read_course_backup(path)

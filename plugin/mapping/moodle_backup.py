@@ -22,6 +22,9 @@ __all__ = ["BACKUP_LIMITS", "Activity", "BackupError", "CourseBackup", "LinkedCo
 # Backups with user files hold many members and much data; we only stream through them, never extract.
 BACKUP_LIMITS = Limits(max_files=100_000, max_total_bytes=4 * 1024**3, max_ratio=200.0)
 _MAX_XML_BYTES = 32 * 1024 * 1024
+# What one backup upload may hold in memory of the members it reads, together: a small .mbz can declare many
+# large wanted members (activities/*/module.xml) at the permitted ratio, and they are parsed only once read.
+_MAX_READ_BYTES = 64 * 1024 * 1024
 _NULL = "$@NULL@$"  # how Moodle's backup xml_writer spells SQL NULL
 _ACTIVITIES, _SECTIONS = "contents/activities/activity", "contents/sections/section"
 _MODNAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -81,7 +84,8 @@ def activity_iri(wwwroot: str, module_name: str, cmid: int) -> str:
 
 def read_course_backup(path: str | os.PathLike[str], limits: Limits = BACKUP_LIMITS) -> CourseBackup:
     try:
-        files = read_members(path, lambda name: bool(_WANTED.match(name)), limits, max_member_bytes=_MAX_XML_BYTES)
+        files = read_members(path, lambda name: bool(_WANTED.match(name)), limits, max_member_bytes=_MAX_XML_BYTES,
+                             max_kept_bytes=_MAX_READ_BYTES)
         return _Reader(files).course()
     except (ArchiveError, XmlError) as exc:
         raise BackupError(str(exc)) from exc
