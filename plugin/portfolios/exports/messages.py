@@ -42,6 +42,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pf.counted_not_current": ("the counted evidence is older than {days} days",
                                "หลักฐานที่นับเก่ากว่า {days} วัน"),
     "pf.reported": ("result reported by the activity", "ผลที่กิจกรรมรายงาน"),
+    "pf.work": ("the learner's work in Moodle", "ดูผลงานของผู้เรียนใน Moodle"),
     "pf.activity": ("Activity", "กิจกรรม"),
     "pf.verb": ("Verb", "การกระทำ"),
     "pf.result": ("Result", "ผลลัพธ์"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from plugin.portfolios.exports.work import learner_work
 from plugin.portfolios.model import unit_evidence_key
 
 __all__ = ["latest_by_unit", "missing", "portfolio_context"]
@@ -41,9 +42,14 @@ def portfolio_context(
 ) -> dict[str, Any]:
     """The template context of ``portfolios/_portfolio.html``."""
     latest = latest_by_unit(judgements)
+    actor = (document.get("learner") or {}).get("actor") or {}
+    account = actor.get("account") if isinstance(actor, dict) else None
+    moodle_id = str(account["name"]) if isinstance(account, dict) and account.get("name") is not None else None
+    wwwroot = str((document.get("course") or {}).get("wwwroot") or "")
     return {
         "doc": document,
         "ev": {e["id"]: e for e in document["evidence"]},
+        "work": {e["id"]: url for e in document["evidence"] if (url := learner_work(e, moodle_id, wwwroot))},
         "judgements": latest,
         # A judgement is out of date only when what it judged changed (model.unit_evidence_key), not when the
         # portfolio was merely compiled again at a later moment or under a mapping that changes no outcome.
