@@ -340,3 +340,15 @@ def test_a_judgement_goes_stale_only_when_what_it_judged_changed(site: Site) -> 
     site.compile()
     assert [c["status"] for c in site.snapshot()[2]["units"][0]["elements"][1]["criteria"]] == ["evidenced"] * 2
     assert STALE in site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text
+
+
+def test_rules_an_assessor_left_unticked_read_as_not_assessed_never_as_failed(site: Site) -> None:
+    number, _, document = site.snapshot()
+    unit = document["units"][0]["code"]
+    codes = criteria_of(document, unit)
+    site.judge({"snapshot": str(number), "unit": unit, "outcome": "more_evidence", f"rule:{codes[0]}:valid": "on"})
+    page = site.sam.get(f"{site.base}/my-portfolio", timeout=10).text
+    row = page[page.index(f'data-code="{codes[0]}"'):]
+    row = row[:row.index("</tr>")]
+    assert "✓ the assessor confirmed: valid" in row
+    assert "not assessed: sufficient, authentic, current" in row and "✗" not in page

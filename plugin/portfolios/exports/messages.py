@@ -76,6 +76,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pf.outcome.more_evidence": ("More evidence needed", "ต้องการหลักฐานเพิ่มเติม"),
     "pf.comments": ("Comments", "ความเห็น"),
     "pf.rules": ("Rules of evidence", "หลักเกณฑ์ของหลักฐาน"),
+    "pf.rules.confirmed": ("the assessor confirmed", "ผู้ประเมินยืนยันว่า"),
+    "pf.rules.not_recorded": ("not assessed", "ยังไม่ได้ประเมิน"),
     "pf.rule.valid": ("valid", "ตรง"),
     "pf.rule.sufficient": ("sufficient", "เพียงพอ"),
     "pf.rule.authentic": ("authentic", "เป็นของแท้"),
