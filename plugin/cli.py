@@ -16,6 +16,7 @@ from plugin.clock import utcnow
 from plugin.config import load_config
 from plugin.content.commands import demo
 from plugin.launch import keys, platforms
+from plugin.launch.calls import start_sweeper
 from plugin.lrs import lrs
 from plugin.mapping.commands import mappings
 from plugin.migrate import upgrade
@@ -83,6 +84,9 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
                                     every_minutes=config.compile_every_minutes, base_url=str(config.base_url),
                                     report=click.echo)
         click.echo(f"Compiling portfolios every {config.compile_every_minutes} minutes.")
+    # Roster syncs and grades run outside the requests that ask for them (plugin.launch.calls); this process
+    # also makes those due again, or left by a worker that died, when no page kicks a worker's runner.
+    stop_sweeper = start_sweeper(app.extensions["samattha.sessionmaker"], app.extensions["samattha.lti_tokens"])
     # Workers are started fresh ("spawn"), not forked from this process with its connections and threads.
     multiprocessing.set_start_method("spawn", force=True)
     # Processes, not threads: the LRS's requests are short and mostly CPU, and threads of one worker only take
@@ -101,6 +105,7 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     try:
         server.serve()
     finally:
+        stop_sweeper.set()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 

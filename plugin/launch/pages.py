@@ -14,9 +14,8 @@ import lti
 from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.evidence import learner_actors
-from plugin.launch import access
+from plugin.launch import access, calls, i18n
 from plugin.launch import repository as repo
-from plugin.launch.service import service_client, sync_roster
 from plugin.launch.staff import is_staff, standing
 from plugin.launch.web import bp, render
 from plugin.models import Course, Enrolment, Platform, ResourceLink, StaffLimit, Unit, User
@@ -166,22 +165,28 @@ def limit_staff(course_pk: int, user_pk: int) -> Response:
 
 @bp.post("/course/<int:course_pk>/coordinator/roster")
 def roster_sync(course_pk: int) -> Response:
+    """The sync runs outside this request (plugin.launch.calls): Moodle's token endpoint fetches our JWKS while
+    it answers, and this request's thread may be the one that has to serve it. The page waits only briefly."""
     course = access.course_or_404(course_pk)
-    access.require_role(course, "coordinator")
+    coordinator = access.require_role(course, "coordinator")
     access.check_csrf()
     db = get_session()
-    try:
-        count = sync_roster(db, course, utcnow(), client=_client(course))
-        db.commit()
-        flash(str(count), "roster.synced")
-    except lti.ServiceError as error:
-        db.rollback()
-        flash(f"{error.code}: {error.message}", "error")
+    call_id = calls.queue_roster_sync(db, course, by=coordinator.id, now=utcnow()).id
+    db.commit()
+    calls.runner_for(current_app.extensions).kick()
+    status = calls.wait_for(current_app.extensions["samattha.sessionmaker"], call_id)
+    if status.status == "done":
+        flash(str(status.result), "roster.synced")
+    elif status.is_under_way:
+        flash(i18n.translate("roster.pending"), "roster.pending")
+    else:
+        flash(status.error or "", "error")
     return redirect(url_for("launch.coordinator_page", course_pk=course.id), code=303)
 
 
-def _client(course: Course) -> lti.ServiceClient:
-    return service_client(get_session(), course, now=utcnow(), cache=current_app.extensions["samattha.lti_tokens"])
+@bp.app_template_global("roster_call")
+def _roster_call(course_id: int) -> calls.CallStatus | None:
+    return calls.latest_call(get_session(), course_id, "roster")
 
 
 @bp.post("/course/<int:course_pk>/coordinator/assessors")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import xapi
+from plugin.launch import calls
 from plugin.launch.service import GradePush, push_unit_grades
 from plugin.models import Course, User
 from plugin.models.judgements import Judgement
@@ -28,7 +29,8 @@ from plugin.portfolios import repository
 from plugin.portfolios.model import unit_evidence_key
 
 __all__ = [
-    "OUTCOMES", "RULES", "JudgementError", "grade_for", "judgement_json", "judgements_for", "record_judgement",
+    "OUTCOMES", "RULES", "JudgementError", "grade_for", "judgement_json", "judgements_for", "queue_grade",
+    "record_judgement",
     "trail_json",
     "signed_off", "unit_activity",
 ]
@@ -128,6 +130,15 @@ def push_grade(session: Session, course: Course, judgement: Judgement, document:
     return push_unit_grades(session, course, {judgement.learner_id: {judgement.unit_code: grade_for(judgement,
                                                                                                     document)}},
                             now, client=client)
+
+
+def queue_grade(session: Session, course: Course, judgement: Judgement, document: Mapping[str, Any], *,
+                now: datetime) -> int:
+    """Record the call that sends the judgement's grade to the gradebook (plugin.launch.calls makes it, outside
+    the assessor's request); its id."""
+    return calls.queue_grade(session, course, learner_id=judgement.learner_id, unit_code=judgement.unit_code,
+                             grade=grade_for(judgement, document), judgement_id=judgement.id,
+                             by=judgement.assessor_id, now=now).id
 
 
 def judgements_for(session: Session, course: Course, learner_id: int | None = None) -> list[Judgement]:

@@ -9,11 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-import lti
 from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.evidence import learners_of
-from plugin.launch import access
+from plugin.launch import access, calls
 from plugin.launch.web import render
 from plugin.models import Course, User
 from plugin.models.portfolios import PortfolioSnapshot
@@ -118,20 +117,20 @@ def judge(course_pk: int, user_id: int) -> BaseResponse:
             db, course, snapshot, assessor=assessor, unit_code=request.form.get("unit", ""),
             outcome=request.form.get("outcome", ""), comments=request.form.get("comments", ""),
             criteria=_ticks(request.form), base_url=str(current_app.config["SAMATTHA"].base_url), now=now)
+        # Recorded with the judgement, sent outside this request (plugin.launch.calls): Moodle's token endpoint
+        # fetches our JWKS while it answers, and this thread may be the one that has to serve it.
+        call_id = judging.queue_grade(db, course, judgement, snapshot.document, now=now)
     except judging.JudgementError as error:
         db.rollback()
         return _bad(str(error))
     db.commit()
     flash("", "pf.recorded")
-    try:
-        report = judging.push_grade(db, course, judgement, snapshot.document, now=now,
-                                    client=None if not course.lineitems_url else _client(course))
-        db.commit()
-        if report.failures:
-            flash("; ".join(report.failures), "pf.grade_failed")
-    except lti.ServiceError as error:
-        db.rollback()
-        flash(f"{error.code}: {error.message}", "pf.grade_failed")
+    calls.runner_for(current_app.extensions).kick()
+    status = calls.wait_for(current_app.extensions["samattha.sessionmaker"], call_id)
+    if status.status in ("retry", "failed"):
+        flash(status.error or "", "pf.grade_failed")
+    elif status.is_under_way:
+        flash("", "pf.grade_pending")
     return redirect(url_for("portfolios.portfolio_page", course_pk=course.id, user_id=learner.id), code=303)
 
 
@@ -147,10 +146,9 @@ def _ticks(form: Mapping[str, str]) -> dict[str, dict[str, bool]]:
     return rules
 
 
-def _client(course: Course) -> lti.ServiceClient:
-    from plugin.launch.service import service_client
-
-    return service_client(get_session(), course, now=utcnow(), cache=current_app.extensions["samattha.lti_tokens"])
+@bp.app_template_global("grade_calls")
+def _grade_calls(course_id: int, learner_id: int) -> dict[int, calls.CallStatus]:
+    return calls.grade_calls(get_session(), course_id, learner_id)
 
 
 def _bad(message: str) -> Response:
