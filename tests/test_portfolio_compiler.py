@@ -254,3 +254,12 @@ def test_a_page_view_mapped_to_a_criterion_claims_no_evidence_item() -> None:
     assert criterion(p, "DG102.01").status == "evidenced"
     assert [(code, item(p, code).status) for code in ("DG100.KE1", "DG100.KE2", "DG100.PE1")] == [
         ("DG100.KE1", "none"), ("DG100.KE2", "none"), ("DG100.PE1", "none")]
+
+
+def test_a_unit_that_states_its_method_once_gives_it_to_every_element() -> None:
+    """DG-OPSR-023 prints no method per element (section 11) and one for the unit in section 18."""
+    p = compile_(lab_statements())
+    unit = next(u for u in p.units if u.code == "DG-OPSR-023")
+    assert [e.assessment_methods for e in unit.elements] == [("สอบข้อเขียน",)] * 3
+    dg100 = next(u for u in p.units if u.code == "DG100")
+    assert all(e.assessment_methods and e.assessment_methods != ("สอบข้อเขียน",) for e in dg100.elements)

@@ -96,7 +96,8 @@ def test_html_export_is_standalone_and_shows_every_criterion_with_its_evidence()
         for ke in unit["knowledge_evidence"]:
             assert f'<tr data-code="{ke["code"]}">' in page
     assert 'data-outcome="more_evidence"' in page and "More evidence needed" in page
-    assert "✗ current" in page and "✓ valid" in page  # the rules of evidence per criterion
+    # The rules of evidence per criterion: what the assessor confirmed, the rest not assessed.
+    assert "✓ the assessor confirmed: valid, sufficient, authentic" in page and "not assessed: current" in page
 
 
 def test_html_export_in_thai() -> None:

@@ -211,9 +211,10 @@ def _index_unit(
         codes = tuple(c["code"] for c in element["criteria"])
         for c in element["criteria"]:
             criteria[c["code"]] = CriterionInfo(c["code"], c["number"], c["text"], element["code"], code, len(criteria))
-        elements[element["code"]] = ElementInfo(
-            element["code"], element["title"], code, tuple(element["assessment_methods"]), codes
-        )
+        # A unit that states its method once, in section 18 (DG-OPSR-023: "สอบข้อเขียน"), means it for every
+        # element; the element's own methods, where the standard prints them (section 11), come first.
+        methods = element["assessment_methods"] or unit.get("assessment_procedure") or []
+        elements[element["code"]] = ElementInfo(element["code"], element["title"], code, tuple(methods), codes)
         unit_criteria.extend(codes)
     ke = _index_items(code, "knowledge", unit["knowledge_evidence"], items)
     pe = _index_items(code, "performance", unit["performance_evidence"], items)
