@@ -232,3 +232,17 @@ def test_a_criterion_numbered_by_its_code_names_it_once() -> None:
     for code, shown in (("DS601.01", "DS601.01"), ("DG101.01", "DG101.01 (1.1)")):
         row = re.search(rf'<tr data-code="{code}"><td>(.*?)<p class="criterion-text">', page, re.S)
         assert row and re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", row.group(1))).strip() == shown
+
+
+def test_the_export_is_a_record_to_sign_with_a_summary_first() -> None:
+    pdf = pdfium.PdfDocument(render_pdf(DOCUMENT, language="th", snapshot=SNAPSHOT,
+                                        judgements=[judgement("competent")]))
+    first = pdf[0].get_textpage().get_text_range()
+    last = pdf[len(pdf) - 1].get_textpage().get_text_range()
+    unit = DOCUMENT["units"][0]
+    # The cover: what a signer reads first, each unit with its count and the latest judgement.
+    assert "แบบบันทึกผลการประเมินสมรรถนะ" in first and unit["code"] in first and "ผ่านเกณฑ์สมรรถนะ" in first
+    assert f"{unit['summary']['evidenced']} / {unit['summary']['total']}" in first
+    # The last page: the learner's and the assessor's declarations, with lines to sign and date.
+    assert "ลายมือชื่อ" in last and "วันที่" in last and "ผู้ประเมิน" in last
+    assert f"ชื่อ: {DOCUMENT['learner']['name']}" in last

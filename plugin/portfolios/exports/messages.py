@@ -42,6 +42,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pf.counted_not_current": ("the counted evidence is older than {days} days",
                                "หลักฐานที่นับเก่ากว่า {days} วัน"),
     "pf.reported": ("result reported by the activity", "ผลที่กิจกรรมรายงาน"),
+    "rec.title": ("Competency assessment record", "แบบบันทึกผลการประเมินสมรรถนะ"),
+    "rec.lead": ("The evidence below was compiled by Samattha from the learner's records; the judgements are the "
+                 "assessor's. Signed, this page and those after it are the record of the assessment.",
+                 "หลักฐานต่อไปนี้รวบรวมโดย Samattha จากบันทึกการเรียนรู้ของผู้เรียน ผลการตัดสินเป็นของผู้ประเมิน "
+                 "เมื่อลงนามแล้ว หน้านี้และหน้าถัดไปคือบันทึกผลการประเมิน"),
+    "rec.evidenced": ("Criteria evidenced", "เกณฑ์ที่มีหลักฐาน"),
+    "rec.judgement": ("Assessor's judgement", "ผลการตัดสินของผู้ประเมิน"),
+    "rec.declarations": ("Declarations", "คำรับรอง"),
+    "rec.learner": ("Learner", "ผู้เรียน"),
+    "rec.learner.text": ("I declare that the evidence in this portfolio is my own work.",
+                         "ข้าพเจ้าขอรับรองว่าหลักฐานในแฟ้มสะสมงานนี้เป็นผลงานของข้าพเจ้าเอง"),
+    "rec.assessor": ("Assessor", "ผู้ประเมิน"),
+    "rec.assessor.text": ("I declare that I assessed this evidence against the standard's performance criteria and "
+                          "that the judgements recorded here are mine.",
+                          "ข้าพเจ้าขอรับรองว่าได้ประเมินหลักฐานนี้ตามเกณฑ์การปฏิบัติงานของมาตรฐาน "
+                          "และผลการตัดสินที่บันทึกไว้เป็นของข้าพเจ้า"),
+    "rec.name": ("Name", "ชื่อ"),
+    "rec.signature": ("Signature", "ลายมือชื่อ"),
+    "rec.date": ("Date", "วันที่"),
     "pf.work": ("the learner's work in Moodle", "ดูผลงานของผู้เรียนใน Moodle"),
     "pf.activity": ("Activity", "กิจกรรม"),
     "pf.verb": ("Verb", "การกระทำ"),
