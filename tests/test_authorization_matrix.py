@@ -262,7 +262,7 @@ def test_a_learner_reads_only_their_own_portfolio(app: Flask, world: World) -> N
         assert response.status_code == 403 and "Sam Student" not in response.get_data(as_text=True), path
     sign_in(client, world, "learner_a")
     own = client.get(f"/course/{world.course}/portfolios/{a}/export.json")
-    assert own.status_code == 200 and own.get_json()["learner"]["name"] == "Sam Student"
+    assert own.status_code == 200 and own.get_json()["portfolio"]["learner"]["name"] == "Sam Student"
 
 
 # --- the LRS at /xapi: credentials, never the browser's session -------------------------------------------

@@ -352,3 +352,14 @@ def test_rules_an_assessor_left_unticked_read_as_not_assessed_never_as_failed(si
     row = row[:row.index("</tr>")]
     assert "✓ the assessor confirmed: valid" in row
     assert "not assessed: sufficient, authentic, current" in row and "✗" not in page
+
+
+def test_one_learners_json_export_carries_the_judgements_the_pdf_shows(site: Site) -> None:
+    number, digest, document = site.snapshot()
+    unit = document["units"][0]["code"]
+    site.judge({"snapshot": str(number), "unit": unit, "outcome": "competent", "comments": "ครบถ้วน"})
+    record = site.ann.get(f"{site.base}/portfolios/{site.sam_id}/export.json", timeout=10).json()
+    assert record["snapshot"] == {"number": number, "content_hash": digest} and record["portfolio"] == document
+    [judged] = record["judgements"]
+    assert (judged["unit"], judged["outcome"], judged["comments"]) == (unit, "competent", "ครบถ้วน")
+    assert judged["assessor"]["name"] == "Ann Assessor" and judged["snapshot"]["number"] == number

@@ -4,7 +4,9 @@ still missing, in the language of the launch."""
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from typing import Any
 
@@ -136,7 +138,11 @@ def test_the_portfolio_and_its_exports_name_the_course_as_moodle_does(site: Site
     finally:
         pdf.close()
     assert "LTI Lab Course (LTILAB)" in first_page
-    document = site.ann.get(f"{site.base}/portfolios/{site.sam_id}/export.json", timeout=10).json()
+    record = site.ann.get(f"{site.base}/portfolios/{site.sam_id}/export.json", timeout=10).json()
+    document = record["portfolio"]
+    assert record["format"] == "samattha-portfolio-record/1" and record["judgements"] == []
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert hashlib.sha256(canonical.encode("utf-8")).hexdigest() == record["snapshot"]["content_hash"]
     assert document["course"] == {"id": "2", "title": "LTI Lab Course", "label": "LTILAB",
                                   "wwwroot": site.env.platform.url, "mapping_version": 1}
     listing = site.ann.get(f"{site.env.url}/api/courses/{site.course_pk}/portfolios", timeout=10).json()

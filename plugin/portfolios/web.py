@@ -18,7 +18,7 @@ from plugin.models import Course, User
 from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios import judgements as judging
 from plugin.portfolios import repository
-from plugin.portfolios.exports import FORMATS, course_zip, file_name, portfolio_context
+from plugin.portfolios.exports import FORMATS, course_zip, file_name, portfolio_context, render_record_json
 from plugin.portfolios.exports import messages as _messages  # noqa: F401 - registers the texts
 from plugin.portfolios.exports import render as render_export
 from plugin.portfolios.scheduler import compile_learner_if_behind
@@ -166,8 +166,9 @@ def export_one(course_pk: int, user_id: int, fmt: str) -> Response:
         return Response("no portfolio has been compiled for this learner yet", status=404, mimetype="text/plain")
     from plugin.launch.i18n import current_language
 
-    body = render_export(snapshot.document, fmt, language=current_language(), judgements=_judgements(course, learner),
-                  snapshot=_snap(snapshot))
+    trail = _judgements(course, learner)
+    body = render_record_json(snapshot.document, _snap(snapshot), trail) if fmt == "json" else render_export(
+        snapshot.document, fmt, language=current_language(), judgements=trail, snapshot=_snap(snapshot))
     return _download(body, _TYPES[fmt], file_name(snapshot.document, fmt))
 
 

@@ -1,10 +1,17 @@
 """Portfolio exports from a snapshot's document (SCHEMA.md): printable HTML, PDF, JSON, and a course ZIP."""
 
-from plugin.portfolios.exports.archive import FORMATS, course_zip, file_name, render, render_json
+from plugin.portfolios.exports.archive import (
+    FORMATS,
+    course_zip,
+    file_name,
+    render,
+    render_json,
+    render_record_json,
+)
 from plugin.portfolios.exports.html import render_html
 from plugin.portfolios.exports.view import latest_by_unit, missing, portfolio_context
 
 __all__ = [
     "FORMATS", "course_zip", "file_name", "latest_by_unit", "missing", "portfolio_context", "render",
-    "render_html", "render_json",
+    "render_html", "render_json", "render_record_json",
 ]

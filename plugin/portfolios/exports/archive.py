@@ -10,7 +10,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["FORMATS", "INDEX_SCHEMA", "course_zip", "file_name", "render", "render_json"]
+__all__ = ["FORMATS", "INDEX_SCHEMA", "RECORD_SCHEMA", "course_zip", "file_name", "render", "render_json",
+           "render_record_json"]
 
 FORMATS = ("pdf", "html", "json")
 INDEX_SCHEMA = "samattha-portfolio-index/1"
@@ -22,8 +23,18 @@ def render_json(document: Mapping[str, Any]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def render_record_json(document: Mapping[str, Any], snapshot: Mapping[str, Any],
+                       judgements: Iterable[Mapping[str, Any]]) -> bytes:
+    """One learner's export as JSON: the portfolio exactly as stored (its canonical form hashes to
+    ``snapshot.content_hash``) with the judgement trail the PDF and HTML show (SCHEMA.md, "One learner's JSON")."""
+    record = {"format": RECORD_SCHEMA, "snapshot": dict(snapshot), "portfolio": document,
+              "judgements": list(judgements)}
+    return (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 def render(document: Mapping[str, Any], fmt: str, *, language: str, judgements: Iterable[Mapping[str, Any]] = (),
            snapshot: Mapping[str, Any] | None = None) -> bytes:
+    """One file of an export; JSON is the document alone (a course ZIP's index carries the judgements)."""
     if fmt == "json":
         return render_json(document)
     if fmt == "html":
@@ -42,6 +53,9 @@ def file_name(document: Mapping[str, Any], fmt: str) -> str:
     learner = document["learner"]
     name = _UNSAFE.sub("-", unicodedata.normalize("NFC", str(learner["name"]))).strip("-")[:60]
     return f"{learner['id']}-{name}.{fmt}" if name else f"{learner['id']}.{fmt}"
+
+
+RECORD_SCHEMA = "samattha-portfolio-record/1"
 
 
 def course_zip(
