@@ -192,6 +192,27 @@ def _xapi_headers(response: Response, request: Request, version: str, clock: Cal
     headers["Access-Control-Max-Age"] = "600"
 
 
+def _keeps_connection(request: Request) -> bool:
+    """Read what the client sent and the handler left unread; False when the connection must not carry another
+    request: the body is over ``max_body`` or cut short, or was chunked.
+
+    A refusal made before the body is read (no or a bad X-Experience-API-Version, a parameter given twice, a
+    preflight with a body) left the body on the connection. granian drains a few kilobytes; beyond that it
+    answered as if the connection would be kept alive, then closed it, so the client's next request on it was
+    lost without an answer (issue 18 item 6). A chunked body that breaks off is read by granian as one that
+    ended (granian src/wsgi/types.rs gives a body error as b""), and that connection is closed the same way;
+    the two cannot be told apart here, so a chunked request's connection is never kept."""
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        return False
+    try:
+        stream = request.stream
+        while stream.read(65_536):
+            pass
+    except HTTPException:  # RequestEntityTooLarge; ClientDisconnected (a short body)
+        return False
+    return True
+
+
 def create_app(
     session_factory: Callable[[], Session], clock: Callable[[], datetime], *, max_body: int,
     guard: StatementGuard | None = None,
@@ -233,6 +254,10 @@ def create_app(
         request.max_content_length = max_body
         response, version = respond(request)
         _xapi_headers(response, request, version, clock)
+        if not _keeps_connection(request):
+            # Said, not left to the server: a client told nothing would send its next request into a
+            # connection about to close (RFC 9112 §9.6). granian passes the header on and closes after it.
+            response.headers["Connection"] = "close"
         return response(environ, start_response)
 
     return application
