@@ -307,3 +307,22 @@ def test_an_attachment_part_without_content_transfer_encoding_is_binary(lrs: Lrs
     refused = client.post("/xapi/statements", data=body, content_type=content_type, headers=hdrs)
     assert refused.status_code == 400
     assert refused.get_json()["message"].startswith("body.part[1]: ")
+
+
+def test_a_pages_form_cannot_write_with_the_credentials_a_browser_remembers(lrs: Lrs) -> None:
+    """1.0.3's alternate request syntax is a form POST, which a browser sends cross-site without a preflight and
+    with the Basic credentials it remembers: from a page (an Origin), only a credential in the form counts."""
+    client, hdrs = lrs
+    form = {"content": json.dumps(statement(5)), "X-Experience-API-Version": "1.0.3",
+            "Content-Type": "application/json"}
+    browser = {"Authorization": hdrs["Authorization"], "Origin": "https://evil.example"}
+    forged = client.post("/xapi/statements", query_string={"method": "POST"}, data=form, headers=browser)
+    assert forged.status_code == 401
+    assert client.get("/xapi/statements", headers=hdrs).get_json()["statements"] == []
+    # The form's own Authorization field, as §1.3 sends it, works from a page; a header still works without one.
+    own = client.post("/xapi/statements", query_string={"method": "POST"},
+                      data={**form, "Authorization": hdrs["Authorization"]}, headers={"Origin": "https://lms.example"})
+    assert own.status_code == 200, own.get_data(as_text=True)
+    plain = client.post("/xapi/statements", query_string={"method": "POST"}, data=form,
+                        headers={"Authorization": hdrs["Authorization"]})
+    assert plain.status_code == 200

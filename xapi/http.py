@@ -86,6 +86,11 @@ def _alternate(request: Request, method: str) -> tuple[str, dict[str, str], dict
     headers = _headers(request.environ)
     headers.pop("content-type", None)
     headers.pop("content-length", None)
+    if "origin" in headers:
+        # A page's form can send this request (a POST of a form is a CORS "simple" request: no preflight asks
+        # first), and the browser adds the HTTP Basic credentials it remembers for the LRS. From a page, only
+        # the credential the request itself carries, as the form field §1.3 defines, is taken.
+        headers.pop("authorization", None)
     params: dict[str, str] = {}
     for name, value in form.items():
         if name.lower() in _ALTERNATE_HEADERS:
