@@ -68,11 +68,13 @@ def _item(package: ContentPackage, activity_iri: str | None) -> dict[str, Any]:
     raise LaunchRefused(f"package {package.id} has no activity or AU {activity_iri!r}")
 
 
-def _content_url(package: ContentPackage, item: dict[str, Any], base_url: str, params: dict[str, str]) -> str:
-    """The launch URL with the launch parameters appended to any query string the manifest gave."""
+def _content_url(package: ContentPackage, item: dict[str, Any], base_url: str, params: dict[str, str],
+                 grant: str | None) -> str:
+    """The launch URL with the launch parameters appended to any query string the manifest gave. A packaged
+    file's URL carries the grant as its first folder, so the files its page names relatively carry it too."""
     url = str(item["url"])
     if not item.get("remote"):
-        url = f"{base_url}/content/{package.id}/files/{package.prefix}{url}"
+        url = f"{base_url}/content/{package.id}/files/{grant + '/' if grant else ''}{package.prefix}{url}"
     parts = urlsplit(url)
     joiner = "&" if parts.query else "?"
     return url.split("#", 1)[0] + joiner + urlencode(params) + (f"#{parts.fragment}" if parts.fragment else "")
@@ -123,8 +125,9 @@ def _abandon(package: ContentPackage, earlier: list[ContentLaunch], actor: dict[
 
 
 def start_launch(session: Session, package: ContentPackage, activity_iri: str | None, user: User, *,
-                 base_url: str, return_url: str, now: datetime) -> str:
-    """Record the launch, issue what the convention needs, and return the URL to send the browser to."""
+                 base_url: str, return_url: str, now: datetime, grant: str | None = None) -> str:
+    """Record the launch, issue what the convention needs, and return the URL to send the browser to;
+    ``grant`` lets that browser read the package's files without a Samattha session (plugin.content.web)."""
     item = _item(package, activity_iri)
     actor = dict(user.xapi_actor)
     # A learner's launches take turns, from the registration's lookup to the commit. Two at once (two AUs
@@ -144,7 +147,7 @@ def start_launch(session: Session, package: ContentPackage, activity_iri: str | 
         auth = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
         return _content_url(package, item, base_url, {
             "endpoint": endpoint, "auth": auth, "actor": json.dumps(actor, separators=(",", ":")),
-            "registration": registration, "activity_id": item["iri"]})
+            "registration": registration, "activity_id": item["iri"]}, grant)
     earlier = cmi5.registration_launches(session, registration)
     launch = _new_launch(session, package, item, user, _activity_id(item, earlier), registration, now)
     token = secrets.token_urlsafe(32)
@@ -157,7 +160,7 @@ def start_launch(session: Session, package: ContentPackage, activity_iri: str | 
     return _content_url(package, item, base_url, {
         "endpoint": endpoint, "fetch": f"{base_url}/content/fetch/{token}",
         "actor": json.dumps(actor, separators=(",", ":")), "registration": registration,
-        "activityId": launch.activity_iri})
+        "activityId": launch.activity_iri}, grant)
 
 
 def _write_launch_data(session: Session, launch: ContentLaunch, item: dict[str, Any], actor: dict[str, Any],

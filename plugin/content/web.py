@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory, url_for
 from flask.blueprints import BlueprintSetupState
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
@@ -19,7 +21,14 @@ from werkzeug.wrappers import Response
 
 from plugin.clock import utcnow
 from plugin.content import cmi5
-from plugin.content.launching import FetchRefused, LaunchRefused, fetch_token, lms_authority, start_launch
+from plugin.content.launching import (
+    LAUNCH_LIFETIME,
+    FetchRefused,
+    LaunchRefused,
+    fetch_token,
+    lms_authority,
+    start_launch,
+)
 from plugin.content.placement import PackageRemoved, placed_package
 from plugin.content.store import (
     PackageRefused,
@@ -32,8 +41,9 @@ from plugin.content.store import (
     title_in,
 )
 from plugin.db import get_session
+from plugin.framing import frame_ancestors
 from plugin.launch import access, i18n
-from plugin.models import Course, User
+from plugin.models import Course, Platform, User
 from plugin.models.content import ContentPackage
 
 __all__ = ["bp", "launch_response"]
@@ -205,16 +215,66 @@ def remove(course_pk: int, package_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/content/<int:package_id>/files/<path:name>")
 def package_file(package_id: int, name: str) -> Response:
-    """The package's own files, to people of its course; send_from_directory refuses paths that leave the
-    folder, and a folder (no listing) is a 404."""
+    """The package's own files, to people of its course, or to a browser a launch gave a grant (its first
+    folder); send_from_directory refuses paths that leave the folder, and a folder (no listing) is a 404."""
     package = get_session().get(ContentPackage, package_id)
     if package is None or package.removed_at is not None:
         raise NotFound()
-    access.require_role(package.course, *access.ROLES)
+    granted = _granted(package.id, name)
+    if granted is None:
+        access.require_role(package.course, *access.ROLES)
     root = package_dir(current_app.instance_path, package.id)
-    response = send_from_directory(root, name, max_age=0)
+    response = send_from_directory(root, granted or name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = package_policy(get_session())
+    response.headers["Referrer-Policy"] = "no-referrer"  # the grant is in the URL: no other site learns it
+    if granted is not None:
+        # The package's own fonts and fetches are CORS requests from its opaque origin; the grant, not a
+        # cookie, let them in, so the answer may be read without credentials.
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# The sandboxed package sends no Samattha cookie with the requests for its own files (its origin is opaque), so a
+# launch gives the browser a grant to read the package's files, for as long as the launch's credential lasts. It
+# opens nothing else: every other page and API of Samattha still asks for the session.
+GRANT_PREFIX = "grant-"
+
+
+def _grants() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(str(current_app.secret_key), salt="samattha.package-files")
+
+
+def file_grant(package_id: int, user_id: int) -> str:
+    return GRANT_PREFIX + _grants().dumps([package_id, user_id])
+
+
+def _granted(package_id: int, name: str) -> str | None:
+    """The rest of ``name`` when its first folder is a live grant for this package; else None."""
+    first, _, rest = name.partition("/")
+    if not first.startswith(GRANT_PREFIX) or not rest:
+        return None
+    try:
+        granted = _grants().loads(first.removeprefix(GRANT_PREFIX),
+                                  max_age=int(LAUNCH_LIFETIME.total_seconds()))
+    except BadSignature:
+        return None
+    return rest if isinstance(granted, list) and granted[:1] == [package_id] else None
+
+
+# A package's documents get an opaque origin (CSP Level 3 sandbox without allow-same-origin): their scripts run,
+# forms post and popups open, but they are not Samattha's origin, so nothing of the viewer's Samattha session is
+# theirs: no cookie to read, no page or API of Samattha whose answer they may read (no CORS for them), while the
+# LRS, which answers CORS for a request with its own Authorization, takes the launch's Basic credential.
+PACKAGE_SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals " \
+                  "allow-downloads"
+
+
+def package_policy(session: Session) -> str:
+    """The sandbox, and who may frame the package: as every page (plugin.framing), ourselves and the platforms
+    we trust. Set here in full because plugin.framing leaves a response that has a policy alone."""
+    issuers = list(session.scalars(select(Platform.issuer).where(Platform.active.is_(True)).distinct()))
+    return f"{PACKAGE_SANDBOX}; {frame_ancestors(issuers)}"
 
 
 @bp.post("/content/fetch/<token>")
@@ -232,6 +292,17 @@ def fetch(token: str) -> Response:
     return response
 
 
+@bp.after_request
+def _fetch_cors(response: Response) -> Response:
+    """The AU calls the fetch URL from its sandboxed, opaque origin (``Origin: null``): cmi5 §8.2 needs no
+    cookie, the token is the secret, so any origin may read the answer (and send the preflight first)."""
+    if request.url_rule is not None and request.url_rule.endpoint == "content.fetch":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "POST"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    return response
+
+
 def launch_response(course: Course, user: User, custom: dict[str, str], base_url: str) -> Response | None:
     """Where an LTI launch of a placed package goes: the content itself, with its launch parameters; None when
     the link is not a package placement."""
@@ -242,7 +313,8 @@ def launch_response(course: Course, user: User, custom: dict[str, str], base_url
             return None
         package, activity = found
         url = start_launch(db, package, activity, user, base_url=base_url,
-                           return_url=f"{base_url}/course/{course.id}/", now=utcnow())
+                           return_url=f"{base_url}/course/{course.id}/", now=utcnow(),
+                           grant=file_grant(package.id, user.id))
     except PackageRemoved:
         db.rollback()
         raise access.AccessDenied(404, "packageremoved") from None
