@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 import lti
 from plugin.clock import utcnow
+from plugin.demo.moodle_web import add_launch_page
 from plugin.launch.i18n import REASONS_TH
 from plugin.launch.repository import save_registration
 from plugin.models import Course, User
@@ -112,6 +113,20 @@ def samattha(app: Flask) -> Iterator[str]:
     with serve_app(app) as url:
         app.config["SAMATTHA"] = app.config["SAMATTHA"].with_overrides(base_url=url)
         yield url
+
+
+@contextmanager
+def browser_site(app: Flask, platform: MoodlePlatform) -> Iterator[Env]:
+    """The platform served with Moodle's launch page (for a browser), Samattha served, the tool registered on
+    both sides with its login URL, as dynamic registration leaves them."""
+    moodle_app = create_platform_app(platform)
+    add_launch_page(moodle_app, platform)
+    with serve_app(moodle_app) as site, samattha(app) as url:
+        platform.url = site
+        tool = platform.add_tool(target_link_uri=f"{url}/lti/launch", jwks_uri=f"{url}/.well-known/jwks.json")
+        tool.initiate_login_uri = f"{url}/lti/login"
+        register(app, platform, tool)
+        yield Env(platform, url, app, tool)
 
 
 @pytest.fixture(name="env")

@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 import xapi
 from plugin.clock import utcnow
-from plugin.demo.moodle_web import add_launch_page
 from plugin.mapping import store
 from plugin.mapping.model import Rule, expand_targets
 from plugin.models import Course
@@ -27,9 +26,7 @@ from plugin.standards import catalog
 from plugin.standards.sources import shipped_documents
 from tests.browser import chromium
 from tests.lti_platform import MoodlePlatform, User
-from tests.lti_platform import create_app as create_platform_app
-from tests.servers import serve_app
-from tests.test_lti_flow import LTI, Env, customise, register, samattha
+from tests.test_lti_flow import LTI, browser_site, customise
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BACKUP = FIXTURES / "moodle-4.5" / "course-backup.mbz"
@@ -101,14 +98,8 @@ def test_map_in_the_browser_then_coverage_shows_gaps_and_learners(app: Flask) ->
     platform = MoodlePlatform()
     platform.users["5"] = User("5", "student2", "Lee", "Learner", "student")
     platform.enrolled.append("5")
-    moodle_app = create_platform_app(platform)
-    add_launch_page(moodle_app, platform)
-    with serve_app(moodle_app) as site, samattha(app) as url, chromium() as browser:
-        platform.url = site
-        tool = platform.add_tool(target_link_uri=f"{url}/lti/launch", jwks_uri=f"{url}/.well-known/jwks.json")
-        tool.initiate_login_uri = f"{url}/lti/login"
-        register(app, platform, tool)
-        env = Env(platform, url, app, tool)
+    with browser_site(app, platform) as env, chromium() as browser:
+        site, url = platform.url, env.url
         for learner in ("3", "5"):
             assert env.launch(learner, requests.Session()).status_code == 200
 
@@ -217,14 +208,8 @@ def test_the_editor_offers_each_modules_outcomes_and_saves_them(app: Flask, lang
     text = OUTCOME_TEXT[language]
     platform = MoodlePlatform()
     customise(platform, lambda p: p[LTI + "launch_presentation"].update(locale=language))
-    moodle_app = create_platform_app(platform)
-    add_launch_page(moodle_app, platform)
-    with serve_app(moodle_app) as site, samattha(app) as url, chromium() as browser:
-        platform.url = site
-        tool = platform.add_tool(target_link_uri=f"{url}/lti/launch", jwks_uri=f"{url}/.well-known/jwks.json")
-        tool.initiate_login_uri = f"{url}/lti/login"
-        register(app, platform, tool)
-        env = Env(platform, url, app, tool)
+    with browser_site(app, platform) as env, chromium() as browser:
+        site, url = platform.url, env.url
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.goto(f"{site}/mod/lti/launch.php?id=2&user=4")
         expect(page.locator('h1.lti-page[data-role="coordinator"]')).to_be_visible(timeout=15000)

@@ -14,11 +14,9 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page
 
-from plugin.demo.moodle_web import add_launch_page
 from tests.browser import chromium
-from tests.lti_platform import MoodlePlatform, create_app
-from tests.servers import serve_app
-from tests.test_lti_flow import register, samattha
+from tests.lti_platform import MoodlePlatform
+from tests.test_lti_flow import browser_site
 
 TEXTS = {"en": ("Staff", "Learners", "Views only", "Course staff"),
          "th": ("บุคลากรของรายวิชา", "ผู้เรียน", "ดูได้อย่างเดียว", "บุคลากรของรายวิชา")}
@@ -28,14 +26,8 @@ TEXTS = {"en": ("Staff", "Learners", "Views only", "Course staff"),
 def _site(app: Flask, locale: str) -> Iterator[tuple[MoodlePlatform, str]]:
     platform = MoodlePlatform(locale=locale)
     platform.enrolled.append("6")  # Nok, the non-editing teacher
-    moodle_app = create_app(platform)
-    add_launch_page(moodle_app, platform)
-    with serve_app(moodle_app) as moodle_url, samattha(app) as url:
-        platform.url = moodle_url
-        tool = platform.add_tool(target_link_uri=f"{url}/lti/launch", jwks_uri=f"{url}/.well-known/jwks.json")
-        tool.initiate_login_uri = f"{url}/lti/login"
-        register(app, platform, tool)
-        yield platform, url
+    with browser_site(app, platform) as env:
+        yield platform, env.url
 
 
 def _launch(browser: Browser, platform: MoodlePlatform, user: str, width: int) -> Page:
