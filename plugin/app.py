@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from plugin.config import Config, load_config, make_private, prepare_instance
+from plugin.connections import install as keep_connections
 from plugin.db import init_db, make_engine
 from plugin.errors import register_error_handlers
 from plugin.framing import install as install_frame_policy
@@ -40,6 +41,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     init_db(app, make_engine(config.database_url))
     register_error_handlers(app)
     install_frame_policy(app)
+    keep_connections(app)
     init_lrs(app)
     init_launch(app)
 
