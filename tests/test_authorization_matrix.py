@@ -72,6 +72,7 @@ DECISIONS: dict[tuple[str, str], frozenset[str]] = {
     ("/lti/deep-link", "GET"): DEEP_LINKERS,
     ("/lti/deep-link", "POST"): DEEP_LINKERS,
     ("/course/<int:course_pk>/", "GET"): MEMBERS,
+    # ... or a browser holding a launch's grant in the path (tests/test_package_isolation.py), not a session
     ("/content/<int:package_id>/files/<path:name>", "GET"): MEMBERS,
     ("/course/<int:course_pk>/learner", "GET"): LEARNERS,
     ("/course/<int:course_pk>/my-portfolio", "GET"): LEARNERS,
