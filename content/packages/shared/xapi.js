@@ -298,9 +298,25 @@
     var batch = this.queue.filter(function (statement) { return statement !== inflight; });
     if (!batch.length) { return; }
     try {
-      post(this, batch, true).catch(function () { /* the page is going away; nobody is left to tell */ });
+      postOnExit(this, batch).catch(function () { /* the page is going away; nobody is left to tell */ });
     } catch (e) { /* fetch unavailable */ }
   };
+
+  /*
+   * The package runs sandboxed (an opaque origin), so a POST with an Authorization header needs a CORS
+   * preflight, and a keepalive request that needs one may never be sent once the page is gone. xAPI 1.0.3's
+   * alternate request syntax (Part Three, 1.3) is a form POST, which needs none: the headers travel as fields.
+   */
+  function postOnExit(tracker, body) {
+    var form = new URLSearchParams();
+    form.set("Content-Type", "application/json");
+    form.set("X-Experience-API-Version", XAPI_VERSION);
+    if (tracker.launch.auth) { form.set("Authorization", tracker.launch.auth); }
+    form.set("content", JSON.stringify(body));
+    return global.fetch(tracker.launch.endpoint + "statements?method=POST", {
+      method: "POST", body: form, keepalive: true, credentials: "omit", cache: "no-store"
+    });
+  }
 
   global.SamatthaXAPI = {
     VERSION: XAPI_VERSION,
