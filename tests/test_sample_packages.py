@@ -241,10 +241,14 @@ class FakeLRS:
                     self.rejected += 1
                     status, message = self.reject_with
                     return jsonify(error=True, message=message), status
-                body = request.get_json(force=True)
+                names = ("Authorization", "X-Experience-API-Version", "Content-Type")
+                if request.args.get("method") == "POST":  # xAPI 1.0.3's alternate request syntax, as a form
+                    body = json.loads(request.form["content"])
+                    headers = {name: request.form.get(name, "") for name in names}
+                else:
+                    body = request.get_json(force=True)
+                    headers = {name: request.headers.get(name, "") for name in names}
                 batch = body if isinstance(body, list) else [body]
-                headers = {name: request.headers.get(name, "") for name in
-                           ("Authorization", "X-Experience-API-Version", "Content-Type")}
                 self.posted.extend(Posted(statement, headers) for statement in batch)
                 return jsonify([statement.get("id") for statement in batch]), 200
 
