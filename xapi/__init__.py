@@ -11,7 +11,7 @@ from xapi.auth import (
 )
 from xapi.client import forward, pull
 from xapi.errors import StatementError
-from xapi.http import create_app
+from xapi.http import create_app, keeps_connection
 from xapi.models import metadata
 from xapi.query import StatementFilters, iter_statements, query_statements
 from xapi.service import StatementGuard, record_statements
@@ -47,6 +47,7 @@ __all__ = [
     "forward",
     "iter_statements",
     "jsontext",
+    "keeps_connection",
     "list_credentials",
     "metadata",
     "pull",

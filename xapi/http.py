@@ -38,7 +38,7 @@ from xapi.validation_time import validate_version_header
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "keeps_connection"]
 
 log = logging.getLogger(__name__)
 # Key → the xAPI version of its last request, for answering a request that names none (§3.3).
@@ -197,7 +197,7 @@ def _xapi_headers(response: Response, request: Request, version: str, clock: Cal
     headers["Access-Control-Max-Age"] = "600"
 
 
-def _keeps_connection(request: Request) -> bool:
+def keeps_connection(request: Request) -> bool:
     """Read what the client sent and the handler left unread; False when the connection must not carry another
     request: the body is over ``max_body`` or cut short, or was chunked.
 
@@ -259,7 +259,7 @@ def create_app(
         request.max_content_length = max_body
         response, version = respond(request)
         _xapi_headers(response, request, version, clock)
-        if not _keeps_connection(request):
+        if not keeps_connection(request):
             # Said, not left to the server: a client told nothing would send its next request into a
             # connection about to close (RFC 9112 §9.6). granian passes the header on and closes after it.
             response.headers["Connection"] = "close"
