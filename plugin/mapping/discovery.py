@@ -55,18 +55,18 @@ class Refresh:
 def refresh_activities(session: Session, course: Course, *, base_url: str, now: datetime) -> Refresh:
     """Record what every source knows of the course's activities now. The caller commits."""
     report = Refresh()
-    modules: list[ActivityItem] = []
+    modules: list[ActivityItem] | None = None  # None: Web Services not set up, or they failed
     if token_for(session, course.issuer) is not None:
         try:
             modules = webservice_items(session, course)
         except WebServiceError as err:
             report.errors["webservice"] = str(err)
-    holders = record_links(session, course, base_url=base_url, modules=modules, now=now, report=report)
+    holders = record_links(session, course, base_url=base_url, modules=modules or [], now=now, report=report)
     _record(session, course, report, "lrs", [a for a in lrs_activities(session, course) if a.cmid not in holders],
             now)
     _record(session, course, report, "package", [a for p in packages_of(session, course)
                                                  for a in package_activities(p)], now)
-    if "webservice" not in report.errors and token_for(session, course.issuer) is not None:
+    if modules is not None:
         _record(session, course, report, "webservice", [m for m in modules if m.cmid not in holders], now)
     report.backups = session.scalar(select(func.count()).select_from(CourseActivity).where(
         CourseActivity.course_id == course.id, CourseActivity.source == "backup")) or 0
