@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from xapi import Limits
 
 __all__ = ["Config", "load_config", "make_private", "prepare_instance"]
 
@@ -41,6 +45,11 @@ class Config:
     # No SAMATTHA_BASE_URL: base_url is `serve`'s default address, which another command cannot know to be
     # where Moodle reaches Samattha (`serve` sets the variable for its workers; the demo passes its own).
     base_url_is_default: bool = False
+    timezone: str = "Asia/Bangkok"  # SAMATTHA_TIMEZONE: where people read times (stored in UTC)
+    organisation: str = ""  # SAMATTHA_ORGANISATION: the agency's name, on the cover of a signable record
+    lrs_limits: Limits = field(default_factory=Limits)  # SAMATTHA_LRS_MAX_*: see _LRS_LIMITS
+    package_max_bytes: int = 2 * 1024**3  # SAMATTHA_PACKAGE_MAX_SIZE: one content package, unpacked
+    packages_max_bytes: int = 20 * 1024**3  # SAMATTHA_PACKAGES_MAX_SIZE: all content packages together
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Config:
@@ -120,6 +129,41 @@ def _switch(value: str | None, name: str) -> bool:
     raise ValueError(f"{ENV_PREFIX}{name}: 1/true/yes/on or 0/false/no/off, not {value!r}")
 
 
+_SIZE = re.compile(r"\s*(\d+)\s*([KMG]i?B?)?\s*", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+# Environment variable → the Limits field it sets.
+_LRS_LIMITS = {"LRS_MAX_STATEMENT_SIZE": "statement_bytes", "LRS_MAX_BATCH": "batch_statements",
+               "LRS_MAX_BATCH_SIZE": "batch_bytes", "LRS_MAX_CONTEXT_ACTIVITIES": "context_activities",
+               "LRS_MAX_ATTACHMENT_SIZE": "attachment_bytes"}
+
+
+def _size(value: str | None, name: str, default: int, *, bytes_: bool = True) -> int:
+    """A size in bytes ("1048576", "64MiB", "2 GB": binary units either way), or a plain count."""
+    if value is None or not value.strip():
+        return default
+    match = _SIZE.fullmatch(value)
+    if match is None or (match.group(2) and not bytes_) or int(match.group(1)) < 1:
+        what = "a size such as 1048576, 512MiB or 2GiB" if bytes_ else "a whole number, at least 1"
+        raise ValueError(f"{ENV_PREFIX}{name}: {what}, not {value!r}")
+    return int(match.group(1)) * _UNITS[(match.group(2) or "")[:1].lower()]
+
+
+def _lrs_limits(env: Mapping[str, str]) -> Limits:
+    defaults = Limits()
+    return Limits(**{attribute: _size(env.get(ENV_PREFIX + name), name, getattr(defaults, attribute),
+                                      bytes_=name.endswith("SIZE"))
+                     for name, attribute in _LRS_LIMITS.items()})
+
+
+def _timezone(value: str | None) -> str:
+    name = (value or "").strip() or "Asia/Bangkok"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{ENV_PREFIX}TIMEZONE: an IANA time zone such as Asia/Bangkok, not {value!r}") from None
+    return name
+
+
 def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     """Read the configuration; ``overrides`` (keyword names of :class:`Config`) win over the environment."""
     env = os.environ if env is None else env
@@ -131,6 +175,13 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Confi
     secret_key = overrides.pop("secret_key", None) or _secret_key(instance_path, env)
     overrides.setdefault("compile_every_minutes", _minutes(env.get(ENV_PREFIX + "COMPILE_EVERY_MINUTES")))
     overrides.setdefault("compile_in_serve", _switch(env.get(ENV_PREFIX + "COMPILE_IN_SERVE"), "COMPILE_IN_SERVE"))
+    overrides.setdefault("timezone", _timezone(env.get(ENV_PREFIX + "TIMEZONE")))
+    overrides.setdefault("organisation", (env.get(ENV_PREFIX + "ORGANISATION") or "").strip())
+    overrides.setdefault("lrs_limits", _lrs_limits(env))
+    overrides.setdefault("package_max_bytes", _size(env.get(ENV_PREFIX + "PACKAGE_MAX_SIZE"), "PACKAGE_MAX_SIZE",
+                                                    Config.package_max_bytes))
+    overrides.setdefault("packages_max_bytes", _size(env.get(ENV_PREFIX + "PACKAGES_MAX_SIZE"),
+                                                     "PACKAGES_MAX_SIZE", Config.packages_max_bytes))
     base_url = overrides.pop("base_url", None) or env.get(ENV_PREFIX + "BASE_URL")
     return Config(
         instance_path=instance_path,

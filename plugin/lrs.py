@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,8 @@ def init_lrs(app: Flask) -> None:
         if installed is not None:
             installed(session, credential, statements)
 
-    lrs_app = xapi.create_app(app.extensions["samattha.sessionmaker"], utcnow,
-                              max_body=app.config["MAX_CONTENT_LENGTH"], guard=guard)
+    limits = replace(app.config["SAMATTHA"].lrs_limits, body_bytes=app.config["MAX_CONTENT_LENGTH"])
+    lrs_app = xapi.create_app(app.extensions["samattha.sessionmaker"], utcnow, limits=limits, guard=guard)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/xapi": lrs_app})  # type: ignore[method-assign]
 
 

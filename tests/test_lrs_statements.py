@@ -218,9 +218,10 @@ def test_numbers_beyond_a_double_are_refused_and_wide_integers_kept_to_the_digit
 def test_a_body_over_the_apps_limit_is_refused_with_413_and_nothing_stored(lrs: Lrs) -> None:
     client, hdrs = lrs
     limit = client.application.config["MAX_CONTENT_LENGTH"]
+    # Attachments are what may make a body this large (statements' JSON alone has its own, lower limit).
     body = json.dumps([statement(0)]).encode()
     response = client.post("/xapi/statements", data=body + b" " * (limit + 1 - len(body)), headers=hdrs,
-                           content_type="application/json")
+                           content_type="multipart/mixed; boundary=b")
     assert response.status_code == 413
     assert "body: is larger than this LRS accepts" in response.get_json()["message"]
     # Answered in the version the client speaks, as every other response.

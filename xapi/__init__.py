@@ -12,6 +12,7 @@ from xapi.auth import (
 from xapi.client import forward, pull
 from xapi.errors import StatementError
 from xapi.http import create_app, keeps_connection
+from xapi.limits import Limits
 from xapi.models import metadata
 from xapi.query import StatementFilters, iter_statements, query_statements
 from xapi.service import StatementGuard, record_statements
@@ -38,6 +39,7 @@ from xapi.validation_values import (
 __all__ = [
     "LAUNCH_SCOPES",
     "SCOPES",
+    "Limits",
     "StatementFilters",
     "StatementGuard",
     "create_app",

@@ -30,6 +30,7 @@ from xapi.errors import StatementError
 from xapi.http_documents import DOCUMENT_ROUTES
 from xapi.http_statements import STATEMENT_ROUTES
 from xapi.http_types import Handler, XapiError, XapiRequest
+from xapi.limits import Limits, give_back_memory
 from xapi.prepare import format_stored, to_micros
 from xapi.service import StatementGuard
 from xapi.store import ConflictError
@@ -48,6 +49,7 @@ _ALTERNATE_HEADERS = {"authorization", "x-experience-api-version", "content-type
                       "if-none-match"}
 _CORS_HEADERS = ("Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language, "
                  "X-Experience-API-Consistent-Through")
+_LARGE_BODY = 1024 * 1024  # after a request this large, the memory it took is handed back (xapi.limits)
 _EXPOSED = "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through, Content-Type"
 
 
@@ -111,7 +113,7 @@ def _headers(environ: WSGIEnvironment) -> dict[str, str]:
     return headers
 
 
-def _parse_request(request: Request, resource: str) -> XapiRequest:
+def _parse_request(request: Request, resource: str, limits: Limits) -> XapiRequest:
     method = request.method
     alternate = request.args.get("method")
     body: bytes | None = None
@@ -139,12 +141,24 @@ def _parse_request(request: Request, resource: str) -> XapiRequest:
     if alternate is not None and version.startswith("2."):
         raise XapiError(400, "method", "xAPI 2.0 has no alternate request syntax")
     if body is None:
-        try:  # read once the version is known, so that a refusal is in the client's version
-            body = request.get_data(cache=False)
-        except RequestEntityTooLarge as error:
-            raise _too_large(request, version) from error
+        body = _read_body(request, resource, method, headers, limits, version)
     return XapiRequest(resource=resource, method="GET" if method == "HEAD" else method, params=params,
                        headers=headers, body=body, version=version)
+
+
+def _read_body(request: Request, resource: str, method: str, headers: dict[str, str], limits: Limits,
+               version: str) -> bytes:
+    """The body, read once the version is known, so that a refusal is in the client's version; statements
+    whose Content-Length is over the batch limit are refused without reading them."""
+    if resource == "statements" and method in ("PUT", "POST"):
+        try:
+            limits.check_declared_length(headers.get("content-type", "application/json"), request.content_length)
+        except StatementError as error:
+            raise _Refused(error.status, error.path, error.message, version) from None
+    try:
+        return request.get_data(cache=False)
+    except RequestEntityTooLarge as error:
+        raise _too_large(request, version) from error
 
 
 def _credentials(headers: dict[str, str]) -> tuple[str | None, str | None]:
@@ -199,7 +213,7 @@ def _xapi_headers(response: Response, request: Request, version: str, clock: Cal
 
 def keeps_connection(request: Request) -> bool:
     """Read what the client sent and the handler left unread; False when the connection must not carry another
-    request: the body is over ``max_body`` or cut short, or was chunked.
+    request: the body is over the body limit or cut short, or was chunked.
 
     A refusal made before the body is read (no or a bad X-Experience-API-Version, a parameter given twice, a
     preflight with a body) left the body on the connection. granian drains a few kilobytes; beyond that it
@@ -219,14 +233,16 @@ def keeps_connection(request: Request) -> bool:
 
 
 def create_app(
-    session_factory: Callable[[], Session], clock: Callable[[], datetime], *, max_body: int,
+    session_factory: Callable[[], Session], clock: Callable[[], datetime], *, limits: Limits | None = None,
     guard: StatementGuard | None = None,
 ) -> WSGIApplication:
     """The LRS (xAPI 1.0.3 and 2.0) as a WSGI application to mount at /xapi, storing through
     ``session_factory()`` sessions, one per request.
 
     ``guard`` is called with every POST/PUT batch before it is stored and may refuse it by raising
-    StatementError (its status, 400 or 403, is the response's). A body over ``max_body`` bytes gets 413."""
+    StatementError (its status, 400 or 403, is the response's). ``limits`` (xapi.limits) bound what one request
+    may hold; a body over ``limits.body_bytes`` gets 413."""
+    limits = limits or Limits()
 
     def respond(request: Request) -> tuple[Response, str]:
         """The response and the xAPI version it is in (the request's, once known)."""
@@ -235,8 +251,8 @@ def create_app(
             resource = request.path.strip("/")
             if request.method == "OPTIONS":  # CORS preflight: no credentials are sent (Fetch §3.2)
                 return Response(status=200), version
-            xreq = _parse_request(request, resource)
-            xreq.guard, version = guard, xreq.version
+            xreq = _parse_request(request, resource, limits)
+            xreq.guard, xreq.limits, version = guard, limits, xreq.version
             handler = ROUTES.get((resource, xreq.method))
             if handler is None:
                 known = any(r == resource for r, _ in ROUTES)
@@ -256,8 +272,10 @@ def create_app(
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
-        request.max_content_length = max_body
+        request.max_content_length = limits.body_bytes
         response, version = respond(request)
+        if (request.content_length or 0) > _LARGE_BODY:
+            give_back_memory()
         _xapi_headers(response, request, version, clock)
         if not keeps_connection(request):
             # Said, not left to the server: a client told nothing would send its next request into a

@@ -56,9 +56,13 @@ def _read_statements(xreq: XapiRequest) -> tuple[Any, list[Any]]:
         parts = parse_multipart(xreq.body, xreq.content_type)
         if not parts[0].headers.get("content-type", "").lower().startswith("application/json"):
             raise XapiError(400, "body.part[0]", "the first part must be the application/json statements")
+        xreq.limits.check_json_text(parts[0].body, "body.part[0]")
+        for number, part in enumerate(parts[1:], start=1):
+            xreq.limits.check_attachment(f"body.part[{number}]", len(part.body))
         return parse_json_body(parts[0].body, root=""), parts[1:]
     if not ctype.startswith("application/json"):
         raise XapiError(400, "Content-Type", "must be application/json or multipart/mixed")
+    xreq.limits.check_json_text(xreq.body, "body")
     return parse_json_body(xreq.body, root=""), []
 
 
@@ -67,6 +71,7 @@ def _store(
 ) -> list[str]:
     validate_statements(body, version=xreq.version)
     batch: list[dict[str, Any]] = body if isinstance(body, list) else [body]
+    xreq.limits.check_batch(batch)
     files = check_attachments(batch, parts) if parts or any("attachments" in s for s in batch) else []
     principal = xreq.require("statements/write")
     check_binding(principal, batch)
@@ -77,6 +82,8 @@ def _store(
         # Stored is read after taking the write lock, so on SQLite commit order is stored order (§2.1.3 more).
         prepared = prepare_batch(batch, stored_us=to_micros(clock()), authority=principal.authority,
                                  version=xreq.version, credential_key=principal.key)
+        for index, item in enumerate(prepared):
+            xreq.limits.check_stored(index, item.row["raw"], single=not isinstance(body, list))
         if xreq.guard is not None:
             xreq.guard(session, principal.as_dict(), [item.full for item in prepared])
         ids = store_statements(session, prepared, client_ids)

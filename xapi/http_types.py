@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from xapi.auth import AuthError, Principal
+from xapi.limits import Limits
 from xapi.service import StatementGuard
 
 __all__ = ["Handler", "XapiError", "XapiRequest"]
@@ -37,6 +38,7 @@ class XapiRequest:
     version: str
     principal: Principal | None = field(default=None)
     guard: StatementGuard | None = field(default=None)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def content_type(self) -> str:
