@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from plugin.cli import main
 from plugin.clock import utcnow
+from plugin.localtime import format_time
 from plugin.launch import push_unit_grades, sync_roster
 from plugin.models import Course, Enrolment, Platform, ResourceLink, User
 from tests.browser import chromium
@@ -234,7 +235,8 @@ def test_sync_roster_brings_members_who_never_launched(env: Env) -> None:
                                 "Opened Samattha from Moodle", "Active"),
                      page.text.split('class="roster roster-staff"')[1])
     synced_at = re.search(r'<span class="muted roster-synced">Last synced (.*?)</span>', page.text)
-    assert synced_at and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", synced_at.group(1))
+    # In the organisation's time zone (Asia/Bangkok by default), as a person reads it.
+    assert synced_at and synced_at.group(1) == format_time(utcnow(), language="en")
     env.platform.enrolled.remove("3")  # unenrolled in Moodle
     with env.db() as db:
         sync_roster(db, db.scalars(select(Course)).one(), utcnow())

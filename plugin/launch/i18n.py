@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 
 from flask import Flask, g, request, session
 
 __all__ = [
     "current_language", "error_texts", "install", "label", "language_for", "moodle_role_labels", "reason",
-    "register_messages", "role_labels", "translate", "utc_time",
+    "register_messages", "role_labels", "translate",
 ]
 
 THAI, ENGLISH = "th", "en"
@@ -84,8 +83,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "course": ("Course", "รายวิชา"),
     "welcome": ("Welcome, {name}", "ยินดีต้อนรับ {name}"),
     "learner.units": ("Units of competency in this course", "หน่วยสมรรถนะในรายวิชานี้"),
-    "learner.as_of": ("Your progress against each criterion, as compiled at {when} (UTC).",
-                      "ความก้าวหน้าของคุณตามเกณฑ์แต่ละข้อ ณ การรวบรวมเมื่อ {when} (UTC)"),
+    "learner.as_of": ("Your progress against each criterion, as compiled at {when}.",
+                      "ความก้าวหน้าของคุณตามเกณฑ์แต่ละข้อ ณ การรวบรวมเมื่อ {when}"),
     "learner.not_compiled": ("Your progress appears here once your evidence has been compiled.",
                              "ความก้าวหน้าของคุณจะแสดงที่นี่เมื่อมีการรวบรวมหลักฐานแล้ว"),
     "learner.no_units": ("No unit of the standard is placed in this course yet.",
@@ -264,18 +263,10 @@ def moodle_role_labels(enrolment: object) -> list[str]:
     return [label("lti_role", name) for name in names]
 
 
-def utc_time(moment: datetime) -> str:
-    """A stored moment as every page shows times: UTC, to the minute. SQLite hands DateTime(timezone=True)
-    back without a zone (Samattha stores UTC); PostgreSQL in the connection's zone."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def install(app: Flask) -> None:
     """The Jinja globals ``t("key", **params)``, ``label``, ``role_labels``, ``error_texts`` and
-    ``current_language`` (for error.html, which plugin.errors renders without ``lang``), and the filter ``utc``;
+    ``current_language`` (for error.html, which plugin.errors renders without ``lang``);
     our views pass ``lang`` (base.html's ``<html lang>``) themselves so the standard's bilingual pages keep their
     Thai default."""
     app.jinja_env.globals.update(t=translate, label=label, role_labels=role_labels, error_texts=error_texts,
                                  current_language=current_language, moodle_role_labels=moodle_role_labels)
-    app.jinja_env.filters["utc"] = utc_time

@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_te
 from werkzeug.wrappers import Response
 
 import lti
+from plugin import localtime
 from plugin.clock import utcnow
 from plugin.content import placement
 from plugin.content.web import launch_response
@@ -41,6 +42,7 @@ def init_launch(app: Flask) -> None:
     if _is_https(app):
         app.config.update(SESSION_COOKIE_SAMESITE="None", SESSION_COOKIE_SECURE=True)
     i18n.install(app)
+    localtime.install(app)
     app.register_blueprint(bp)
 
 

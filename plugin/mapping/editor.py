@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from plugin import localtime
 from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.launch import access, i18n
@@ -237,7 +238,8 @@ def history_rows(revisions: list[MappingRevision], standard: StandardIndex, lang
     for r in revisions:
         earlier = by_number.get(r.number - 1)
         rows.append(HistoryRow(
-            r.number, r.author.display_name if r.author else "—", r.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            r.number, r.author.display_name if r.author else "—",
+            localtime.format_time(r.created_at, zone=localtime.zone_name(), language=language),
             summaries[r.number], r.source,
             list(difflib.unified_diff(earlier.text.splitlines() if earlier else [], r.text.splitlines(),
                                       f"revision {r.number - 1}", f"revision {r.number}", lineterm=""))))

@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from plugin import localtime
 from plugin.launch import i18n
 from plugin.portfolios.exports import messages  # noqa: F401 - registers the texts
 from plugin.portfolios.exports.view import portfolio_context
@@ -25,10 +26,13 @@ _FONT_URL = re.compile(r'url\("(fonts/[^"]+)"\)')
 @functools.cache
 def _environment() -> jinja2.Environment:
     # Our own environment, not Flask's: the CLI renders without an app or a request.
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(STATIC.parent / "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    localtime.add_filters(environment.filters)
+    environment.globals["zone_label"] = localtime.zone_label
+    return environment
 
 
 @functools.cache
