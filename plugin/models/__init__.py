@@ -59,4 +59,4 @@ __all__ = [
 ]
 
 # Feature modules whose classes are imported from the module itself; importing registers their tables.
-from plugin.models import content, judgements, portfolios  # noqa: E402, F401
+from plugin.models import caseload, content, judgements, portfolios  # noqa: E402, F401

@@ -1,0 +1,61 @@
+"""The assessor's caseload: a summary per portfolio snapshot (filled as snapshots are written, and for older
+ones the first time a caseload reads them) and learners' requests to be assessed again.
+
+Revision ID: 0017
+Revises: 0016
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
+
+revision = '0017'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'portfolio_snapshot_summaries',
+        sa.Column('course_id', sa.Integer(), nullable=False),
+        sa.Column('learner_id', sa.Integer(), nullable=False),
+        sa.Column('number', sa.Integer(), nullable=False),
+        sa.Column('evidenced', sa.Integer(), nullable=False),
+        sa.Column('total', sa.Integer(), nullable=False),
+        sa.Column('newest_evidence', sa.String(length=40), nullable=True),
+        sa.Column('units', sa.JSON().with_variant(JSONB(), 'postgresql'), nullable=False),
+        sa.ForeignKeyConstraint(['course_id'], ['courses.id'],
+                                name=op.f('fk_portfolio_snapshot_summaries_course_id_courses'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['learner_id'], ['users.id'],
+                                name=op.f('fk_portfolio_snapshot_summaries_learner_id_users'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('course_id', 'learner_id', 'number', name=op.f('pk_portfolio_snapshot_summaries')),
+    )
+    op.create_table(
+        'reassessment_requests',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('course_id', sa.Integer(), nullable=False),
+        sa.Column('learner_id', sa.Integer(), nullable=False),
+        sa.Column('note', sa.Text(), nullable=False),
+        sa.Column('snapshot_number', sa.Integer(), nullable=True),
+        sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('answered_by_judgement_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_reassessment_requests_course_id_courses'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['learner_id'], ['users.id'], name=op.f('fk_reassessment_requests_learner_id_users'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['answered_by_judgement_id'], ['portfolio_judgements.id'],
+                                name=op.f('fk_reassessment_requests_answered_by_judgement_id_portfolio_judgements'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_reassessment_requests')),
+    )
+    op.create_index('ix_reassessment_requests_course_learner', 'reassessment_requests', ['course_id', 'learner_id'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_reassessment_requests_course_learner', table_name='reassessment_requests')
+    op.drop_table('reassessment_requests')
+    op.drop_table('portfolio_snapshot_summaries')
