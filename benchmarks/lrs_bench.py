@@ -3,8 +3,12 @@
     python benchmarks/lrs_bench.py --url http://127.0.0.1:8000/xapi --key K --secret S \
         [--seed 1000000 --database-url sqlite:///instance/samattha.db]
 
-Prints single-statement POST/s (1 and 8 clients), statements/s in batches of 100 and 1,000, GET p50/p95
-for 100 statements by agent+verb and by activity, and the floor: raw SQLite executemany of the same JSON.
+Prints single-statement POST/s (1 and 8 clients) and statements/s in batches of 100 and 1,000, twice: first
+replaying the 190 statements Moodle's log store sends (tests/fixtures/moodle-logstore-xapi, 1.6 KB each on
+average, with a fresh actor per learner and no id, as Moodle sends them), then a small synthetic statement
+(0.2 KB). Each write figure is also given as a fraction of the floor: raw SQLite executemany of the same JSON
+into a two-column table, measured in the same run. Then GET p50/p95 for 100 statements by agent+verb and by
+activity.
 
 --seed N first loads N statements straight into the server's database (--database-url) through the store's
 own write (xapi.store) in 10,000-statement transactions, not through HTTP; the query figures are then taken
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import copy
 import http.client
 import json
 import multiprocessing
@@ -26,6 +31,7 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +43,29 @@ from xapi.models import Statement
 from xapi.prepare import prepare_statement, to_micros
 from xapi.store import store_statements
 
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "moodle-logstore-xapi" / "merged"
+
+
+def _corpus() -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for path in sorted(FIXTURES.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        statements.extend(data if isinstance(data, list) else [data])
+    return statements
+
+
+CORPUS = _corpus()
+
+
+def moodle(n: int) -> dict[str, Any]:
+    """The corpus replayed: statement n % 190, by learner n % 1000 (Moodle's account, another user id)."""
+    statement = copy.deepcopy(CORPUS[n % len(CORPUS)])
+    statement["actor"]["account"]["name"] = str(10_000 + n % 1000)
+    return statement
+
+
+KINDS = {"moodle": moodle}
+
 
 def make(n: int) -> dict[str, Any]:
     return {
@@ -47,11 +76,15 @@ def make(n: int) -> dict[str, Any]:
     }
 
 
-def _post_share(url: str, authorization: str, batch: int, first: int, count: int, go: Any) -> None:
+KINDS["synthetic"] = make
+
+
+def _post_share(url: str, authorization: str, kind: str, batch: int, first: int, count: int, go: Any) -> None:
     # http.client on one kept-alive connection, bodies built before the clock starts: the client should cost
     # the machine (which also runs the server) as little as possible.
     parts = urlsplit(url)
-    bodies = [json.dumps([make(n) for n in range(start, start + batch)] if batch > 1 else make(start)).encode()
+    build = KINDS[kind]
+    bodies = [json.dumps([build(n) for n in range(start, start + batch)] if batch > 1 else build(start)).encode()
               for start in range(first, first + count, batch)]
     headers = {"Authorization": authorization, "X-Experience-API-Version": "1.0.3",
                "Content-Type": "application/json"}
@@ -66,12 +99,13 @@ def _post_share(url: str, authorization: str, batch: int, first: int, count: int
     connection.close()
 
 
-def post_rate(url: str, auth: tuple[str, str], batch: int, total: int, clients: int) -> float:
+def post_rate(url: str, auth: tuple[str, str], kind: str, batch: int, total: int, clients: int) -> float:
     """Statements/s with ``clients`` client processes, each on its own connection."""
     authorization = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
     share = total // clients
     go = multiprocessing.Barrier(clients + 1)  # the clock starts once every client has built its bodies
-    processes = [multiprocessing.Process(target=_post_share, args=(url, authorization, batch, k * share, share, go))
+    processes = [multiprocessing.Process(target=_post_share,
+                                         args=(url, authorization, kind, batch, k * share, share, go))
                  for k in range(clients)]
     for process in processes:
         process.start()
@@ -117,13 +151,13 @@ def latency(url: str, auth: tuple[str, str], params: dict[str, str], rounds: int
     return statistics.median(times), statistics.quantiles(times, n=20)[18]
 
 
-def floor(count: int = 100_000) -> float:
+def floor(kind: str, count: int = 100_000) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         connection = sqlite3.connect(f"{tmp}/floor.db")
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("CREATE TABLE s (id TEXT PRIMARY KEY, raw TEXT)")
-        rows = [(str(uuid.uuid4()), json.dumps(make(n))) for n in range(count)]
+        rows = [(str(uuid.uuid4()), json.dumps(KINDS[kind](n))) for n in range(count)]
         began = time.perf_counter()
         with connection:
             connection.executemany("INSERT INTO s VALUES (?, ?)", rows)
@@ -156,10 +190,14 @@ def main() -> None:
     args = parser.parse_args()
     auth = (args.key, args.secret)
     print(f"machine: {machine()}")
-    print(f"single POST, 1 client:   {post_rate(args.url, auth, 1, 2000, 1):8.0f} statements/s")
-    print(f"single POST, 8 clients:  {post_rate(args.url, auth, 1, 4000, 8):8.0f} statements/s")
-    print(f"batches of 100:          {post_rate(args.url, auth, 100, 20_000, 2):8.0f} statements/s")
-    print(f"batches of 1,000:        {post_rate(args.url, auth, 1000, 20_000, 2):8.0f} statements/s")
+    for kind in KINDS:
+        rows_per_second = floor(kind)
+        print(f"{kind} statements; floor (SQLite executemany of the same JSON): {rows_per_second:8.0f} rows/s")
+        for label, batch, total, clients in (("single POST, 1 client", 1, 2000, 1),
+                                             ("single POST, 8 clients", 1, 4000, 8),
+                                             ("batches of 100", 100, 20_000, 2), ("batches of 1,000", 1000, 20_000, 2)):
+            rate = post_rate(args.url, auth, kind, batch, total, clients)
+            print(f"  {label + ':':24s}{rate:8.0f} statements/s  ({rate / rows_per_second:.3f} of the floor)")
     if args.seed and args.database_url:
         began = time.perf_counter()
         seed(args.database_url, args.seed)
@@ -175,7 +213,6 @@ def main() -> None:
     print(f"GET agent+verb, 100:     p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
     p50, p95 = latency(args.url, auth, {"activity": "http://example.org/activity/7"})
     print(f"GET activity, 100:       p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
-    print(f"floor: SQLite executemany {floor():8.0f} rows/s")
 
 
 if __name__ == "__main__":
