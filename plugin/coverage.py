@@ -26,12 +26,16 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from plugin.mapping.model import CourseMapping, MappingEntry, StandardIndex, expand_targets, linked_items, mapped_units
 from plugin.mapping.rules import ActivityIndex
 
 __all__ = [
+    "ENGLISH_WORDS",
     "STATUSES",
     "Matrix",
     "Progress",
@@ -43,6 +47,7 @@ __all__ = [
     "progress_csv",
     "progress_from_reach",
     "progress_svg",
+    "weekly_evidence",
 ]
 
 Status = Literal["none", "some", "evidenced", "signed_off"]
@@ -180,24 +185,65 @@ def matrix_csv(matrix: Matrix, standard: StandardIndex) -> str:
     return _csv(rows)
 
 
-def progress_csv(progress: Progress, names: Mapping[str, str] | None = None) -> str:
-    """One row per learner, one column per criterion holding its status."""
-    names = names or {}
-    rows = [["learner", "name", *progress.criteria]]
-    rows += [[learner, names.get(learner, ""), *progress.statuses[learner]] for learner in progress.learners]
+def progress_csv(progress: Progress, names: Mapping[str, str] | None = None, *,
+                 words: Mapping[str, str] | None = None, last_evidence: Mapping[str, str] | None = None) -> str:
+    """One row per learner, one column per criterion holding its status in ``words`` (the page's language:
+    see :data:`ENGLISH_WORDS` for the keys), then when the learner's evidence last grew (``last_evidence``:
+    learner → a time as people read it, already in the organisation's zone)."""
+    names, words, last_evidence = names or {}, words or ENGLISH_WORDS, last_evidence or {}
+    said = [words[status] for status in STATUSES]
+    rows = [[words["learner"], words["name"], *progress.criteria, words["last_evidence"]]]
+    rows += [[learner, names.get(learner, ""), *(said[STATUSES.index(s)] for s in progress.statuses[learner]),
+              last_evidence.get(learner, "")] for learner in progress.learners]
     return _csv(rows)
+
+
+def weekly_evidence(progress: Progress, mapping: CourseMapping, standard: StandardIndex,
+                    met_at: Mapping[str, Mapping[int, int]], *, zone: str) -> list[tuple[date, int]]:
+    """(Monday, criteria first evidenced that week) from the first week with evidence to the last, weeks
+    without any included: ``met_at`` is learner → mapping entry index → when it was first met (µs since the
+    epoch, UTC); a criterion counts once per learner, in the week its first entry was met, in ``zone``."""
+    shown = set(progress.criteria)
+    reach = [frozenset(expand_targets(e.targets, standard)) & shown for e in mapping.entries]
+    counts: dict[int, int] = {}
+    for entries in met_at.values():
+        seen: set[str] = set()
+        for when, i in sorted((when, i) for i, when in entries.items() if i < len(reach)):
+            new = reach[i] - seen
+            if new:
+                week = _monday(when, zone)
+                counts[week] = counts.get(week, 0) + len(new)
+                seen |= new
+    if not counts:
+        return []
+    epoch = date(1970, 1, 1)
+    return [(epoch + timedelta(days=day), counts.get(day, 0)) for day in range(min(counts), max(counts) + 1, 7)]
+
+
+def _monday(micros: int, zone: str) -> int:
+    """The day number (since 1970-01-01) of the Monday starting the local week of ``micros``."""
+    day = (micros + _offset(zone, micros // 3_600_000_000)) // 86_400_000_000
+    return day - (day + 3) % 7  # 1 January 1970 was a Thursday
+
+
+@lru_cache(maxsize=4096)
+def _offset(zone: str, hour: int) -> int:
+    """The zone's UTC offset in µs at that hour (per hour: daylight saving changes on the hour)."""
+    offset = datetime.fromtimestamp(hour * 3600, UTC).astimezone(ZoneInfo(zone)).utcoffset() or timedelta()
+    return int(offset.total_seconds()) * 1_000_000
 
 
 # Okabe & Ito (2008) colour-universal-design palette: grey / orange / bluish green / blue stay distinct
 # under protanopia, deuteranopia and tritanopia, and each step is darker than the last, so grey print reads.
 _FILL = {"none": "#dddddd", "some": "#e69f00", "evidenced": "#009e73", "signed_off": "#0072b2"}
-_LEGEND = {
-    "none": "none: no statement yet",
-    "some": "some: worked on, rule not met",
-    "evidenced": "evidenced: rule met",
-    "signed_off": "signed off by an assessor",
+# The words the CSV and the heat map use: a page passes its own language's (plugin.web.coverage_messages).
+ENGLISH_WORDS: Mapping[str, str] = {
+    "none": "no evidence yet", "some": "worked on, rule not met", "evidenced": "evidenced",
+    "signed_off": "signed off by an assessor", "learner": "learner", "name": "name",
+    "last_evidence": "evidence last grew", "title": "Learner progress by performance criterion",
+    "x_axis": "Performance criteria, by unit (number within the unit)", "y_axis": "Learners",
 }
-_CELL, _ROW, _GAP, _LEFT, _TOP = 10, 12, 4, 210, 150  # a cell is drawn 1px narrower: columns stay apart
+_CELL, _ROW, _GAP, _LEFT, _TOP = 14, 16, 6, 230, 190  # a cell is drawn 1px narrower: columns stay apart
 _FONTS = "Sarabun, 'Noto Sans Thai', Tahoma, sans-serif"  # Sarabun is what our pages load (static/fonts)
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -212,39 +258,48 @@ def progress_svg(
     standard: StandardIndex,
     *,
     names: Mapping[str, str] | None = None,
-    title: str = "Learner progress by performance criterion",
+    words: Mapping[str, str] | None = None,
 ) -> str:
-    """A heat map: learners down, criteria across in unit bands. Colours follow e-portfolio habit (grey,
-    amber, green, blue) in the Okabe–Ito palette, with a text legend and a <title> on every cell."""
-    names = names or {}
+    """A heat map: learners down, criteria across in unit bands, each column numbered as the standard numbers
+    the criterion within its element. Colours follow e-portfolio habit (grey, amber, green, blue) in the
+    Okabe–Ito palette, with a text legend, labelled axes and a <title> on every cell, all in ``words``."""
+    names, words = names or {}, words or ENGLISH_WORDS
     xs, header = _columns(progress, standard)
-    width = max((xs[-1] if xs else _LEFT) + _CELL + 90, 10 + len(STATUSES) * 190)  # the legend fits too
+    width = max((xs[-1] if xs else _LEFT) + _CELL + 90, 10 + len(STATUSES) * 230)  # the legend fits too
     height = _TOP + _ROW * len(progress.learners) + 20
+    title = words["title"]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="{_FONTS}" font-size="9">',
+        f'viewBox="0 0 {width} {height}" font-family="{_FONTS}" font-size="12">',
         f"<title>{_x(title)}</title>",
-        f'<text x="10" y="18" font-size="14">{_x(title)}</text>',
-        *_legend(),
+        f'<text x="10" y="20" font-size="16" font-weight="bold">{_x(title)}</text>',
+        *_legend(words),
+        f'<text class="axis" x="{_LEFT}" y="{_TOP - 66}" font-weight="bold">{_x(words["x_axis"])} →</text>',
+        f'<text class="axis" x="{_LEFT - 8}" y="{_TOP - 4}" text-anchor="end" font-weight="bold">'
+        f'{_x(words["y_axis"])} ↓</text>',
         *header,
     ]
     for row, learner in enumerate(progress.learners):
-        parts += _row(progress, learner, names.get(learner) or learner, xs, _TOP + row * _ROW)
+        parts += _row(progress, learner, names.get(learner) or learner, xs, _TOP + row * _ROW, words)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
-def _legend() -> list[str]:
+_MARK = {"none": "", "some": "◐", "evidenced": "●", "signed_off": "✔"}  # the page's marks: not colour alone
+
+
+def _legend(words: Mapping[str, str]) -> list[str]:
     out = []
     for i, status in enumerate(STATUSES):
-        x = 10 + i * 190
-        out.append(f'<rect x="{x}" y="30" width="{_CELL}" height="{_CELL}" fill="{_FILL[status]}"/>')
-        out.append(f'<text x="{x + _CELL + 4}" y="39">{_x(_LEGEND[status])}</text>')
+        x = 10 + i * 230
+        out.append(f'<rect x="{x}" y="34" width="{_CELL}" height="{_CELL}" fill="{_FILL[status]}"/>')
+        out.append(f'<text x="{x + _CELL + 6}" y="46">{_MARK[status]} {_x(words[status])}</text>')
     return out
 
 
 def _columns(progress: Progress, standard: StandardIndex) -> tuple[list[int], list[str]]:
-    """x of each criterion column (a gap between units) and the unit bands with their labels."""
+    """x of each criterion column (a gap between units), the unit bands with their codes, and each column's
+    number within its element."""
     xs: list[int] = []
     header: list[str] = []
     x = _LEFT
@@ -257,32 +312,32 @@ def _columns(progress: Progress, standard: StandardIndex) -> tuple[list[int], li
             tip = _x(f"{code} ({info.number}): {info.text}")
             xs.append(x)
             header.append(
-                f'<rect class="criterion" x="{x}" y="{_TOP - 14}" width="{_CELL - 1}" height="10" fill="#ffffff" '
-                f'stroke="#999999" stroke-width="0.5"><title>{tip}</title></rect>'
+                f'<text class="criterion" x="{x + _CELL // 2}" y="{_TOP - 6}" text-anchor="middle" font-size="9">'
+                f"{_x(code.rsplit('.', 1)[-1])}<title>{tip}</title></text>"
             )
             x += _CELL
         shade = "#e8e8e8" if band % 2 else "#f6f6f6"
         label = _x(f"{unit}: {standard.units[unit].title}")
         header.append(
-            f'<rect class="unit" x="{start}" y="{_TOP - 24}" width="{x - start}" height="8" fill="{shade}" '
+            f'<rect class="unit" x="{start}" y="{_TOP - 30}" width="{x - start}" height="10" fill="{shade}" '
             f'stroke="#777777" stroke-width="0.5"><title>{label}</title></rect>'
         )
-        header.append(f'<text transform="translate({start + 7},{_TOP - 28}) rotate(-60)">{_x(unit)}</text>')
+        header.append(f'<text transform="translate({start + 8},{_TOP - 34}) rotate(-45)">{_x(unit)}</text>')
         x += _GAP
     return xs, header
 
 
-def _row(progress: Progress, learner: str, name: str, xs: list[int], y: int) -> list[str]:
+def _row(progress: Progress, learner: str, name: str, xs: list[int], y: int, words: Mapping[str, str]) -> list[str]:
     statuses = progress.statuses[learner]
     shown = name if len(name) <= 32 else name[:31] + "…"
-    label = f'<text class="learner" x="{_LEFT - 6}" y="{y + 9}" text-anchor="end">{_x(shown)}'
+    label = f'<text class="learner" x="{_LEFT - 8}" y="{y + 11}" text-anchor="end">{_x(shown)}'
     out = [f"{label}<title>{_x(name)}</title></text>"]
     for x, code, status in zip(xs, progress.criteria, statuses, strict=True):
-        tip = _x(f"{name}: {code}: {_LEGEND[status]}")
+        tip = _x(f"{name}: {code}: {words[status]}")
         out.append(
             f'<rect class="cell {status}" x="{x}" y="{y}" width="{_CELL - 1}" height="{_CELL}" '
             f'fill="{_FILL[status]}"><title>{tip}</title></rect>'
         )
     done = sum(s in ("evidenced", "signed_off") for s in statuses)
-    out.append(f'<text x="{(xs[-1] if xs else _LEFT) + _CELL + 6}" y="{y + 9}">{done}/{len(statuses)}</text>')
+    out.append(f'<text x="{(xs[-1] if xs else _LEFT) + _CELL + 6}" y="{y + 11}">{done}/{len(statuses)}</text>')
     return out

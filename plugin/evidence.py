@@ -134,6 +134,8 @@ class ActorReach:
     touched: set[int] = field(default_factory=set)
     first: tuple[int, str] = (2**63, "")
     name: str | None = None
+    # entry index → when it was first met (the statement's timestamp, µs): the coverage page's weekly chart.
+    met_at: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -167,7 +169,8 @@ def course_reach(session: Session, course: Course, mapping: CourseMapping, *,
     leaves the row alone."""
     through = consistent_through(session, utcnow)  # first: it ends the session's transaction
     now_us = to_micros(now or datetime.now(UTC))
-    digest = hashlib.sha256(repr((mapping.course_id, mapping.wwwroot, mapping.entries)).encode()).hexdigest()
+    # "met_at" names the row's shape: a row saved before it kept when entries were met is counted again.
+    digest = hashlib.sha256(repr(("met_at", mapping.course_id, mapping.wwwroot, mapping.entries)).encode()).hexdigest()
     home = normalize_wwwroot(course.issuer)
     stored = session.execute(select(CoverageProgress.mapping_key, CoverageProgress.watermark_us,
                                     CoverageProgress.generation, CoverageProgress.data)
@@ -206,16 +209,33 @@ def _count(reach: CourseReach, index: ActivityIndex, home: str, seen: set[str], 
         if first < actor.first:
             name = statement["actor"].get("name")
             actor.first, actor.name, changed = first, name if isinstance(name, str) else None, True
-        for i, counts in index.relations(statement, actor.met).items():
+        when = _when(statement, stored_us)
+        # Statements come unordered: an entry counts as already met only for statements after it was met.
+        met = actor.met if when >= max(actor.met_at.values(), default=0) else {
+            i for i in actor.met if actor.met_at.get(i, 0) <= when}
+        for i, counts in index.relations(statement, met).items():
             found = actor.met if counts else actor.touched
             if i not in found:
                 found.add(i)
+                changed = True
+            if counts and when < actor.met_at.get(i, 2**63):
+                actor.met_at[i] = when
                 changed = True
     if (key is None or key[0] != home) and str(statement.get("id")) not in seen:
         seen.add(str(statement.get("id")))
         reach.others.append((key, stored_us, statement_summary(statement)))
         changed = True
     return changed
+
+
+def _when(statement: Mapping[str, Any], stored_us: int) -> int:
+    """When the learner did it: the statement's timestamp (xAPI 1.0.3 §2.4.7), else when the LRS stored it."""
+    timestamp = statement.get("timestamp")
+    try:
+        return to_micros(datetime.fromisoformat(timestamp.replace("Z", "+00:00"))) if isinstance(timestamp, str) \
+            else stored_us
+    except (ValueError, OverflowError):
+        return stored_us
 
 
 def _voidings(session: Session, mapping: CourseMapping, since: int | None) -> dict[str, int]:
@@ -231,15 +251,17 @@ def _voidings(session: Session, mapping: CourseMapping, since: int | None) -> di
 
 
 def _encode(reach: CourseReach, voids: list[str]) -> dict[str, Any]:
-    actors = [[*key, sorted(a.met), sorted(a.touched - a.met), *a.first, a.name] for key, a in reach.actors.items()]
+    actors = [[*key, sorted(a.met), sorted(a.touched - a.met), *a.first, a.name, sorted(a.met_at.items())]
+              for key, a in reach.actors.items()]
     return {"actors": actors, "others": [[key and list(key), us, summary] for key, us, summary in reach.others],
             "voids": voids}
 
 
 def _decode(data: dict[str, Any]) -> CourseReach:
     reach = CourseReach()
-    for home, name, met, touched, first_us, first_id, actor_name in data.get("actors", ()):
-        reach.actors[(home, name)] = ActorReach(set(met), set(touched), (first_us, first_id), actor_name)
+    for home, name, met, touched, first_us, first_id, actor_name, met_at in data.get("actors", ()):
+        reach.actors[(home, name)] = ActorReach(set(met), set(touched), (first_us, first_id), actor_name,
+                                                {i: us for i, us in met_at})
     reach.others = [((key[0], key[1]) if key else None, us, summary) for key, us, summary in data.get("others", ())]
     return reach
 

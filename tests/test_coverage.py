@@ -11,7 +11,14 @@ from typing import Any
 
 from lxml import etree
 
-from plugin.coverage import coverage_matrix, learner_progress, matrix_csv, progress_csv, progress_svg
+from plugin.coverage import (
+    ENGLISH_WORDS,
+    coverage_matrix,
+    learner_progress,
+    matrix_csv,
+    progress_csv,
+    progress_svg,
+)
 from plugin.mapping.files import load_mapping
 from plugin.mapping.model import CourseMapping, MappingEntry, Rule, StandardIndex
 
@@ -126,7 +133,7 @@ def test_progress_csv_neutralises_formulas() -> None:
     progress = learner_progress(EXAMPLE, STANDARD, {"3": lab_statements(), "9": []})
     text = progress_csv(progress, {"3": '=HYPERLINK("http://x")', "9": "สมชาย ใจดี"})
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["learner", "name", *progress.criteria]
+    assert rows[0] == ["learner", "name", *progress.criteria, "evidence last grew"]
     assert rows[1][1] == '\'=HYPERLINK("http://x")' and rows[2][1] == "สมชาย ใจดี"
     assert rows[1][2 + progress.criteria.index("DS601.01")] == "evidenced"
 
@@ -141,7 +148,7 @@ def test_svg_heat_map_200_learners_by_167_criteria() -> None:
     names["1"] = 'ปิยะ <b>"& ตัวหนา\x01'
     signed = {"2": {"DS602.01"}}
     progress = learner_progress(EXAMPLE, STANDARD, learners, signed, units=STANDARD.units)
-    text = progress_svg(progress, STANDARD, names=names, title="ความก้าวหน้า <DG>")
+    text = progress_svg(progress, STANDARD, names=names, words={**ENGLISH_WORDS, "title": "ความก้าวหน้า <DG>"})
     root = etree.fromstring(text.encode("utf-8"))
     cells = root.findall(f".//{SVG}rect[@class]")
     cells = [c for c in cells if c.get("class", "").startswith("cell ")]
@@ -154,6 +161,6 @@ def test_svg_heat_map_200_learners_by_167_criteria() -> None:
     assert root.find(f"{SVG}title").text == "ความก้าวหน้า <DG>"
     assert "signed off by an assessor" in "".join(root.itertext())  # a text legend, not colour alone
     first = next(c for c in cells if c.get("class") == "cell evidenced")
-    assert first.find(f"{SVG}title").text.endswith(": evidenced: rule met")
+    assert first.find(f"{SVG}title").text.endswith(": evidenced")
     units = root.findall(f".//{SVG}rect[@class='unit']")
     assert len(units) == 17

@@ -17,7 +17,9 @@ from plugin.mapping.files import load_mapping
 from plugin.mapping.store import save_mapping, standard_index
 from plugin.models import Course
 from tests.lrs_support import headers, issue
-from tests.test_lti_flow import Env, env_fixture
+from tests.lti_platform import LTI
+from tests.test_coverage import STANDARD
+from tests.test_lti_flow import Env, customise, env_fixture
 
 assert env_fixture  # the `env` fixture, shared with test_lti_flow
 
@@ -121,3 +123,44 @@ def test_learners_other_courses_and_strangers_are_refused_everywhere(env: Env, a
     missing = teacher.get(f"{env.url}/api/courses/999999/coverage", timeout=10)
     assert missing.status_code == 404 and missing.json() == {"error": "Not Found",
                                                              "message": "course: no course has the id 999999"}
+
+
+def test_the_page_reads_in_thai_filters_and_says_which_filter_it_cannot_apply(env: Env, app: Flask,
+                                                                               standard: object) -> None:
+    customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale="th"))
+    teacher, _, pk = setup_course(env, app)
+    page = teacher.get(f"{env.url}/course/{pk}/coverage", timeout=10).text
+    # Headers grouped unit › element › criterion, each criterion's text on a focusable number.
+    assert '<th scope="colgroup" colspan="4" class="group" title="DG100 ' in page
+    assert 'aria-describedby="crit-DG102.02">02</button>' in page
+    assert f'id="crit-DG102.02">DG102.02: {STANDARD.criteria["DG102.02"].text}</span>' in page
+    # The never-launched learner is marked once with a dagger, explained once, not on every row.
+    assert page.count("พบในบันทึกการเรียนรู้ แต่ยังไม่เคยเปิด Samattha") == 2  # the note, and the dagger's title
+    assert "ผู้เรียนคนที่ 1–2 จาก 2 คน" in page and "ผู้เรียนที่มีหลักฐาน" in page
+    assert "จำนวนเกณฑ์ที่มีหลักฐานในแต่ละสัปดาห์" in page and 'data-week="' in page  # the weekly chart
+    assert "สัดส่วนผู้เรียนที่มีหลักฐาน แยกตามเกณฑ์" in page and 'class="heat"' in page
+
+    found = teacher.get(f"{env.url}/course/{pk}/coverage", params={"q": "sam", "status": "in_progress"}, timeout=10)
+    assert found.status_code == 200 and "Sam Student" in found.text and "User 9" not in found.text
+    assert "ผู้เรียนคนที่ 1–1 จาก 1 คน" in found.text
+    nobody = teacher.get(f"{env.url}/course/{pk}/coverage", params={"status": "complete"}, timeout=10)
+    assert "ไม่มีผู้เรียนที่ตรงกับเงื่อนไข" in nobody.text
+
+    bad = teacher.get(f"{env.url}/course/{pk}/coverage", params={"unit": "DG999"}, timeout=10)
+    assert bad.status_code == 400 and "unit: รายงานของรายวิชานี้ไม่มีหน่วย DG999" in bad.text
+    assert 'id="cov-error" role="alert" tabindex="-1" autofocus' in bad.text
+    assert teacher.get(f"{env.url}/course/{pk}/coverage", params={"page": "-1"}, timeout=10).status_code == 400
+
+
+def test_the_csv_keeps_every_row_in_the_pages_language_and_zone(env: Env, app: Flask, standard: object) -> None:
+    customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale="th"))
+    teacher, _, pk = setup_course(env, app)
+    progress = teacher.get(f"{env.url}/course/{pk}/coverage/progress.csv", timeout=10)
+    rows = list(csv.reader(io.StringIO(progress.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["รหัสผู้เรียน", "ชื่อ"] and rows[0][-1].startswith("มีหลักฐานเพิ่มล่าสุด (เวลาAsia/Bangkok")
+    assert len(rows) == 1 + 2  # both learners, whatever the page shows
+    sam = next(r for r in rows if r[1] == "Sam Student")
+    assert sam[rows[0].index("DG102.01")] == "มีหลักฐานแล้ว" and sam[rows[0].index("DG102.02")] == "ยังไม่มีหลักฐาน"
+    assert sam[-1].endswith(" น.") and str(datetime.now(UTC).year + 543) in sam[-1]  # Thai time, Buddhist year
+    svg = teacher.get(f"{env.url}/course/{pk}/coverage/progress.svg", timeout=10).text
+    assert "ความก้าวหน้าของผู้เรียนตามเกณฑ์การปฏิบัติงาน" in svg and "ผู้เรียน ↓" in svg and "มีหลักฐานแล้ว" in svg

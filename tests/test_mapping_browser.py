@@ -166,7 +166,7 @@ def test_map_in_the_browser_then_coverage_shows_gaps_and_learners(app: Flask) ->
             expect(page.locator(f'tr[data-unit="{unit}"] td[data-gaps]')).to_have_text(str(len(codes)))
         shown_gaps = page.locator("table.matrix tr.gap").evaluate_all("rows => rows.map(r => r.dataset.criterion)")
         assert shown_gaps == [c for codes in gaps.values() for c in codes]
-        columns = page.locator("table.progress thead th[title]").evaluate_all("ths => ths.map(th => th.title)")
+        columns = page.locator("table.progress thead th.crit").evaluate_all("ths => ths.map(t => t.dataset.criterion)")
         ids = {learner["name"]: learner["id"] for learner in report["learners"]}
         for name, states in (("Sam Student", sam), ("Lee Learner", lee)):
             row = page.locator(f'table.progress tr[data-learner="{ids[name]}"]')

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
-from markupsafe import Markup
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,42 +20,24 @@ from plugin.coverage import (
     progress_csv,
     progress_from_reach,
     progress_svg,
+    weekly_evidence,
 )
 from plugin.db import get_session
 from plugin.evidence import LEARNER_ROLE, actor_key, enrol_lrs_learners, learners_of
 from plugin.launch import access, i18n
 from plugin.launch.web import render
+from plugin.localtime import format_time, zone_label
 from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.mapping.store import current_mapping, standard_index
 from plugin.models import Course, Enrolment, User
 from plugin.portfolios import judgements
+from plugin.web import coverage_table
+from plugin.web.coverage_messages import export_words
 
 __all__ = ["CourseCoverage", "bp", "course_coverage", "coverage_json"]
 
 bp = Blueprint("coverage", __name__)
 
-i18n.register_messages({
-    "cov.title": ("Coverage", "ความครอบคลุม"),
-    "cov.no_mapping": ("No mapping is saved for this course yet.", "รายวิชานี้ยังไม่มีการจับคู่กิจกรรม"),
-    "cov.mapping_version": ("Mapping version {version}", "ฉบับการจับคู่ {version}"),
-    "cov.units": ("Gaps per unit", "ช่องว่างในแต่ละหน่วยสมรรถนะ"),
-    "cov.unit": ("Unit", "หน่วยสมรรถนะ"),
-    "cov.criteria": ("Criteria", "เกณฑ์การปฏิบัติงาน"),
-    "cov.gaps": ("Gaps", "ช่องว่าง"),
-    "cov.matrix": ("Criteria × activities", "เกณฑ์ × กิจกรรม"),
-    "cov.gap": ("gap: no activity", "ช่องว่าง: ไม่มีกิจกรรม"),
-    "cov.progress": ("Learner progress", "ความก้าวหน้าของผู้เรียน"),
-    "cov.learner": ("Learner", "ผู้เรียน"),
-    "cov.never_launched": ("seen in the LRS, never launched", "พบใน LRS ยังไม่เคยเข้าผ่าน LTI"),
-    "cov.unmatched": ("Statements matching no learner", "ข้อความ xAPI ที่ไม่ตรงกับผู้เรียนคนใด"),
-    "cov.none_unmatched": ("None.", "ไม่มี"),
-    "cov.csv": ("CSV", "CSV"),
-    "cov.svg": ("Heat map (SVG)", "แผนภาพความร้อน (SVG)"),
-    "cov.status.none": ("no evidence", "ยังไม่มีหลักฐาน"),
-    "cov.status.some": ("some evidence", "มีหลักฐานบางส่วน"),
-    "cov.status.evidenced": ("evidenced", "มีหลักฐานครบ"),
-    "cov.status.signed_off": ("signed off", "ผู้ประเมินรับรองแล้ว"),
-})
 
 
 @dataclass
@@ -67,6 +49,7 @@ class CourseCoverage:
     names: dict[str, str] = field(default_factory=dict)
     lrs_only: set[str] = field(default_factory=set)  # learner keys of Moodle users who never launched
     unmatched: list[dict[str, Any]] = field(default_factory=list)  # plugin.evidence.statement_summary
+    met_at: dict[str, dict[int, int]] = field(default_factory=dict)  # learner → entry → first met (µs, UTC)
 
 
 def course_coverage(session: Session, course: Course, standard: StandardIndex, *,
@@ -82,9 +65,11 @@ def course_coverage(session: Session, course: Course, standard: StandardIndex, *
     by_actor = {key: str(u.id) for u in learners if (key := actor_key(u.xapi_actor)) is not None}
     claimed = {learner: key for key, learner in by_actor.items()}
     reached: dict[str, tuple[set[int], set[int]]] = {}
+    met_at: dict[str, dict[int, int]] = {}
     for user in learners:
         actor = reach.actors.get(claimed.get(str(user.id), ("", "")))
         reached[str(user.id)] = (actor.met, actor.touched) if actor is not None else (set(), set())
+        met_at[str(user.id)] = actor.met_at if actor is not None else {}
     names = {str(u.id): u.display_name for u in learners}
     lrs_only = {str(user_id) for user_id in session.scalars(
         select(Enrolment.user_id).where(Enrolment.course_id == course.id, Enrolment.source == "lrs"))}
@@ -93,7 +78,7 @@ def course_coverage(session: Session, course: Course, standard: StandardIndex, *
                  if key is None or (key not in by_actor and key not in staff)]
     return CourseCoverage(course, mapping, coverage_matrix(mapping, standard),
                           progress_from_reach(mapping, standard, reached, signed_off or {}), names,
-                          lrs_only & set(names), unmatched)
+                          lrs_only & set(names), unmatched, met_at)
 
 
 def _staff_actors(session: Session, course: Course) -> set[tuple[str, str]]:
@@ -139,36 +124,31 @@ def _load(course_pk: int) -> tuple[Course, User, CourseCoverage, StandardIndex]:
 @bp.get("/course/<int:course_pk>/coverage")
 def page(course_pk: int) -> tuple[str, int]:
     course, user, report, standard = _load(course_pk)
-    return render("coverage/course.html", course=course, user=user, report=report, standard=standard,
-                  matrix_rows=_matrix_rows(report), learner_rows=_progress_rows(report), unmatched=report.unmatched)
+    context: dict[str, Any] = {"course": course, "user": user, "role": "coordinator", "report": report,
+                               "roles": access.roles_in(course, user), "standard": standard,
+                               "unmatched": report.unmatched}
+    if report.progress is None or report.matrix is None or report.mapping is None:
+        return render("coverage/course.html", **context)
+    try:
+        query = coverage_table.parse_query(request.args, report.progress.units)
+    except coverage_table.BadQuery as bad:
+        # A filter typed into the address: say which, in the page's language, and offer the whole list.
+        return render("coverage/course.html", 400, bad=i18n.translate(bad.key, value=bad.value), **context)
+    table = coverage_table.learner_table(report.progress, standard, query, report.names, report.lrs_only)
+    zone = current_app.config["SAMATTHA"].timezone
+    weeks = weekly_evidence(report.progress, report.mapping, standard, report.met_at, zone=str(zone))
+    return render("coverage/course.html", query=query, table=table, heat=coverage_table.heat_rows(table, standard),
+                  chart=coverage_table.weekly_bars(weeks), matrix_rows=_matrix_rows(report), **context)
 
 
-# 200 learners × 167 criteria is 33,400 cells: built here from a few fixed strings, not one template
-# expression each. A mark in every cell says the status without colour; the header names the criterion.
-_MARKS = {"none": ("n", ""), "some": ("s", "◐"), "evidenced": ("e", "●"), "signed_off": ("o", "✔")}
-_CELLS = {status: Markup('<td class="%s">%s</td>') % mark for status, mark in _MARKS.items()}
-
-
-def _progress_rows(report: CourseCoverage) -> list[tuple[str, str, Markup]]:
-    progress = report.progress
-    if progress is None:
-        return []
-    return [(key, report.names.get(key, key), Markup("").join(_CELLS[s] for s in progress.statuses[key]))
-            for key in progress.learners]
-
-
-def _matrix_rows(report: CourseCoverage) -> list[tuple[str, bool, Markup]]:
+def _matrix_rows(report: CourseCoverage) -> list[tuple[str, bool, list[str]]]:
+    """Per criterion: its code, whether any activity covers it, and per activity "K", "P" or ""."""
     matrix = report.matrix
     if matrix is None:
         return []
-    marks = [Markup("<td>%s</td>") % entry.evidence[0].upper() for entry in matrix.activities]
-    empty, gap = Markup("<td></td>"), Markup('<td class="gap"></td>') * len(marks)
-    rows = []
-    for code in matrix.criteria:
-        cols = matrix.cells[code]
-        cells = Markup("").join(mark if i in cols else empty for i, mark in enumerate(marks)) if cols else gap
-        rows.append((code, bool(cols), cells))
-    return rows
+    marks = [entry.evidence[0].upper() for entry in matrix.activities]
+    return [(code, bool(matrix.cells[code]), [mark if i in matrix.cells[code] else "" for i, mark in enumerate(marks)])
+            for code in matrix.criteria]
 
 
 @bp.get("/course/<int:course_pk>/coverage/<any(matrix, progress):kind>.csv")
@@ -179,7 +159,12 @@ def csv_download(course_pk: int, kind: str) -> Response:
     elif kind == "matrix":
         text = matrix_csv(report.matrix, standard)
     else:
-        text = progress_csv(report.progress, report.names)
+        zone, language = str(current_app.config["SAMATTHA"].timezone), i18n.current_language()
+        last = {learner: format_time(datetime.fromtimestamp(max(times.values()) / 1e6, UTC), zone=zone,
+                                     language=language)
+                for learner, times in report.met_at.items() if times}
+        text = progress_csv(report.progress, report.names, words=export_words(zone_label(language, zone)),
+                            last_evidence=last)
     name = f"coverage-{kind}-course-{course.context_id}.csv"
     return Response("\ufeff" + text, mimetype="text/csv",  # the BOM makes Excel read Thai as UTF-8
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -190,7 +175,9 @@ def svg(course_pk: int) -> Response:
     _, _, report, standard = _load(course_pk)
     if report.progress is None:
         return Response("no mapping yet", status=404, mimetype="text/plain")
-    return Response(progress_svg(report.progress, standard, names=report.names), mimetype="image/svg+xml")
+    words = export_words(zone_label(i18n.current_language()))
+    return Response(progress_svg(report.progress, standard, names=report.names, words=words),
+                    mimetype="image/svg+xml")
 
 
 @bp.get("/api/courses/<int:course_pk>/coverage")
