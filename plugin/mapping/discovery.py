@@ -85,12 +85,34 @@ def record_links(session: Session, course: Course, *, base_url: str, modules: li
     cmids = {str(m.instance): m.cmid for m in modules if m.module == "lti" and m.instance is not None
              and m.cmid is not None}
     holders = {cmid for rid, cmid in cmids.items() if rid in links and PACKAGE_PARAM in (links[rid].custom or {})}
+    # A placement nobody has launched yet has no ResourceLink to say what it holds; deep linking named its Moodle
+    # activity after the package, so an unlaunched LTI activity named as one of the course's packages is it.
+    placed = _package_titles(session, course) if modules else set()
+    holders |= {m.cmid for m in modules if m.module == "lti" and m.cmid is not None and m.instance is not None
+                and str(m.instance) not in links and _plain(m.name) in placed}
     _record(session, course, report or Refresh(), "lti",
             resource_link_items(session, course, base_url=base_url, cmids=cmids), now)
     if holders:
         session.execute(delete(CourseActivity).where(CourseActivity.course_id == course.id,
                                                      CourseActivity.cmid.in_(holders)))
     return holders
+
+
+def _package_titles(session: Session, course: Course) -> set[str]:
+    """Every title a placement of one of the course's packages may carry: the package's, its parts', and each
+    language's (plugin.content.placement offers them to deep linking)."""
+    titles: set[str] = set()
+    for package in packages_of(session, course):
+        titles |= {_plain(a.name) for a in package_activities(package)}
+        titles |= {_plain(str(t)) for t in (package.manifest.get("titles") or {}).values()}
+        titles |= {_plain(str(t)) for item in package.manifest.get("items") or () for t in
+                   (item.get("titles") or {}).values()}
+    titles.discard("")
+    return titles
+
+
+def _plain(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _record(session: Session, course: Course, report: Refresh, source: str, items: list[ActivityItem],
