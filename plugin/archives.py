@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, Literal
 
-__all__ = ["DEFAULT_LIMITS", "ArchiveError", "Limits", "Member", "archive_kind", "check_archive", "check_tar",
+__all__ = ["DEFAULT_LIMITS", "ArchiveError", "Limits", "Member", "Reason", "archive_kind", "check_archive", "check_tar",
     "check_zip", "extract_archive", "extract_tar", "extract_zip", "read_members"]
 
 PathArg = str | os.PathLike[str]
@@ -47,8 +47,16 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _READ_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError, OSError)
 
 
+Reason = Literal["not_archive", "damaged", "unsafe", "bomb", "too_many", "too_big", "encrypted"]
+
+
 class ArchiveError(ValueError):
-    """The archive is refused; the message names the member and the problem."""
+    """The archive is refused; the message names the member and the problem, ``reason`` says which kind of
+    problem it is, for a page that explains it in its reader's words."""
+
+    def __init__(self, message: str, reason: Reason = "damaged") -> None:
+        super().__init__(message)
+        self.reason: Reason = reason
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,8 @@ def _shown(raw: str) -> str:
     return f"'{text}'" + ("…" if len(raw) > 200 else "")
 
 
-def _refuse(raw: str, problem: str) -> ArchiveError:
-    return ArchiveError(f"member {_shown(raw)}: {problem}")
+def _refuse(raw: str, problem: str, reason: Reason = "unsafe") -> ArchiveError:
+    return ArchiveError(f"member {_shown(raw)}: {problem}", reason)
 
 
 def _normalise(raw: str) -> str:
@@ -115,10 +123,11 @@ class _Tally:
                 return None  # "./" in tars made with `tar -C dir .`: the root itself
             raise _refuse(raw, "empty path")
         if len(self.members) >= self.limits.max_files:
-            raise ArchiveError(f"archive: more than {self.limits.max_files} members")
+            raise ArchiveError(f"archive: more than {self.limits.max_files} members", "too_many")
         self.total += size
         if size < 0 or self.total > self.limits.max_total_bytes:
-            raise _refuse(raw, f"total uncompressed size exceeds {self.limits.max_total_bytes} bytes")
+            raise _refuse(raw, f"total uncompressed size exceeds {self.limits.max_total_bytes} bytes",
+                          "too_big")
         self._claim(raw, name, is_dir)
         member = Member(name, size, is_dir)
         self.members.append(member)
@@ -144,7 +153,7 @@ def archive_kind(source: Source) -> ArchiveKind:
         return "zip"
     if head.startswith(b"\x1f\x8b") or head[257:262] == b"ustar":
         return "tar"
-    raise ArchiveError("upload is not a zip, tar or gzip-compressed tar archive")
+    raise ArchiveError("upload is not a zip, tar or gzip-compressed tar archive", "not_archive")
 
 
 @contextmanager
@@ -164,7 +173,7 @@ def _zip(source: Source, limits: Limits) -> Iterator[tuple[zipfile.ZipFile, list
     with _opened(source) as raw:
         count = _declared_members(raw)
         if count > limits.max_files:
-            raise ArchiveError(f"archive: more than {limits.max_files} members")
+            raise ArchiveError(f"archive: more than {limits.max_files} members", "too_many")
         try:
             archive = zipfile.ZipFile(raw)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
@@ -176,7 +185,7 @@ def _zip(source: Source, limits: Limits) -> Iterator[tuple[zipfile.ZipFile, list
             compressed = max(raw.seek(0, io.SEEK_END), 1)
             if declared >= _RATIO_MIN_BYTES and declared > limits.max_ratio * compressed:
                 raise ArchiveError(f"archive: expands to {declared} bytes from {compressed}, a compression ratio "
-                                   f"above {limits.max_ratio:g}:1 for the whole archive is suspicious")
+                                   f"above {limits.max_ratio:g}:1 for the whole archive is suspicious", "bomb")
             yield archive, entries
 
 
@@ -213,7 +222,7 @@ def _check_layout(raw: IO[bytes], infos: list[zipfile.ZipInfo], central_director
         raw.seek(info.header_offset)
         header = raw.read(30)
         if len(header) < 30 or header[:4] != _LOCAL:
-            raise _refuse(info.filename, "no local header where the central directory says")
+            raise _refuse(info.filename, "no local header where the central directory says", "damaged")
         name_size, extra_size = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
         end = info.header_offset + 30 + name_size + extra_size + info.compress_size
         end += 12 if info.flag_bits & 0x08 else 0  # the smallest data descriptor: counting less only lets more pass
@@ -222,19 +231,19 @@ def _check_layout(raw: IO[bytes], infos: list[zipfile.ZipInfo], central_director
     spans.sort()
     for (_, end, first), (start, _, second) in zip(spans, spans[1:], strict=False):
         if start < end:
-            raise _refuse(second, f"its data overlaps member {_shown(first)} (an overlapping-entry zip bomb)")
+            raise _refuse(second, f"its data overlaps member {_shown(first)} (an overlapping-entry zip bomb)", "bomb")
     if spans and spans[-1][1] > central_directory:
-        raise _refuse(spans[-1][2], "its data runs into the central directory")
+        raise _refuse(spans[-1][2], "its data runs into the central directory", "damaged")
 
 
 def _zip_entries(archive: zipfile.ZipFile, limits: Limits) -> list[tuple[zipfile.ZipInfo, Member]]:
     infos = archive.infolist()
     if len(infos) > limits.max_files:  # the record's count was checked first; the list may disagree with it
-        raise ArchiveError(f"archive: more than {limits.max_files} members")
+        raise ArchiveError(f"archive: more than {limits.max_files} members", "too_many")
     tally, entries = _Tally(limits), []
     for info in infos:
         if info.flag_bits & 0x1:
-            raise _refuse(info.filename, "member is encrypted")
+            raise _refuse(info.filename, "member is encrypted", "encrypted")
         kind = stat.S_IFMT(info.external_attr >> 16)  # Unix mode bits, when the zip was made on Unix
         if kind == stat.S_IFLNK:
             raise _refuse(info.filename, "symbolic link")
@@ -242,7 +251,7 @@ def _zip_entries(archive: zipfile.ZipFile, limits: Limits) -> list[tuple[zipfile
             raise _refuse(info.filename, "device, FIFO or socket")
         ratio_floor = limits.max_ratio * max(info.compress_size, 1)
         if info.file_size >= _RATIO_MIN_BYTES and info.file_size > ratio_floor:
-            raise _refuse(info.filename, f"compression ratio above {limits.max_ratio:g}:1 is suspicious")
+            raise _refuse(info.filename, f"compression ratio above {limits.max_ratio:g}:1 is suspicious", "bomb")
         member = tally.add(info.filename, info.file_size, info.is_dir())
         if member is not None:
             entries.append((info, member))
@@ -283,9 +292,9 @@ class _Inflated(io.RawIOBase):
         view[: len(data)] = data
         self.count += len(data)
         if self.count > self._cap:
-            raise ArchiveError(f"archive: decompresses to more than {self._cap} bytes")
+            raise ArchiveError(f"archive: decompresses to more than {self._cap} bytes", "bomb")
         if self.count >= _RATIO_MIN_BYTES and self.count > self._ratio * self._compressed:
-            raise ArchiveError(f"archive: compression ratio above {self._ratio:g}:1 is suspicious")
+            raise ArchiveError(f"archive: compression ratio above {self._ratio:g}:1 is suspicious", "bomb")
         return len(data)
 
 
@@ -340,19 +349,19 @@ def check_archive(source: Source, limits: Limits = DEFAULT_LIMITS) -> list[Membe
 def _chunks(opener: Callable[[], IO[bytes]], member: Member, cap: int) -> Iterator[bytes]:
     """The member's bytes, counted: a header that lies about the size is caught here, not trusted."""
     if member.size > cap:
-        raise _refuse(member.name, f"larger than {cap} bytes")
+        raise _refuse(member.name, f"larger than {cap} bytes", "too_big")
     seen = 0
     try:
         with opener() as src:
             while chunk := src.read(_CHUNK):
                 seen += len(chunk)
                 if seen > member.size:  # zipfile stops at the declared size itself; tar readers may not
-                    raise _refuse(member.name, f"holds more data than its declared {member.size} bytes")
+                    raise _refuse(member.name, f"holds more data than its declared {member.size} bytes", "damaged")
                 yield chunk
     except _READ_ERRORS as exc:
-        raise _refuse(member.name, f"data is corrupt or does not match its header ({exc})") from exc
+        raise _refuse(member.name, f"data is corrupt or does not match its header ({exc})", "damaged") from exc
     if seen != member.size:
-        raise _refuse(member.name, f"holds {seen} bytes, not the declared {member.size}")
+        raise _refuse(member.name, f"holds {seen} bytes, not the declared {member.size}", "damaged")
 
 
 def read_members(
@@ -371,7 +380,7 @@ def read_members(
         for chunk in chunks:
             budget -= len(chunk)
             if budget < 0:
-                raise ArchiveError(f"archive: the members read hold more than {max_kept_bytes} bytes")
+                raise ArchiveError(f"archive: the members read hold more than {max_kept_bytes} bytes", "too_big")
             parts.append(chunk)
         found[name] = b"".join(parts)
 

@@ -25,7 +25,7 @@ from plugin.models import CourseActivity
 from plugin.models.content import ContentLaunch, ContentPackage
 from tests.lti_platform import LTI
 from tests.test_content_launch import AU_HTML, AuSession, content_url, link, login_url, params, place
-from tests.test_content_upload import HOSTILE, TINCAN, _zip, coordinator, package_files, upload
+from tests.test_content_upload import HOSTILE, TINCAN, _zip, coordinator, package_files, refusal, upload
 from tests.test_lti_flow import Env, csrf, customise, env_fixture, field  # noqa: F401 - the fixture
 from xapi.models import Credential
 
@@ -123,10 +123,15 @@ def test_a_refused_replacement_leaves_the_old_package_whole(env: Env, tmp_path: 
     assert upload(env, teacher, page, _zip([("tincan.xml", TINCAN.encode()), ("index.html", b"<p>one</p>")]),
                   "one.zip").status_code == 200
     before, files = stored(env), folder(env, stored(env).id)
-    data, problem = HOSTILE.get(name) or (cmi5_package(tmp_path / "c.zip", course_xml((AU_A, en("A")))),
-                                          "a tincan package can only be replaced by a tincan package")
+    data, told, problem = HOSTILE.get(name) or (
+        cmi5_package(tmp_path / "c.zip", course_xml((AU_A, en("A")))),
+        "A Tin Can package can only be replaced by a Tin Can package. Upload this cmi5 package as a new package.",
+        "a tincan package can only be replaced by a tincan package")
     refused = replace(env, teacher, page, before.id, data)
-    assert refused.status_code == 400 and problem in refused.text.replace("&#39;", "'"), refused.text
+    assert refused.status_code == 400, refused.text
+    message, detail = refusal(refused.text, f"replace-{before.id}")  # at the top of the form that was sent
+    assert told in message and problem in detail, (message, detail)
+    assert 'id="upload-error"' not in refused.text
     after = stored(env)
     assert (after.id, after.manifest, after.file_name, after.size) == (
         before.id, before.manifest, before.file_name, before.size)
@@ -140,7 +145,8 @@ def test_removing_a_package_takes_its_files_and_its_links_say_it_was_removed(
     package = stored(env)
     teacher, page = coordinator(env)
     unconfirmed = remove(env, teacher, page, package.id, confirm=False)
-    assert unconfirmed.status_code == 400 and "Tick the confirmation box" in unconfirmed.text
+    assert unconfirmed.status_code == 400
+    assert refusal(unconfirmed.text, f"remove-{package.id}") == ("Tick the confirmation box to remove the package.", "")
     assert stored(env).id == package.id and folder(env, package.id)
     done = remove(env, teacher, page, package.id)
     assert done.status_code == 200 and f"Package {package.id} removed." in done.text, done.text

@@ -4,17 +4,22 @@ leave no row and no file behind."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import stat
 import zipfile
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
+from plugin.archives import Reason
+from plugin.content import web  # noqa: F401 - registers the page's messages
 from plugin.content.samples import zip_sample
+from plugin.launch.i18n import MESSAGES
 from plugin.models import CourseActivity
 from plugin.models.content import ContentPackage
 from tests.test_lti_flow import Env, csrf, env_fixture  # noqa: F401 - the fixture
@@ -104,36 +109,59 @@ def _with_doctype(subset: str, entity: str) -> bytes:
     return f'<?xml version="1.0"?><!DOCTYPE tincan [{subset}]>{body}'.encode()
 
 
+UNSAFE = "unsafe name or a link"
+BOMB = "far more than course content does"
+BAD_MANIFEST = "manifest (tincan.xml or cmi5.xml) has a mistake"
+# Each: the zip, what the coordinator reads (in their words), and the technical detail folded under it.
 HOSTILE = {
     "zip-slip": (_zip([("tincan.xml", TINCAN.encode()), ("index.html", b"x"), ("../../evil.html", b"x")]),
-                 "path escapes the archive"),
+                 UNSAFE, "path escapes the archive"),
     "absolute path": (_zip([("tincan.xml", TINCAN.encode()), ("index.html", b"x"), ("/etc/cron.d/evil", b"x")]),
-                      "absolute path"),
+                      UNSAFE, "absolute path"),
     "symlink": (_zip([("tincan.xml", TINCAN.encode()), ("index.html", b"x"), (_symlink("etc", "/etc"), b"/etc")]),
-                "symbolic link"),
+                UNSAFE, "symbolic link"),
     "zip bomb": (_zip([("tincan.xml", TINCAN.encode()), ("index.html", b"x"), ("big.txt", b"\0" * (8 << 20))]),
-                 "compression ratio"),
+                 BOMB, "compression ratio"),
     "XXE manifest": (_zip([("tincan.xml", _with_doctype('<!ENTITY x SYSTEM "file:///etc/passwd">', "x")),
-                           ("index.html", b"x")]), "DOCTYPE declarations are not allowed"),
+                           ("index.html", b"x")]), BAD_MANIFEST, "DOCTYPE declarations are not allowed"),
     "billion laughs": (_zip([("tincan.xml", _with_doctype(LAUGHS, "i")), ("index.html", b"x")]),
-                       "DOCTYPE declarations are not allowed"),
-    "not a zip": (b"MZ\x90\x00 this is an executable, not a package", "not a zip"),
-    "no manifest": (_zip([("index.html", b"x")]), "no cmi5.xml or tincan.xml"),
+                       BAD_MANIFEST, "DOCTYPE declarations are not allowed"),
+    "broken manifest": (_zip([("tincan.xml", b'<tincan xmlns="http://projecttincan.com/tincan.xsd"><activities>'),
+                              ("index.html", b"x")]), BAD_MANIFEST, "tincan.xml: not well-formed XML"),
+    "not a zip": (b"MZ\x90\x00 this is an executable, not a package", "This file is not a zip file", "not a zip"),
+    "no manifest": (_zip([("index.html", b"x")]), "This zip is not an xAPI package", "no cmi5.xml or tincan.xml"),
 }
+
+
+def refusal(page: str, form: str = "upload") -> tuple[str, str]:
+    """(what the reader is told, the technical detail) of the refusal at the top of ``form``, which takes the
+    focus when the page loads."""
+    found = re.search(rf'<div class="error-summary" role="alert" tabindex="-1" autofocus id="{form}-error">'
+                      r'.*?<p class="error">(.*?)</p>\s*(?:<details><summary>[^<]*</summary><code[^>]*>(.*?)</code>)?',
+                      page, re.S)
+    assert found, page
+    return html.unescape(found.group(1)), html.unescape(found.group(2) or "")
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_uploads_are_refused_and_leave_nothing_behind(env: Env, name: str) -> None:
-    data, problem = HOSTILE[name]
+    data, told, problem = HOSTILE[name]
     browser, page = coordinator(env)
     refused = upload(env, browser, page, data)
     assert refused.status_code == 400, refused.text
-    message = re.search(r'id="upload-error">([^<]*)<', refused.text)
-    assert message and "The package was refused" in message.group(1) and problem in message.group(1).replace(
-        "&#39;", "'"), refused.text
+    message, detail = refusal(refused.text)
+    assert told in message and problem in detail, (message, detail)
     assert stored_packages(env) == 0 and package_files(env) == []
     with env.db() as db:
         assert db.scalar(select(func.count()).select_from(CourseActivity)) == 0
     # The page still works afterwards: a good package goes in.
     fine = upload(env, browser, refused.text, _zip([("tincan.xml", TINCAN.encode()), ("index.html", b"<p>hi</p>")]))
     assert fine.status_code == 200 and stored_packages(env) == 1
+
+
+def test_every_refusal_has_words_for_the_coordinator_in_thai_and_english() -> None:
+    reasons = {*get_args(Reason), "no_manifest", "manifest", "quota_package", "quota_total", "kind_tincan",
+               "kind_cmi5", "removed", "too_large"}
+    for reason in reasons:
+        english, thai = MESSAGES[f"content.refused.{reason}"]
+        assert english and re.search("[\u0e00-\u0e7f]", thai), reason

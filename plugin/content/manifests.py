@@ -41,7 +41,12 @@ _MANIFESTS: tuple[tuple[PackageKind, str], ...] = (("cmi5", "cmi5.xml"), ("tinca
 
 
 class ManifestError(ValueError):
-    """A manifest or package is refused; the message names the file and the element."""
+    """A manifest or package is refused; the message names the file and the element. ``reason``: "no_manifest"
+    when the zip is no xAPI package at all, else "manifest" (its manifest is wrong)."""
+
+    def __init__(self, message: str, reason: Literal["manifest", "no_manifest"] = "manifest") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class LaunchMethod(StrEnum):
@@ -137,6 +142,7 @@ class Package:
     kind: PackageKind
     prefix: str  # "" or the single wrapping folder with its trailing "/"
     manifest: TinCanPackage | Cmi5Course
+    size: int = 0  # unpacked bytes, as the zip declares them (extraction writes exactly these or refuses)
 
 
 def _parse(xml_bytes: bytes, source: str) -> Any:
@@ -326,7 +332,8 @@ def _locate(names: Iterable[str]) -> tuple[PackageKind, str, str]:
             found = by_lower.get(f"{prefix}{file_name}".lower())
             if found is not None:
                 return kind, found[: len(prefix)], found
-    raise ManifestError("package: no cmi5.xml or tincan.xml at its root (or inside a single wrapping folder)")
+    raise ManifestError("package: no cmi5.xml or tincan.xml at its root (or inside a single wrapping folder)",
+                        "no_manifest")
 
 
 def detect_package(members: list[str]) -> PackageKind:
@@ -336,7 +343,7 @@ def detect_package(members: list[str]) -> PackageKind:
 def read_package(zip_path: str | os.PathLike[str], limits: Limits = PACKAGE_LIMITS) -> Package:
     """Check the zip, find and parse its manifest, and make sure every packaged launch target exists."""
     if archive_kind(zip_path) != "zip":
-        raise ArchiveError("upload: content packages are zip files (cmi5 §14.1)")
+        raise ArchiveError("upload: content packages are zip files (cmi5 §14.1)", "not_archive")
     members = check_zip(zip_path, max_files=limits.max_files, max_total_bytes=limits.max_total_bytes,
                         max_ratio=limits.max_ratio)
     files = {member.name for member in members if not member.is_dir}
@@ -353,4 +360,4 @@ def read_package(zip_path: str | os.PathLike[str], limits: Limits = PACKAGE_LIMI
         path = prefix + _relative_path(url, where)
         if path not in files:
             raise ManifestError(f"{manifest_name}: {where}: {url!r} names no file in the package")
-    return Package(kind, prefix, manifest)
+    return Package(kind, prefix, manifest, sum(member.size for member in members))

@@ -2,7 +2,13 @@
 and record it with its activities, all or nothing (a refused or failed import leaves no row and no file).
 Replacing one keeps its id (the Moodle links placed for it name that id) and the LMS's ids of the cmi5 AUs,
 blocks and course the new version still has; removing one takes its files and marks its row removed (the id
-is never given again), leaving its launches and the statements they brought, which are the evidence."""
+is never given again), leaving its launches and the statements they brought, which are the evidence.
+
+Quotas: the operator's limits for one package and for all of them (SAMATTHA_PACKAGE_MAX_SIZE,
+SAMATTHA_PACKAGES_MAX_SIZE) are checked against the sizes the zip declares, before a byte is written; extraction
+writes exactly those sizes or refuses, so the size each row stores is what its folder holds. Stored rather than
+measured: adding up the rows is one query, walking every package folder on each upload and page is not. The check
+reads the packages committed: two uploads at the same moment may together pass the total by one package."""
 
 from __future__ import annotations
 
@@ -10,16 +16,16 @@ import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import xapi
-from plugin.archives import ArchiveError, extract_zip
+from plugin.archives import ArchiveError, Limits, extract_zip
 from plugin.content.manifests import (
     PACKAGE_LIMITS,
     Cmi5Au,
@@ -35,12 +41,25 @@ from plugin.mapping.activities import ActivityItem, record_activities
 from plugin.models import Course, User
 from plugin.models.content import ContentLaunch, ContentPackage
 
-__all__ = ["PackageRefused", "files_swapped", "import_package", "package_activities", "package_dir", "packages_of",
-           "remove_package", "replace_package", "title_in"]
+__all__ = ["PackageRefused", "Quota", "files_swapped", "import_package", "package_activities", "package_dir",
+           "packages_of", "remove_package", "replace_package", "space_used", "title_in"]
 
 
 class PackageRefused(ValueError):
-    """The upload is not a package we accept; the message names the problem (and the member or element)."""
+    """The upload is not a package we accept. The message is the technical detail (it names the member or
+    element); ``reason`` and ``values`` (sizes in bytes) choose and fill the sentence a page shows its reader."""
+
+    def __init__(self, detail: str, reason: str = "manifest", **values: int) -> None:
+        super().__init__(detail)
+        self.reason, self.values = reason, values
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Unpacked bytes: the most one package may take, and all packages together."""
+
+    package: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -171,20 +190,47 @@ def package_activities(row: ContentPackage) -> list[ActivityItem]:
         if item["iri"] != row.activity_iri]
 
 
-def _read(upload: Path) -> Package:
+def _limits(quota: Quota | None) -> Limits:
+    return PACKAGE_LIMITS if quota is None else replace(PACKAGE_LIMITS, max_total_bytes=quota.package)
+
+
+def _refused(exc: ArchiveError | ManifestError, quota: Quota | None) -> PackageRefused:
+    if exc.reason == "too_big" and quota is not None:
+        return PackageRefused(str(exc), "quota_package", limit=quota.package)
+    return PackageRefused(str(exc), exc.reason)
+
+
+def _read(upload: Path, quota: Quota | None) -> Package:
     try:
-        return read_package(upload)
+        return read_package(upload, _limits(quota))
     except (ArchiveError, ManifestError) as exc:
-        raise PackageRefused(str(exc)) from exc
+        raise _refused(exc, quota) from exc
 
 
-def _extract(upload: Path, target: Path) -> int:
+def space_used(session: Session) -> int:
+    """Unpacked bytes of all packages on this server (removed ones have no files)."""
+    query = select(func.coalesce(func.sum(ContentPackage.size), 0)).where(ContentPackage.removed_at.is_(None))
+    return int(session.scalar(query) or 0)
+
+
+def _check_space(session: Session, quota: Quota | None, size: int, *, freed: int = 0) -> None:
+    """Refuse a package that would take the packages past their total; ``freed``: the size of the version it
+    replaces."""
+    if quota is None:
+        return
+    left = max(quota.total - (space_used(session) - freed), 0)
+    if size > left:
+        raise PackageRefused(f"package: unpacks to {size} bytes; {left} of the {quota.total} bytes for all "
+                             "packages are left", "quota_total", size=size, left=left, limit=quota.total)
+
+
+def _extract(upload: Path, target: Path, quota: Quota | None) -> int:
     """Unpack into ``target``, removed again if that fails; returns the uncompressed size."""
     try:
-        return sum(member.size for member in extract_zip(upload, target, PACKAGE_LIMITS))
+        return sum(member.size for member in extract_zip(upload, target, _limits(quota)))
     except ArchiveError as exc:
         shutil.rmtree(target, ignore_errors=True)
-        raise PackageRefused(str(exc)) from exc
+        raise _refused(exc, quota) from exc
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
@@ -200,11 +246,12 @@ def _fill(row: ContentPackage, package: Package, file_name: str, uploader: User 
 
 
 def import_package(session: Session, course: Course, upload: Path, *, file_name: str, instance_path: str,
-                   uploader: User | None, now: datetime) -> ContentPackage:
-    """Check ``upload`` (a zip on disk), store it as the course's package and record its activities. The caller
-    commits; if that fails, it must remove ``package_dir`` of the returned row."""
+                   uploader: User | None, now: datetime, quota: Quota | None = None) -> ContentPackage:
+    """Check ``upload`` (a zip on disk) and that it fits ``quota``, store it as the course's package and record its
+    activities. The caller commits; if that fails, it must remove ``package_dir`` of the returned row."""
     _sweep_leftovers(instance_path, now)
-    package = _read(upload)
+    package = _read(upload, quota)
+    _check_space(session, quota, package.size)
     row = ContentPackage(course_id=course.id, manifest={}, created_at=now)
     _fill(row, package, file_name, uploader)
     session.add(row)
@@ -212,7 +259,7 @@ def import_package(session: Session, course: Course, upload: Path, *, file_name:
     target = package_dir(instance_path, row.id)
     if target.exists():  # left by a database that was reset under an old instance folder: not ours any more
         shutil.rmtree(target)
-    row.size = _extract(upload, target)
+    row.size = _extract(upload, target, quota)
     try:
         record_activities(session, course, package_activities(row), source="package", now=now)
         session.flush()
@@ -230,23 +277,24 @@ def _hold(session: Session, row: ContentPackage) -> None:
     hold_row(session, ContentPackage.size, row.id)
     session.refresh(row)
     if row.removed_at is not None:
-        raise PackageRefused("package: it was removed meanwhile; upload the zip as a new package")
+        raise PackageRefused("package: it was removed meanwhile; upload the zip as a new package", "removed")
 
 
 def replace_package(session: Session, row: ContentPackage, upload: Path, *, file_name: str, instance_path: str,
-                    uploader: User | None, now: datetime) -> Path:
+                    uploader: User | None, now: datetime, quota: Quota | None = None) -> Path:
     """Check ``upload`` as an import does and make it the new version of ``row``: same id, the LMS ids of the
     AUs, blocks and course it still has, its new activities recorded. The new files are extracted beside the
     old ones, into the folder returned; the caller commits inside ``files_swapped`` with it, so that a refusal
     or a failed commit leaves the old version whole. Launch rows stay: their sessions and registrations are
     the learners', and the statements they sent name ids the new version keeps."""
     _sweep_leftovers(instance_path, now)
-    package = _read(upload)
+    package = _read(upload, quota)
     if package.kind != row.kind:  # open sessions and placed links follow the old convention's launch rules
         raise PackageRefused(f"package: a {row.kind} package can only be replaced by a {row.kind} package; "
-                             f"upload this {package.kind} package as a new one")
+                             f"upload this {package.kind} package as a new one", f"kind_{row.kind}")
+    _check_space(session, quota, package.size, freed=row.size)
     staging = package_dir(instance_path, row.id).with_name(f".staging-{uuid.uuid4().hex}")
-    size = _extract(upload, staging)
+    size = _extract(upload, staging, quota)
     try:
         _hold(session, row)
         _fill(row, package, file_name, uploader)

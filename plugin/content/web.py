@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from plugin.clock import utcnow
@@ -29,15 +29,18 @@ from plugin.content.launching import (
     lms_authority,
     start_launch,
 )
+from plugin.content.manifests import PACKAGE_LIMITS
 from plugin.content.placement import PackageRemoved, placed_package
 from plugin.content.store import (
     PackageRefused,
+    Quota,
     files_swapped,
     import_package,
     package_dir,
     packages_of,
     remove_package,
     replace_package,
+    space_used,
     title_in,
 )
 from plugin.db import get_session
@@ -61,8 +64,65 @@ i18n.register_messages({
     "content.upload": ("Upload", "อัปโหลด"),
     "content.none": ("No packages yet.", "ยังไม่มีแพ็กเกจ"),
     "content.added": ("Package added: {title}", "เพิ่มแพ็กเกจแล้ว: {title}"),
-    "content.refused": ("The package was refused: {problem}", "ไม่รับแพ็กเกจนี้: {problem}"),
     "content.missing": ("Choose a zip file to upload.", "กรุณาเลือกไฟล์ zip ที่จะอัปโหลด"),
+    "content.problem": ("There is a problem", "มีปัญหา"),
+    "content.details": ("Technical details", "รายละเอียดทางเทคนิค"),
+    "content.size": ("Size", "ขนาด"),
+    "content.space": ("Space used by packages: {used} of {limit} ({left} left). One package may take up to "
+                      "{package}.",
+                      "พื้นที่ที่แพ็กเกจใช้: {used} จาก {limit} (เหลือ {left}) แต่ละแพ็กเกจใช้ได้ไม่เกิน {package}"),
+    # Refusals, one per PackageRefused.reason: what happened and what to do, in the coordinator's words.
+    "content.refused.too_large": ("The file is larger than {limit}, the most one upload may be.",
+                                  "ไฟล์ใหญ่กว่า {limit} ซึ่งเป็นขนาดสูงสุดของการอัปโหลดหนึ่งครั้ง"),
+    "content.refused.not_archive": (
+        "This file is not a zip file. Publish the course from your authoring tool as an xAPI (Tin Can) or cmi5 "
+        "package, which is a .zip file, and upload that.",
+        "ไฟล์นี้ไม่ใช่ไฟล์ zip โปรดเผยแพร่บทเรียนจากเครื่องมือสร้างบทเรียนเป็นแพ็กเกจ xAPI (Tin Can) หรือ cmi5 "
+        "ซึ่งเป็นไฟล์ .zip แล้วอัปโหลดไฟล์นั้น"),
+    "content.refused.damaged": (
+        "The zip file is damaged or incomplete. Download or publish it again and upload the new copy.",
+        "ไฟล์ zip เสียหรือไม่ครบ โปรดดาวน์โหลดหรือเผยแพร่ใหม่ แล้วอัปโหลดไฟล์ใหม่นั้น"),
+    "content.refused.unsafe": (
+        "The zip holds a file with an unsafe name or a link (such as a name starting with ../ or /), so nothing was "
+        "unpacked. Publish the package again from your authoring tool.",
+        "ไฟล์ zip มีไฟล์ที่ชื่อไม่ปลอดภัยหรือเป็นลิงก์ (เช่น ชื่อที่ขึ้นต้นด้วย ../ หรือ /) จึงไม่ได้แตกไฟล์ใดเลย "
+        "โปรดเผยแพร่แพ็กเกจใหม่จากเครื่องมือสร้างบทเรียน"),
+    "content.refused.bomb": (
+        "The zip would unpack to far more than course content does for its size (it may be a \"zip bomb\"), so "
+        "nothing was unpacked.",
+        "ไฟล์ zip นี้จะขยายตัวเมื่อแตกไฟล์มากเกินกว่าเนื้อหาบทเรียนทั่วไป (อาจเป็น \"zip bomb\") จึงไม่ได้แตกไฟล์ใดเลย"),
+    "content.refused.too_many": ("The zip holds more files than one package may ({files}).",
+                                 "ไฟล์ zip มีจำนวนไฟล์มากเกินกว่าที่หนึ่งแพ็กเกจมีได้ ({files} ไฟล์)"),
+    "content.refused.too_big": ("The package is larger than this server accepts.",
+                                "แพ็กเกจใหญ่เกินกว่าที่เซิร์ฟเวอร์นี้รับได้"),
+    "content.refused.encrypted": ("The zip is protected by a password. Publish it again without a password.",
+                                  "ไฟล์ zip มีรหัสผ่าน โปรดเผยแพร่ใหม่โดยไม่ตั้งรหัสผ่าน"),
+    "content.refused.no_manifest": (
+        "This zip is not an xAPI package: it has no tincan.xml or cmi5.xml at its top level (or inside one "
+        "folder). In your authoring tool, publish it as \"Tin Can API\" (xAPI) or \"cmi5\".",
+        "ไฟล์ zip นี้ไม่ใช่แพ็กเกจ xAPI เพราะไม่มี tincan.xml หรือ cmi5.xml ที่ชั้นบนสุด (หรือในโฟลเดอร์เดียวที่ห่อไว้) "
+        "โปรดเผยแพร่จากเครื่องมือสร้างบทเรียนเป็นแบบ \"Tin Can API\" (xAPI) หรือ \"cmi5\""),
+    "content.refused.manifest": (
+        "The package's manifest (tincan.xml or cmi5.xml) has a mistake, so learners could not launch it. Publish "
+        "the package again, or ask its author to correct the manifest.",
+        "ไฟล์กำกับแพ็กเกจ (tincan.xml หรือ cmi5.xml) มีข้อผิดพลาด ผู้เรียนจึงเปิดใช้ไม่ได้ "
+        "โปรดเผยแพร่แพ็กเกจใหม่ หรือแจ้งผู้จัดทำให้แก้ไขไฟล์กำกับ"),
+    "content.refused.quota_package": (
+        "The package unpacks to more than {limit}, the most one package may take on this server.",
+        "แพ็กเกจนี้เมื่อแตกไฟล์แล้วใหญ่เกิน {limit} ซึ่งเป็นขนาดสูงสุดของหนึ่งแพ็กเกจบนเซิร์ฟเวอร์นี้"),
+    "content.refused.quota_total": (
+        "There is not enough space for this package: it needs {size}, and {left} is left of the {limit} for all "
+        "packages. Remove packages no longer used, or ask the server's administrator for more space.",
+        "พื้นที่ไม่พอสำหรับแพ็กเกจนี้ ต้องใช้ {size} แต่เหลือพื้นที่ {left} จาก {limit} สำหรับทุกแพ็กเกจ "
+        "โปรดนำแพ็กเกจที่ไม่ใช้แล้วออก หรือขอพื้นที่เพิ่มจากผู้ดูแลเซิร์ฟเวอร์"),
+    "content.refused.kind_tincan": (
+        "A Tin Can package can only be replaced by a Tin Can package. Upload this cmi5 package as a new package.",
+        "แพ็กเกจ Tin Can แทนที่ได้ด้วยแพ็กเกจ Tin Can เท่านั้น โปรดอัปโหลดแพ็กเกจ cmi5 นี้เป็นแพ็กเกจใหม่"),
+    "content.refused.kind_cmi5": (
+        "A cmi5 package can only be replaced by a cmi5 package. Upload this Tin Can package as a new package.",
+        "แพ็กเกจ cmi5 แทนที่ได้ด้วยแพ็กเกจ cmi5 เท่านั้น โปรดอัปโหลดแพ็กเกจ Tin Can นี้เป็นแพ็กเกจใหม่"),
+    "content.refused.removed": ("This package was removed meanwhile. Upload the zip as a new package.",
+                                "แพ็กเกจนี้ถูกนำออกไปแล้วระหว่างนั้น โปรดอัปโหลดไฟล์ zip เป็นแพ็กเกจใหม่"),
     "content.kind": ("Kind", "ชนิด"),
     "content.manage": ("Replace or remove", "แทนที่หรือนำออก"),
     "content.replace": ("Replace", "แทนที่"),
@@ -99,6 +159,34 @@ i18n.register_messages({
 bp.add_app_template_global(title_in, "package_title")
 
 
+@bp.app_template_filter("size")
+def size_text(size: int) -> str:
+    """Bytes as people read them, rounded down (so space "left" is never overstated), in the binary units the
+    operator sets limits in: SAMATTHA_PACKAGES_MAX_SIZE=20GiB reads "20 GB"."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            tenths = size * 10 // scale
+            return f"{tenths // 10}.{tenths % 10} {unit}".replace(".0 ", " ")
+    return f"{size} B"
+
+
+def _quota() -> Quota:
+    config = current_app.config["SAMATTHA"]
+    return Quota(package=config.package_max_bytes, total=config.packages_max_bytes)
+
+
+def _error(form: str, message: str, detail: str | None = None) -> dict[str, str | None]:
+    """A refusal shown at the top of ``form`` ("upload", "replace-<id>", "remove-<id>"), with the technical
+    ``detail`` folded underneath it."""
+    return {"form": form, "message": message, "detail": detail}
+
+
+def _refusal(form: str, refused: PackageRefused) -> dict[str, str | None]:
+    values = {name: size_text(value) for name, value in refused.values.items()}
+    message = i18n.translate(f"content.refused.{refused.reason}", files=f"{PACKAGE_LIMITS.max_files:,}", **values)
+    return _error(form, message, str(refused))
+
+
 @bp.record_once
 def _install_guard(state: BlueprintSetupState) -> None:
     """The LRS asks for ``samattha.statement_guard`` before it stores a batch (plugin.lrs). The satisfied
@@ -114,8 +202,9 @@ def _install_guard(state: BlueprintSetupState) -> None:
 def _page(course: Course, status: int = 200, /, **context: object) -> tuple[str, int]:
     from plugin.launch.web import render
 
-    return render("content/packages.html", status, course=course, packages=packages_of(get_session(), course),
-                  csrf=access.csrf_token(), **context)
+    db = get_session()
+    return render("content/packages.html", status, course=course, packages=packages_of(db, course),
+                  csrf=access.csrf_token(), quota=_quota(), used=space_used(db), **context)
 
 
 @bp.get("/course/<int:course_pk>/content")
@@ -150,28 +239,41 @@ def _course_package(course: Course, package_id: int) -> ContentPackage:
     return package
 
 
-def _take_upload(course: Course, store: Callable[[Path, str], T]) -> T | tuple[str, int]:
+def _form_refused(course: Course, form: str) -> tuple[str, int] | None:
+    """The page with a 413 when the body is larger than a request may be (it is refused unread, so its form token
+    is unknown, and nothing changes); else the form token's check."""
+    try:
+        access.check_csrf()
+    except RequestEntityTooLarge:
+        limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+        return _page(course, 413, error=_error(form, i18n.translate("content.refused.too_large",
+                                                                    limit=size_text(limit))))
+    return None
+
+
+def _take_upload(course: Course, form: str, store: Callable[[Path, str], T]) -> T | tuple[str, int]:
     """``store`` run on the uploaded zip (spooled to disk) and its file name; a missing or refused upload gives
-    the page again, with the reason and a 400, and nothing stored."""
+    the page again, with the reason at the top of ``form`` and a 400, and nothing stored."""
     sent = request.files.get("package")
     if sent is None or not sent.filename:
-        return _page(course, 400, error=i18n.translate("content.missing"))
+        return _page(course, 400, error=_error(form, i18n.translate("content.missing")))
     with _spooled(sent) as spooled:
         try:
             return store(spooled, sent.filename)
         except PackageRefused as refused:
             get_session().rollback()
-            return _page(course, 400, error=i18n.translate("content.refused", problem=str(refused)))
+            return _page(course, 400, error=_refusal(form, refused))
 
 
 @bp.post("/course/<int:course_pk>/content")
 def upload(course_pk: int) -> Response | tuple[str, int]:
     course = access.course_or_404(course_pk)
     user = access.require_role(course, "coordinator")
-    access.check_csrf()
+    if (too_large := _form_refused(course, "upload")) is not None:
+        return too_large
     instance, db = current_app.instance_path, get_session()
-    row = _take_upload(course, lambda zip_path, name: import_package(
-        db, course, zip_path, file_name=name, instance_path=instance, uploader=user, now=utcnow()))
+    row = _take_upload(course, "upload", lambda zip_path, name: import_package(
+        db, course, zip_path, file_name=name, instance_path=instance, uploader=user, now=utcnow(), quota=_quota()))
     if isinstance(row, tuple):
         return row
     try:
@@ -186,11 +288,13 @@ def upload(course_pk: int) -> Response | tuple[str, int]:
 def replace(course_pk: int, package_id: int) -> Response | tuple[str, int]:
     course = access.course_or_404(course_pk)
     user = access.require_role(course, "coordinator")
-    access.check_csrf()
+    form = f"replace-{package_id}"
+    if (too_large := _form_refused(course, form)) is not None:
+        return too_large
     row = _course_package(course, package_id)
     instance, db = current_app.instance_path, get_session()
-    new_files = _take_upload(course, lambda zip_path, name: replace_package(
-        db, row, zip_path, file_name=name, instance_path=instance, uploader=user, now=utcnow()))
+    new_files = _take_upload(course, form, lambda zip_path, name: replace_package(
+        db, row, zip_path, file_name=name, instance_path=instance, uploader=user, now=utcnow(), quota=_quota()))
     if isinstance(new_files, tuple):
         return new_files
     with files_swapped(instance, row.id, new_files):  # a failed commit is rolled back with the request
@@ -205,7 +309,7 @@ def remove(course_pk: int, package_id: int) -> Response | tuple[str, int]:
     access.check_csrf()
     row = _course_package(course, package_id)
     if request.form.get("confirm") != "yes":
-        return _page(course, 400, error=i18n.translate("content.remove.unconfirmed"))
+        return _page(course, 400, error=_error(f"remove-{package_id}", i18n.translate("content.remove.unconfirmed")))
     db = get_session()
     remove_package(db, row, now=utcnow())
     with files_swapped(current_app.instance_path, package_id, None):
