@@ -73,11 +73,14 @@ def test_json_export_of_a_course_holds_every_portfolio_its_hash_and_judgements(
     [judgement] = trail[str(sam(session).id)]
     assert (judgement["outcome"], judgement["comments"]) == ("more_evidence", "ขอหลักฐานเพิ่ม")
     assert judgement["snapshot"]["content_hash"] == snapshots[str(sam(session).id)].content_hash
+    assert judgement["stale"] is False  # judged on the snapshot exported
     assert sum(len(t) for t in trail.values()) == 1
 
 
 def test_pdf_and_html_exports_render_each_learner(app: Flask, session: Session, course: Course, post: Any,  # noqa: F811
-                                                  tmp_path: Path) -> None:
+                                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMATTHA_ORGANISATION", "กรมตัวอย่าง")
+    monkeypatch.setenv("SAMATTHA_TIMEZONE", "Asia/Tokyo")
     post(lab_statements())
     as_of = run_as_of(watermark(session), utcnow())
     compile_course(session, course, as_of=as_of, learner=sam(session))  # one PDF keeps the test quick
@@ -93,6 +96,8 @@ def test_pdf_and_html_exports_render_each_learner(app: Flask, session: Session, 
     assert page.exit_code == 0, page.output
     [html] = [body.decode("utf-8") for n, body in unzip(tmp_path / "h.zip").items() if n.endswith(".html")]
     assert '<html lang="en">' in html and "Knowledge-evidence portfolio" in html
+    # The record's cover: the organisation and the zone the operator set, read by the command's app.
+    assert '<p class="organisation">กรมตัวอย่าง</p>' in html and "times in Asia/Tokyo (UTC+09:00)" in html
     criterion = repository.latest_snapshot(session, course, sam(session).id)
     assert criterion is not None
     assert criterion.document["units"][0]["elements"][0]["criteria"][0]["text"] in html

@@ -245,4 +245,4 @@ def test_the_export_is_a_record_to_sign_with_a_summary_first() -> None:
     assert f"{unit['summary']['evidenced']} / {unit['summary']['total']}" in first
     # The last page: the learner's and the assessor's declarations, with lines to sign and date.
     assert "ลายมือชื่อ" in last and "วันที่" in last and "ผู้ประเมิน" in last
-    assert f"ชื่อ: {DOCUMENT['learner']['name']}" in last
+    assert f"ชื่อ {DOCUMENT['learner']['name']}" in last

@@ -40,7 +40,8 @@ def export(context_id: str, issuer: str | None, fmt: str, out: Path, language: s
     if not out.parent.is_dir():
         raise click.BadParameter(f"{out.parent} is not a directory", param_hint="--out")
     app = _app()
-    with app.extensions["samattha.sessionmaker"]() as session:
+    # In the app's context: the pages' times are in its zone and its organisation names the record.
+    with app.app_context(), app.extensions["samattha.sessionmaker"]() as session:
         course = find_course(session, context_id, issuer)
         if course is None:
             raise click.BadParameter(f"no course with id {context_id!r}" + (f" on {issuer}" if issuer else ""),

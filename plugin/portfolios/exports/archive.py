@@ -10,6 +10,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from plugin.portfolios.exports.view import judgement_trail
+
 __all__ = ["FORMATS", "INDEX_SCHEMA", "RECORD_SCHEMA", "course_zip", "file_name", "render", "render_json",
            "render_record_json"]
 
@@ -28,7 +30,7 @@ def render_record_json(document: Mapping[str, Any], snapshot: Mapping[str, Any],
     """One learner's export as JSON: the portfolio exactly as stored (its canonical form hashes to
     ``snapshot.content_hash``) with the judgement trail the PDF and HTML show (SCHEMA.md, "One learner's JSON")."""
     record = {"format": RECORD_SCHEMA, "snapshot": dict(snapshot), "portfolio": document,
-              "judgements": list(judgements)}
+              "judgements": judgement_trail(judgements, document, snapshot)}
     return (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -73,7 +75,8 @@ def course_zip(
             archive.writestr(name, render(document, fmt, language=language, judgements=judgements, snapshot=snapshot))
             index.append({"file": name, "learner": document["learner"]["id"], "name": document["learner"]["name"],
                           "snapshot": snapshot["number"], "content_hash": snapshot["content_hash"],
-                          "as_of": document["as_of"], "judgements": list(judgements)})
+                          "as_of": document["as_of"],
+                          "judgements": judgement_trail(judgements, document, snapshot)})
             if progress is not None:
                 progress()
         archive.writestr("index.json", json.dumps({"schema": INDEX_SCHEMA, "format": fmt, "portfolios": index},

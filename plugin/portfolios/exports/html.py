@@ -14,7 +14,10 @@ import jinja2
 
 from plugin import localtime
 from plugin.launch import i18n
-from plugin.portfolios.exports import messages  # noqa: F401 - registers the texts
+from plugin.portfolios.exports import (
+    messages,  # noqa: F401 - registers the texts
+    record,
+)
 from plugin.portfolios.exports.view import portfolio_context
 
 __all__ = ["STATIC", "render_html", "stylesheet"]
@@ -55,12 +58,19 @@ def stylesheet(embed_fonts: bool) -> str:
 
 def render_html(
     document: Mapping[str, Any], *, language: str, judgements: Iterable[Mapping[str, Any]] = (),
-    snapshot: Mapping[str, Any] | None = None, css: str | None = None,
+    snapshot: Mapping[str, Any] | None = None, css: str | None = None, organisation: str | None = None,
 ) -> str:
-    """The whole HTML page, with ``css`` inline (default: portfolio.css with its fonts embedded)."""
+    """The whole HTML page, with ``css`` inline (default: portfolio.css with its fonts embedded); the
+    organisation on its cover is SAMATTHA_ORGANISATION unless ``organisation`` is given."""
     def t(key: str, **params: object) -> str:
         return i18n.translate(key, language, **params)
 
     context = portfolio_context(document, judgements=judgements, snapshot=snapshot)
+    context["ev"] = record.evidence_references(context["ev"], document, language)
+    name = record.organisation() if organisation is None else organisation
     template = _environment().get_template("portfolios/export.html")
-    return template.render(t=t, lang=language, css=stylesheet(True) if css is None else css, **context)
+    return template.render(
+        t=t, lang=language, css=stylesheet(True) if css is None else css, organisation=name,
+        standards=record.standard_titles(document), assessors=record.assessors(context["judgements"]),
+        page_css=record.page_css(document, language=language, organisation_name=name, snapshot=snapshot),
+        **context)

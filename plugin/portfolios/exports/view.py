@@ -9,7 +9,7 @@ from typing import Any
 from plugin.portfolios.exports.work import learner_work
 from plugin.portfolios.model import unit_evidence_key
 
-__all__ = ["latest_by_unit", "missing", "portfolio_context"]
+__all__ = ["is_stale", "judgement_trail", "latest_by_unit", "missing", "portfolio_context"]
 
 
 def missing(document: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -36,6 +36,23 @@ def latest_by_unit(judgements: Iterable[Mapping[str, Any]]) -> dict[str, Mapping
     return latest
 
 
+def is_stale(judgement: Mapping[str, Any], document: Mapping[str, Any],
+             snapshot: Mapping[str, Any] | None) -> bool:
+    """Whether what ``judgement`` judged has changed in ``document``. Only a change of what it judged counts
+    (model.unit_evidence_key), not a compile at a later moment or under a mapping that changes no outcome; a
+    judgement without a key (its snapshot is gone) is compared by the snapshot's hash."""
+    if judgement.get("evidence_key") is not None:
+        return bool(judgement["evidence_key"] != unit_evidence_key(document, judgement["unit"]))
+    return snapshot is not None and judgement["snapshot"]["content_hash"] != snapshot["content_hash"]
+
+
+def judgement_trail(judgements: Iterable[Mapping[str, Any]], document: Mapping[str, Any],
+                    snapshot: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Every judgement, oldest first, each with ``stale``: whether the portfolio has changed since for it."""
+    ordered = sorted(judgements, key=lambda j: (j["recorded_at"], j["id"]))
+    return [{**j, "stale": is_stale(j, document, snapshot)} for j in ordered]
+
+
 def portfolio_context(
     document: Mapping[str, Any], *, judgements: Iterable[Mapping[str, Any]] = (),
     snapshot: Mapping[str, Any] | None = None, show_missing: bool = False,
@@ -51,12 +68,7 @@ def portfolio_context(
         "ev": {e["id"]: e for e in document["evidence"]},
         "work": {e["id"]: url for e in document["evidence"] if (url := learner_work(e, moodle_id, wwwroot))},
         "judgements": latest,
-        # A judgement is out of date only when what it judged changed (model.unit_evidence_key), not when the
-        # portfolio was merely compiled again at a later moment or under a mapping that changes no outcome.
-        "stale": {unit: judgement.get("evidence_key") != unit_evidence_key(document, unit)
-                  if judgement.get("evidence_key") is not None
-                  else snapshot is not None and judgement["snapshot"]["content_hash"] != snapshot["content_hash"]
-                  for unit, judgement in latest.items()},
+        "stale": {unit: is_stale(judgement, document, snapshot) for unit, judgement in latest.items()},
         "snapshot": snapshot,
         "missing": missing(document) if show_missing else None,
     }
