@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plugin.models.base import Base
@@ -36,7 +36,9 @@ class ContentPackage(Base):
     # inner blocks before the block holding them. Packages stored before migration 0012 have no "blocks".
     manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
     file_name: Mapped[str] = mapped_column(Text, default="")
-    size: Mapped[int] = mapped_column(Integer, default=0)  # uncompressed bytes
+    # Unpacked bytes; 64-bit, since a package may reach the operator's limit (2 GiB by default, and more). SQLite's
+    # INTEGER is 64-bit already.
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Removed by a coordinator: files gone, row kept so that its id is never given to another package (placed
