@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from plugin.portfolios.exports.view import portfolio_context
-from plugin.portfolios.exports.work import learner_work
+from plugin.portfolios.exports.work import find_work, learner_work
 
 LAB = "http://127.0.0.1:8081"
 FIXTURE = Path(__file__).parent / "fixtures" / "moodle-4.5" / "xapi-quiz-assign.json"
@@ -24,6 +24,11 @@ def test_the_log_stores_objects_lead_to_the_learners_work() -> None:
     assert work(f"{LAB}/mod/page/view.php?id=3") == f"{LAB}/mod/page/view.php?id=3"
     assert work("https://evil.example/mod/quiz/attempt.php?attempt=7&cmid=6") is None
     assert work(f"{LAB}/course/view.php?id=2") is None
+    # Which pages are the learner's own work, and where only the activity is known.
+    kinds = [find_work({"activity": f"{LAB}/{iri}"}, "3", LAB)
+             for iri in ("mod/quiz/attempt.php?attempt=7&cmid=6", "mod/assign/view.php?id=5#submission",
+                         "mod/forum/discuss.php?d=4#p9", "mod/page/view.php?id=3", "mod/quiz/view.php?id=6")]
+    assert [found and found[0] for found in kinds] == ["attempt", "submission", "post", "activity", "activity"]
     assert work("https://samattha.dev/content/dg-opsr-023/ds601") is None
 
 
@@ -32,8 +37,12 @@ def test_the_portfolio_context_links_each_piece_of_lab_evidence() -> None:
     evidence = [{"id": s["id"], "activity": s["object"]["id"]} for s in statements]
     document = {"learner": {"actor": {"account": {"homePage": LAB, "name": "3"}}}, "course": {"wwwroot": LAB},
                 "evidence": evidence}
-    work = portfolio_context(document)["work"]
+    context = portfolio_context(document)
+    work = context["work"]
     quiz = next(s["id"] for s in statements if "attempt.php" in s["object"]["id"])
     submitted = next(s["id"] for s in statements if s["object"]["id"].endswith("#submission"))
     assert work[quiz].startswith(f"{LAB}/mod/quiz/review.php?attempt=")
     assert work[submitted].endswith("&action=grader&userid=3")
+    assert (context["work_kind"][quiz], context["work_kind"][submitted]) == ("attempt", "submission")
+    viewed = next(s["id"] for s in statements if s["object"]["id"].endswith("/mod/quiz/view.php?id=6"))
+    assert context["work_kind"][viewed] == "activity"

@@ -124,8 +124,11 @@ def test_evidence_is_named_for_a_reader_not_by_its_address() -> None:
     assert "mod/quiz" not in text and "mod/assign" not in text  # no raw addresses at the end of the lines
     page = render_html(DOCUMENT, language="th")
     assert f"(Moodle 127.0.0.1:8081, {SAYS['th']['activity']}, {SAYS['th']['attempt']})" in page
-    # Where the learner's own work has a page, the record still links to it.
+    # Where the learner's own work has a page, the record still links to it; never calls an activity's page so.
     assert 'href="http://127.0.0.1:8081/mod/quiz/review.php?attempt=' in page
+    viewed = next(e["id"] for e in DOCUMENT["evidence"] if e["activity"].endswith("/mod/quiz/view.php?id=6"))
+    line = re.search(rf'<li data-statement="{viewed}">(.*?)</li>', page, re.S)
+    assert line and "(Moodle 127.0.0.1:8081, กิจกรรมหมายเลข 6)" in line.group(1) and "href" not in line.group(1)
 
 
 def test_without_settings_the_record_is_in_bangkok_time_and_names_no_organisation() -> None:

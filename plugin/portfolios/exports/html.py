@@ -67,6 +67,9 @@ def render_html(
 
     context = portfolio_context(document, judgements=judgements, snapshot=snapshot)
     context["ev"] = record.evidence_references(context["ev"], document, language)
+    # The record links only to the learner's own work: an activity's page is named by its reference already,
+    # and a link worded "the learner's work" must not lead to the activity alone.
+    context["work"] = {key: url for key, url in context["work"].items() if context["work_kind"][key] != "activity"}
     name = record.organisation() if organisation is None else organisation
     template = _environment().get_template("portfolios/export.html")
     return template.render(

@@ -75,6 +75,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rec.signature": ("Signature", "ลายมือชื่อ"),
     "rec.date": ("Date", "วันที่"),
     "pf.work": ("the learner's work in Moodle", "ดูผลงานของผู้เรียนใน Moodle"),
+    "pf.work.activity": ("the activity in Moodle (only the activity is known, not the learner's own page)",
+                         "ดูกิจกรรมใน Moodle (ทราบเพียงกิจกรรม ไม่มีหน้าผลงานของผู้เรียนโดยตรง)"),
     "pf.activity": ("Activity", "กิจกรรม"),
     "pf.verb": ("Verb", "การกระทำ"),
     "pf.result": ("Result", "ผลลัพธ์"),

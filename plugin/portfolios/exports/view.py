@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from plugin.portfolios.exports.work import learner_work
+from plugin.portfolios.exports.work import find_work
 from plugin.portfolios.model import unit_evidence_key
 
 __all__ = ["is_stale", "judgement_trail", "latest_by_unit", "missing", "portfolio_context"]
@@ -57,16 +57,20 @@ def portfolio_context(
     document: Mapping[str, Any], *, judgements: Iterable[Mapping[str, Any]] = (),
     snapshot: Mapping[str, Any] | None = None, show_missing: bool = False,
 ) -> dict[str, Any]:
-    """The template context of ``portfolios/_portfolio.html``."""
+    """The template context of ``portfolios/_portfolio.html``: ``work`` (statement id → URL) and ``work_kind``
+    (→ one of work.KINDS) where Moodle shows the work behind a piece of evidence."""
     latest = latest_by_unit(judgements)
     actor = (document.get("learner") or {}).get("actor") or {}
     account = actor.get("account") if isinstance(actor, dict) else None
     moodle_id = str(account["name"]) if isinstance(account, dict) and account.get("name") is not None else None
     wwwroot = str((document.get("course") or {}).get("wwwroot") or "")
+    found = {e["id"]: work for e in document["evidence"] if (work := find_work(e, moodle_id, wwwroot))}
     return {
         "doc": document,
         "ev": {e["id"]: e for e in document["evidence"]},
-        "work": {e["id"]: url for e in document["evidence"] if (url := learner_work(e, moodle_id, wwwroot))},
+        "work": {key: url for key, (_, url) in found.items()},
+        # "activity" when only the activity's page is known: a page must not call that the learner's work.
+        "work_kind": {key: kind for key, (kind, _) in found.items()},
         "judgements": latest,
         "stale": {unit: is_stale(judgement, document, snapshot) for unit, judgement in latest.items()},
         "snapshot": snapshot,
