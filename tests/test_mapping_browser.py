@@ -63,7 +63,7 @@ def quiz_attempt(site: str, sub: str, name: str, raw: int) -> dict[str, Any]:
 
 def map_activity(page: Page, cmid: int, evidence: str, rule: str, choose: Callable[[Page], None]) -> None:
     slot = page.locator(f'section.activity[data-activity="cmid:{cmid}"] details.slot').first
-    slot.locator("summary").click()
+    slot.locator(":scope > summary").click()
     slot.locator("select.evidence").select_option(evidence)
     slot.locator("select.rule").select_option(rule)
     choose(page)
@@ -226,7 +226,7 @@ def test_the_editor_offers_each_modules_outcomes_and_saves_them(app: Flask, lang
         assert first_options(quiz) == (text["quiz_group"], text["quiz"])
         assert first_options(assign) == (text["assign_group"], text["assign"])
 
-        assign.locator("summary").click()
+        assign.locator(":scope > summary").click()
         expect(assign.locator(".rule-hint")).to_have_text(text["submitted_hint"])
         expect(assign.locator("input.threshold")).to_be_hidden()
         assign.locator("select.rule").select_option("graded")
@@ -234,7 +234,7 @@ def test_the_editor_offers_each_modules_outcomes_and_saves_them(app: Flask, lang
         expect(assign.locator(".rule-hint")).to_contain_text(text["graded_hint"])
         assign.locator("input.threshold").fill("60")
         assign.locator("input.targets").press_sequentially("DG101")
-        quiz.locator("summary").click()
+        quiz.locator(":scope > summary").click()
         expect(quiz.locator("input.threshold")).to_be_hidden()
         pick(QUIZ, "DS601", "DS601.01")(page)
         page.screenshot(path=str(shots / f"editor-{language}-1366.png"), full_page=True)

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from werkzeug.datastructures import MultiDict
 
 from plugin.launch import i18n
-from plugin.mapping.files import MappingFileError, dump_mapping, load_mapping
+from plugin.mapping.files import MappingFileError, Problem, dump_mapping, load_mapping
 from plugin.mapping.model import (
     EVIDENCE_KINDS,
     RULE_KINDS,
@@ -27,8 +27,9 @@ from plugin.mapping.model import (
 from plugin.models import Course, CourseActivity
 
 __all__ = [
-    "COMMON_VERBS", "MODULE_OUTCOMES", "ActivityRow", "RuleChoice", "RuleGroup", "Slot", "activity_rows",
-    "build_mapping", "default_rule", "rule_groups", "slots_from_form", "slots_of",
+    "COMMON_VERBS", "MODULE_KINDS", "MODULE_OUTCOMES", "ActivityRow", "RuleChoice", "RuleGroup", "Slot",
+    "activity_rows", "build_mapping", "default_rule", "problem_words", "rule_groups", "says", "slots_from_form",
+    "slots_of",
 ]
 
 # The verbs moodle-logstore_xapi sends most (EVENTS.md in the project's shared fixtures), offered as ticks.
@@ -56,6 +57,7 @@ MODULE_OUTCOMES: dict[str, tuple[RuleKind, ...]] = {
     **{module: ("submitted",) for module in ("feedback", "questionnaire", "survey")},
     **{module: ("completed", "passed", "score") for module in ("lti", "package")},
 }
+MODULE_KINDS = frozenset(MODULE_OUTCOMES)  # the kinds the page names in words (map.kind.*)
 # Every Moodle module sends a view, and its completion when completion tracking is on.
 _ANY_ACTIVITY: tuple[RuleKind, ...] = ("activity-completion", "viewed")
 _SLOT = re.compile(r"slot-(\d{1,4})-activity")
@@ -82,10 +84,13 @@ class Slot:
     targets: str = ""  # codes separated by spaces or commas
     errors: list[str] = field(default_factory=list)
     error_fields: list[str] = field(default_factory=list)  # per error, the form field it is about ("" = the slot)
+    technical: list[str] = field(default_factory=list)  # what the mapping file's check said, for "details"
 
-    def fail(self, field_name: str, message: str) -> None:
+    def fail(self, field_name: str, message: str, technical: str = "") -> None:
         self.errors.append(message)
         self.error_fields.append(field_name)
+        if technical:
+            self.technical.append(technical)
 
     @property
     def error_links(self) -> list[tuple[str, str]]:
@@ -123,6 +128,30 @@ class ActivityRow:
     @property
     def rule_groups(self) -> list[RuleGroup]:
         return rule_groups(self.module)
+
+    @property
+    def kind(self) -> str:
+        """What kind of activity it is, in the page's language ("" when unknown)."""
+        return i18n.translate(f"map.kind.{self.module}") if self.module in MODULE_KINDS else ""
+
+
+def says(slot: Slot) -> str:
+    """The slot's rule as a sentence part: "graded at least 80 %", "viewed"."""
+    short = i18n.translate(f"map.short.{slot.rule}") if slot.rule in RULE_KINDS else slot.rule
+    if slot.rule in THRESHOLD_KINDS and slot.threshold:
+        return i18n.translate("map.says.threshold", rule=short, threshold=slot.threshold)
+    return short
+
+
+def problem_words(problem: Problem) -> str:
+    """A mapping problem in the page's language, from its key (plugin.mapping.messages)."""
+    if not problem.key:
+        return problem.message
+    params = dict(problem.params)
+    for name in ("evidence", "item"):
+        if params.get(name) in EVIDENCE_KINDS:
+            params[name] = i18n.translate(f"mapfile.kind.{params[name]}")
+    return i18n.translate(f"mapfile.{problem.key}", **params)
 
 
 def default_rule(module: str | None) -> RuleKind:
@@ -212,11 +241,12 @@ def build_mapping(course: Course, slots: list[Slot], standard: StandardIndex,
         for problem in error.problems:
             found = re.fullmatch(r"activity\[(\d+)\]\.?(.*)", problem.field)
             if found is None:
-                general.append(f"{problem.field}: {problem.message}")
+                general.append(problem_words(problem))
                 continue
             where = found.group(2)
             label = i18n.translate(_FIELDS.get(where, "map.activity"))
-            entries[int(found.group(1)) - 1][0].fail(_FORM_FIELDS.get(where, ""), f"{label}: {problem.message}")
+            entries[int(found.group(1)) - 1][0].fail(_FORM_FIELDS.get(where, ""), f"{label}: {problem_words(problem)}",
+                                                     str(problem))
         return None, general
     return (None if any(slot.errors for slot in slots) else checked), general
 

@@ -12,8 +12,9 @@ import difflib
 import json
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as default
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -41,6 +42,9 @@ class Problem:
     line: int | None
     field: str  # "course.wwwroot", "activity[2].targets" (activities counted from 1, as a reader counts)
     message: str
+    # The problem in a reader's words in any language: plugin.mapping.messages has "mapfile.<key>" for each.
+    key: str = ""
+    params: Mapping[str, str] = default(default_factory=dict)
 
     def __str__(self) -> str:
         return f"line {self.line if self.line is not None else '?'}: {self.field or 'file'}: {self.message}"
@@ -59,7 +63,7 @@ def load_mapping(text: str, *, standard: StandardIndex, file_name: str = "<mappi
     except tomllib.TOMLDecodeError as err:
         found = re.search(r"\(at line (\d+)", str(err))
         line = int(found.group(1)) if found else None
-        raise MappingFileError([Problem(line, "", f"not valid TOML: {err}")], file_name=file_name) from None
+        raise MappingFileError([Problem(line, "", f"not valid TOML: {err}", "toml")], file_name=file_name) from None
     checker = _Checker(_Positions(text), standard)
     mapping = checker.mapping(data)
     if checker.problems or mapping is None:
@@ -87,39 +91,43 @@ class _Checker:
         self.problems: list[Problem] = []
         self._seen: dict[tuple[object, ...], int] = {}  # (activity identity, evidence) → activity index
 
-    def report(self, path: KeyPath, message: str, needle: str | None = None) -> None:
-        self.problems.append(Problem(self.positions.line(path, needle), _field(path), message))
+    def report(self, path: KeyPath, message: str, needle: str | None = None, *, key: str = "", **params: str) -> None:
+        self.problems.append(Problem(self.positions.line(path, needle), _field(path), message, key, params))
 
     def get(self, table: dict[str, Any], path: KeyPath, kind: type, default: Any = _MISSING) -> Any:
         """``table[path[-1]]`` when it has the TOML type ``kind``; otherwise report and return None."""
         value = table.get(str(path[-1]), _MISSING)
         if value is _MISSING:
             if default is _MISSING:
-                self.report(path, "missing (required)")
+                self.report(path, "missing (required)", key="missing")
                 return None
             return default
         ok = isinstance(value, int | float) if kind is float else isinstance(value, kind)
         if not ok or (isinstance(value, bool) and kind is not bool):  # TOML true is no number
-            self.report(path, f"must be {_TYPE_NAMES.get(kind, kind.__name__)}, not {_describe(value)}")
+            expected = _TYPE_NAMES.get(kind, kind.__name__)
+            self.report(path, f"must be {expected}, not {_describe(value)}", key="type", expected=expected,
+                        actual=_describe(value))
             return None
         return value
 
     def unknown(self, table: dict[str, Any], allowed: Sequence[str], path: KeyPath) -> None:
         for key in table:
             if key not in allowed:
-                self.report((*path, key), f"unknown key {key!r}; expected: {', '.join(allowed)}")
+                self.report((*path, key), f"unknown key {key!r}; expected: {', '.join(allowed)}", key="unknown_key",
+                            name=repr(key))
 
     def mapping(self, data: dict[str, Any]) -> CourseMapping | None:
         self.unknown(data, _TOP_KEYS, ())
         fmt = data.get("format", _MISSING)
         if fmt is _MISSING:
-            self.report(("format",), "missing: start the file with format = 1")
+            self.report(("format",), "missing: start the file with format = 1", key="format_missing")
         elif type(fmt) is not int or fmt != FORMAT:
-            self.report(("format",), f"unsupported format {fmt!r}: this version of Samattha reads format {FORMAT}")
+            self.report(("format",), f"unsupported format {fmt!r}: this version of Samattha reads format {FORMAT}",
+                        key="format", expected=str(FORMAT), actual=repr(fmt))
         course = self.course(data.get("course", _MISSING))
         activities = data.get("activity", [])
         if not isinstance(activities, list) or not all(isinstance(a, dict) for a in activities):
-            self.report(("activity",), "must be [[activity]] tables")
+            self.report(("activity",), "must be [[activity]] tables", key="activities")
             activities = []
         wwwroot = course.wwwroot if course else ""
         entries = [self.activity(i, table, wwwroot) for i, table in enumerate(activities)]
@@ -130,7 +138,8 @@ class _Checker:
     def course(self, table: Any) -> CourseMapping | None:
         path: KeyPath = ("course",)
         if not isinstance(table, dict):
-            self.report(path, "missing [course] table" if table is _MISSING else "must be a [course] table")
+            self.report(path, "missing [course] table" if table is _MISSING else "must be a [course] table",
+                        key="course")
             return None
         self.unknown(table, _COURSE_KEYS, path)
         course_id = self.get(table, (*path, "id"), str)
@@ -138,11 +147,13 @@ class _Checker:
         title = self.get(table, (*path, "title"), str, default="")
         version = self.get(table, (*path, "version"), int, default=1)
         if course_id == "":
-            self.report((*path, "id"), "must not be empty: Moodle's course id, as LTI sends it in context.id")
+            self.report((*path, "id"), "must not be empty: Moodle's course id, as LTI sends it in context.id",
+                        key="course_id")
         if wwwroot is not None and not _is_site(wwwroot):
-            self.report((*path, "wwwroot"), f"not a Moodle site address (https://host[/path]): {wwwroot!r}")
+            self.report((*path, "wwwroot"), f"not a Moodle site address (https://host[/path]): {wwwroot!r}",
+                        key="wwwroot")
         if version is not None and version < 1:
-            self.report((*path, "version"), "must be 1 or more")
+            self.report((*path, "version"), "must be 1 or more", key="version")
         if not course_id or wwwroot is None or title is None or version is None:
             return None
         return CourseMapping(
@@ -156,7 +167,8 @@ class _Checker:
         title = self.get(table, (*path, "title"), str, default="")
         evidence = self.get(table, (*path, "evidence"), str)
         if evidence is not None and evidence not in EVIDENCE_KINDS:
-            self.report((*path, "evidence"), f"must be one of {', '.join(EVIDENCE_KINDS)}, not {evidence!r}")
+            self.report((*path, "evidence"), f"must be one of {', '.join(EVIDENCE_KINDS)}, not {evidence!r}",
+                        key="evidence")
             evidence = None
         rule = self.rule((*path, "rule"), table.get("rule", _MISSING))
         targets = self.targets((*path, "targets"), table, evidence)
@@ -171,17 +183,17 @@ class _Checker:
     def identity(self, path: KeyPath, table: dict[str, Any]) -> tuple[str | None, int | None]:
         if ("iri" in table) == ("cmid" in table):
             both = "has both iri and cmid: keep one" if "iri" in table else 'needs iri = "…" or cmid = <number>'
-            self.report(path, both)
+            self.report(path, both, key="one_activity")
             return None, None
         if "cmid" in table:
             cmid = self.get(table, (*path, "cmid"), int)
             if cmid is not None and cmid < 1:
-                self.report((*path, "cmid"), "must be a course-module id (1 or more)")
+                self.report((*path, "cmid"), "must be a course-module id (1 or more)", key="cmid")
                 return None, None
             return None, cmid
         iri = self.get(table, (*path, "iri"), str)
         if iri is not None and not _is_iri(iri):
-            self.report((*path, "iri"), f"not an absolute IRI: {iri!r}")
+            self.report((*path, "iri"), f"not an absolute IRI: {iri!r}", key="iri")
             return None, None
         return iri, None
 
@@ -195,18 +207,20 @@ class _Checker:
         if first != path[1]:
             line = self.positions.line(("activity", first))
             self.report(
-                path, f"duplicate: activity[{first + 1}] (line {line}) maps the same activity for {evidence} evidence"
-            )
+                path, f"duplicate: activity[{first + 1}] (line {line}) maps the same activity for {evidence} evidence",
+                key="duplicate", evidence=evidence, first=str(first + 1))
 
     def rule(self, path: KeyPath, table: Any) -> Rule | None:
         if not isinstance(table, dict):
             absent = table is _MISSING
-            self.report(path, ("missing: " if absent else "must be a table, ") + 'e.g. rule = { kind = "submitted" }')
+            self.report(path, ("missing: " if absent else "must be a table, ") + 'e.g. rule = { kind = "submitted" }',
+                        key="rule")
             return None
         kind = self.get(table, (*path, "kind"), str)
         if kind is None or kind not in RULE_KINDS:
             if kind is not None:
-                self.report((*path, "kind"), f"unknown kind {kind!r}; expected: {', '.join(RULE_KINDS)}")
+                self.report((*path, "kind"), f"unknown kind {kind!r}; expected: {', '.join(RULE_KINDS)}",
+                            key="rule_kind")
             return None
         self.unknown(table, _RULE_KEYS.get(kind, ("kind",)), path)
         threshold = self.threshold(path, table) if kind in THRESHOLD_KINDS else None
@@ -218,43 +232,51 @@ class _Checker:
     def threshold(self, path: KeyPath, table: dict[str, Any]) -> float | None:
         value = self.get(table, (*path, "threshold"), float)
         if value is not None and not 0 <= value <= 1:
-            self.report((*path, "threshold"), f"must be a fraction from 0 to 1 (0.8 = 80 %), not {value!r}")
+            self.report((*path, "threshold"), f"must be a fraction from 0 to 1 (0.8 = 80 %), not {value!r}",
+                        key="threshold")
             return None
         return None if value is None else float(value)
 
     def verbs(self, path: KeyPath, table: dict[str, Any]) -> tuple[str, ...] | None:
         value = self.get(table, (*path, "verbs"), list)
         if value is not None and not value:
-            self.report((*path, "verbs"), "list at least one verb IRI")
+            self.report((*path, "verbs"), "list at least one verb IRI", key="verbs")
         bad = [v for v in value or [] if not isinstance(v, str) or not _is_iri(v)]
         for verb in bad:
-            self.report((*path, "verbs"), f"not a verb IRI: {verb!r}", needle=str(verb))
+            self.report((*path, "verbs"), f"not a verb IRI: {verb!r}", needle=str(verb), key="verb", verb=repr(verb))
         return tuple(value) if value and not bad else None
 
     def targets(self, path: KeyPath, table: dict[str, Any], evidence: str | None) -> tuple[str, ...] | None:
         value = self.get(table, path, list)
         if value is not None and not value:
-            self.report(path, "list at least one code of a unit, element, criterion or evidence item")
+            self.report(path, "list at least one code of a unit, element, criterion or evidence item", key="targets")
         problems = 0
         for position, code in enumerate(value or []):
-            message = self.target_problem(code, evidence, value[:position])
-            if message:
-                self.report(path, message, needle=f'"{code}"' if isinstance(code, str) else None)
+            found = self.target_problem(code, evidence, value[:position])
+            if found:
+                message, key, params = found
+                self.report(path, message, needle=f'"{code}"' if isinstance(code, str) else None, key=key, **params)
                 problems += 1
         return tuple(value) if value and not problems else None
 
-    def target_problem(self, code: object, evidence: str | None, earlier: list[object]) -> str | None:
+    def target_problem(self, code: object, evidence: str | None,
+                       earlier: list[object]) -> tuple[str, str, dict[str, str]] | None:
+        """(message, key, its values) of the problem with one code, if any."""
         if not isinstance(code, str):
-            return f"codes are strings, not {_describe(code)}"
+            return f"codes are strings, not {_describe(code)}", "code_type", {}
         kind = self.standard.kind_of(code)
         if kind is None:
             near = difflib.get_close_matches(code, self._codes(), n=1)
-            return f"unknown code {code!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+            if near:
+                return (f"unknown code {code!r} (did you mean {near[0]!r}?)", "unknown_code_near",
+                        {"code": code, "near": near[0]})
+            return f"unknown code {code!r}", "unknown_code", {"code": code}
         if code in earlier:
-            return f"{code!r} is listed twice"
+            return f"{code!r} is listed twice", "twice", {"code": code}
         other = {"knowledge": "performance_evidence", "performance": "knowledge_evidence"}.get(evidence or "")
         if kind == other:
-            return f"{code!r} is a {kind.replace('_', '-')} item, but this activity gives {evidence} evidence"
+            return (f"{code!r} is a {kind.replace('_', '-')} item, but this activity gives {evidence} evidence", "kind",
+                    {"code": code, "item": kind.partition("_")[0], "evidence": str(evidence)})
         return None
 
     def _codes(self) -> list[str]:

@@ -7,6 +7,7 @@
   var picker = document.getElementById("picker");
   if (!form || !picker) { return; }
   var filter = document.getElementById("picker-filter");
+  var heading = document.getElementById("picker-for");
   var boxes = Array.prototype.slice.call(picker.querySelectorAll("input[type=checkbox]"));
   var labels = {};
   boxes.forEach(function (box) { labels[box.value] = box.parentNode.textContent.replace(/\s+/g, " ").trim(); });
@@ -53,6 +54,11 @@
     if (active) { active.classList.remove("picking"); }
     active = slot;
     slot.classList.add("picking");
+    // Say which activity (and which kind of evidence) the ticks go to: the picker covers the page.
+    var evidence = slot.querySelector("select.evidence");
+    var name = slot.querySelector("button.choose").getAttribute("data-name");
+    heading.textContent = heading.getAttribute("data-pattern").replace("{name}", name) +
+      " · " + evidence.options[evidence.selectedIndex].textContent;
     syncPicker();
     filter.value = "";  // a new slot starts from the whole standard, its chosen units unfolded
     applyFilter();
