@@ -99,6 +99,13 @@ def test_the_pdf_is_a_record_to_sign(language: str) -> None:
     for number, page in enumerate(text, start=1):
         assert DOCUMENT["learner"]["name"] in page and says["page"].format(n=number, m=len(text)) in page
     assert any(says["unit"].format(code=OTHER) in page and "DS601" in page for page in text)
+    # A records system lists the file by what it is, whose, and from whom.
+    document = pdfium.PdfDocument(pdf)
+    try:
+        metadata = document.get_metadata_dict()
+    finally:
+        document.close()
+    assert (metadata["Title"], metadata["Author"]) == (f"{says['title']} · Sam Student", ORGANISATION)
 
 
 @pytest.mark.parametrize("language", ["th", "en"])
