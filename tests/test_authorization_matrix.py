@@ -79,7 +79,9 @@ DECISIONS: dict[tuple[str, str], frozenset[str]] = {
     ("/course/<int:course_pk>/portfolios/<int:user_id>", "GET"): STAFF | {"learner_a"},
     ("/course/<int:course_pk>/portfolios/<int:user_id>/export.<fmt>", "GET"): STAFF | {"learner_a"},
     ("/course/<int:course_pk>/portfolios/<int:user_id>/judgements", "POST"): frozenset({"assessor"}),
-    ("/course/<int:course_pk>/portfolios", "GET"): STAFF,
+    ("/course/<int:course_pk>/portfolios", "GET"): STAFF,  # the caseload
+    ("/caseload", "GET"): frozenset({"assessor"}),  # the caseload of every course one is appointed assessor of
+    ("/course/<int:course_pk>/reassessment", "POST"): LEARNERS,  # ask to be assessed again
     ("/course/<int:course_pk>/portfolios/export.zip", "GET"): STAFF,
     ("/api/courses/<int:course_pk>/portfolios", "GET"): STAFF,
     ("/api/learners/<int:user_id>/portfolio", "GET"): STAFF,  # learners read their own through the pages

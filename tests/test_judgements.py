@@ -26,7 +26,7 @@ from plugin.mapping.store import save_mapping, standard_index
 from plugin.models import Course, User
 from plugin.models.judgements import Judgement
 from plugin.portfolios import repository
-from plugin.portfolios.judgements import VERB, signed_off, unit_activity
+from plugin.portfolios.judgements import VERB, judgement_json, signed_off, unit_activity
 from plugin.portfolios.run import compile_all
 from tests.lrs_support import headers, issue
 from tests.lti_platform import User as PlatformUser
@@ -135,9 +135,10 @@ def test_judgements_are_recorded_bound_to_the_snapshot_stated_and_graded(site: S
     number, digest, document = site.snapshot()
     unit = document["units"][0]["code"]
     codes = criteria_of(document, unit)
-    ticks = {f"rule:{codes[0]}:{rule}": "on" for rule in ("valid", "sufficient", "authentic", "current")}
+    ticks = {f"rule:{codes[0]}:{rule}": "met" for rule in ("valid", "sufficient", "authentic", "current")}
     done = site.judge({"snapshot": str(number), "unit": unit, "outcome": "competent",
-                       "comments": "  ครบถ้วน ตรงตามเกณฑ์ ", **ticks, f"rule:{codes[1]}:valid": "on"})
+                       "comments": "  ครบถ้วน ตรงตามเกณฑ์ ", **ticks, f"rule:{codes[1]}:valid": "met",
+                       f"rule:{codes[1]}:current": "not_met", f"rule:{codes[1]}:sufficient": "not_assessed"})
     assert done.status_code == 303, done.text
     shown = site.ann.get(urljoin(site.env.url, done.headers["Location"]), timeout=10).text
     assert 'data-flash="pf.recorded"' in shown and "Judgement recorded." in shown and "pf.grade_failed" not in shown
@@ -146,9 +147,10 @@ def test_judgements_are_recorded_bound_to_the_snapshot_stated_and_graded(site: S
     assert (first.snapshot_number, first.content_hash, first.unit_code) == (number, digest, unit)
     assert (first.learner_id, first.assessor_id, first.outcome) == (site.sam_id, site.ann_id, "competent")
     assert first.comments == "ครบถ้วน ตรงตามเกณฑ์"
-    assert set(first.criteria) == set(codes)  # every criterion of the unit, ticked or not
-    assert first.criteria[codes[0]] == dict.fromkeys(("valid", "sufficient", "authentic", "current"), True)
-    assert first.criteria[codes[1]] == {"valid": True, "sufficient": False, "authentic": False, "current": False}
+    assert set(first.criteria) == set(codes)  # every criterion of the unit, assessed or not
+    assert first.criteria[codes[0]] == dict.fromkeys(("valid", "sufficient", "authentic", "current"), "met")
+    assert first.criteria[codes[1]] == {"valid": "met", "sufficient": "not_assessed", "authentic": "not_assessed",
+                                        "current": "not_met"}
     assert grade(site, unit) == 100.0
 
     # The statement, read back from our LRS like any client would, by the assessor as agent.
@@ -178,7 +180,7 @@ def test_judgements_are_recorded_bound_to_the_snapshot_stated_and_graded(site: S
     assert (first_again.outcome, first_again.comments, first_again.criteria) == ("competent", first.comments,
                                                                                  first.criteria)
     assert second.outcome == "not_yet_competent" and second.statement_id != first.statement_id
-    assert not any(second.criteria[code][rule] for code in codes for rule in second.criteria[code])
+    assert {state for code in codes for state in second.criteria[code].values()} == {"not_assessed"}
     history = site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text
     assert f'data-judgement="{first.id}"' in history and f'data-judgement="{second.id}"' in history
     assert "ครบถ้วน ตรงตามเกณฑ์" in history and "ต้องประเมินซ้ำ" in history
@@ -224,9 +226,10 @@ BAD = [  # (what the form gets instead, the field the 400 names)
     ({"snapshot": "first"}, "snapshot"),
     ({"snapshot": "999"}, "snapshot"),
     ({"comments": "ก" * 10_001}, "comments"),
-    ({"rule:ZZ999.01:valid": "on"}, "criteria"),
-    ({"rule:{criterion}:shiny": "on"}, "criteria"),
-    ({"rule:{criterion}": "on"}, "criteria"),
+    ({"rule:ZZ999.01:valid": "met"}, "criteria"),
+    ({"rule:{criterion}:shiny": "met"}, "criteria"),
+    ({"rule:{criterion}": "met"}, "criteria"),
+    ({"rule:{criterion}:valid": "on"}, "criteria"),  # met, not_met or not_assessed: not a tick box's "on"
 ]
 
 
@@ -342,16 +345,46 @@ def test_a_judgement_goes_stale_only_when_what_it_judged_changed(site: Site) -> 
     assert STALE in site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text
 
 
-def test_rules_an_assessor_left_unticked_read_as_not_assessed_never_as_failed(site: Site) -> None:
+def row_of(page: str, code: str) -> str:
+    row = page[page.index(f'<tr data-code="{code}"'):]
+    return row[:row.index("</tr>")]
+
+
+def test_each_rule_is_met_not_met_or_not_assessed_and_the_learner_is_not_told_what_was_not_assessed(
+        site: Site) -> None:
     number, _, document = site.snapshot()
     unit = document["units"][0]["code"]
     codes = criteria_of(document, unit)
-    site.judge({"snapshot": str(number), "unit": unit, "outcome": "more_evidence", f"rule:{codes[0]}:valid": "on"})
-    page = site.sam.get(f"{site.base}/my-portfolio", timeout=10).text
-    row = page[page.index(f'data-code="{codes[0]}"'):]
-    row = row[:row.index("</tr>")]
-    assert "✓ the assessor confirmed: valid" in row
-    assert "not assessed: sufficient, authentic, current" in row and "✗" not in page
+    site.judge({"snapshot": str(number), "unit": unit, "outcome": "more_evidence",
+                f"rule:{codes[0]}:valid": "met", f"rule:{codes[0]}:sufficient": "not_met"})
+    [judged] = site.judgements()
+    assert judged.criteria[codes[0]] == {"valid": "met", "sufficient": "not_met", "authentic": "not_assessed",
+                                         "current": "not_assessed"}
+    learner = site.sam.get(f"{site.base}/my-portfolio", timeout=10).text
+    row = row_of(learner, codes[0])
+    assert "✓ the assessor confirmed: valid" in row and "the assessor found not met: sufficient" in row
+    assert "not assessed" not in learner and "authentic" not in row and "✗" not in learner
+    assessor = row_of(site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text, codes[0])
+    assert "not assessed: authentic, current" in assessor
+
+
+def test_judgements_recorded_with_tick_boxes_read_unticked_as_not_assessed(site: Site) -> None:
+    """Before rules were three-way, an unticked box was stored as false: it meant "not recorded", not "not met"."""
+    number, digest, document = site.snapshot()
+    unit = document["units"][0]["code"]
+    codes = criteria_of(document, unit)
+    with site.env.db() as db:
+        old = {code: dict.fromkeys(("valid", "sufficient", "authentic", "current"), False) for code in codes}
+        old[codes[0]]["valid"] = True
+        db.add(Judgement(course_id=site.course_pk, learner_id=site.sam_id, assessor_id=site.ann_id, unit_code=unit,
+                         snapshot_number=number, content_hash=digest, outcome="competent", comments="",
+                         criteria=old, statement_id="00000000-0000-4000-8000-000000000000", recorded_at=utcnow()))
+        db.commit()
+        [stored] = db.scalars(select(Judgement)).all()
+        assert judgement_json(stored)["criteria"][codes[0]] == {
+            "valid": "met", "sufficient": "not_assessed", "authentic": "not_assessed", "current": "not_assessed"}
+    learner = site.sam.get(f"{site.base}/my-portfolio", timeout=10).text
+    assert "✓ the assessor confirmed: valid" in row_of(learner, codes[0]) and "not met" not in learner
 
 
 def test_one_learners_json_export_carries_the_judgements_the_pdf_shows(site: Site) -> None:

@@ -15,6 +15,7 @@ from plugin.clock import utcnow
 from plugin.mapping.files import load_mapping
 from plugin.mapping.store import save_mapping, standard_index
 from plugin.models import Course, User
+from plugin.portfolios.caseload_web import bp as caseload_bp
 from plugin.portfolios.run import compile_all
 from plugin.portfolios.web import bp
 from tests.lrs_support import headers, issue
@@ -60,7 +61,7 @@ def urls(site: Site, target: int) -> list[tuple[str, str]]:
     """Every rule of the blueprint, filled in to name ``target``'s portfolio (and every format)."""
     found = []
     for rule in site.env.app.url_map.iter_rules():
-        if not rule.endpoint.startswith(bp.name + "."):
+        if not rule.endpoint.startswith((bp.name + ".", caseload_bp.name + ".")):
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             for fmt in ("pdf", "html", "json") if "fmt" in rule.arguments else ("",):
@@ -75,6 +76,8 @@ def test_every_route_is_checked(site: Site) -> None:
     endpoints = {r.endpoint for r in site.env.app.url_map.iter_rules() if r.endpoint.startswith("portfolios.")}
     assert {"portfolios.portfolio_page", "portfolios.api_learner", "portfolios.api_course", "portfolios.judge",
             "portfolios.export_one", "portfolios.export_course", "portfolios.my_portfolio"} <= endpoints
+    assert {"caseload.course_caseload", "caseload.all_courses", "caseload.ask_again"} <= {
+        r.endpoint for r in site.env.app.url_map.iter_rules()}
     assert len(urls(site, site.sam_id)) >= 10
 
 

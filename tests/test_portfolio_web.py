@@ -25,21 +25,25 @@ def text_of(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
-def test_the_assessor_lists_learners_with_their_progress(site: Site) -> None:
+def test_the_assessors_caseload_lists_learners_with_progress_and_each_units_judgement(site: Site) -> None:
     number, _, document = site.snapshot()
-    listed = site.ann.get(f"{site.base}/portfolios", timeout=10)
-    assert listed.status_code == 200
-    row = re.search(rf'<tr data-learner="{site.sam_id}">(.*?)</tr>', listed.text, re.S)
-    assert row, listed.text
+    landed = site.env.launch("5", site.ann)  # the assessor's landing page is the caseload
+    assert landed.url.endswith("/portfolios")
+    case = re.search(rf'<li class="case" data-learner="{site.sam_id}"(.*?)</ul>', landed.text, re.S)
+    assert case, landed.text
     evidenced = sum(u["summary"]["evidenced"] for u in document["units"])
     total = sum(u["summary"]["total"] for u in document["units"])
     assert 0 < evidenced < total
-    cells = text_of(row.group(1))
-    assert "Sam Student" in cells and f"{evidenced} / {total} ({round(evidenced / total * 100, 1)}%)" in cells
-    assert f" {number} " in f" {cells} "
-    assert f'/portfolios/{site.sam_id}"' in row.group(1)
+    cells = text_of(case.group(1))
+    assert "Sam Student" in cells and f"{evidenced} of {total}" in cells
+    assert f'/portfolios/{site.sam_id}"' in case.group(1)
+    assert re.findall(r'data-unit="([^"]+)" data-state="none"', case.group(1)) == [u["code"] for u in document["units"]]
+    unit = document["units"][0]["code"]
+    assert site.judge({"snapshot": str(number), "unit": unit, "outcome": "more_evidence"}).status_code == 303
+    after = site.ann.get(f"{site.base}/portfolios?status=more_evidence&unit={unit}", timeout=10).text
+    assert f'data-unit="{unit}" data-state="more_evidence"' in after and "Sam Student" in after
     # Tina never compiled anything for herself: she is staff, not listed.
-    assert "Tina Teacher" not in listed.text
+    assert "Tina Teacher" not in landed.text
 
 
 def test_the_assessor_opens_a_portfolio_with_one_form_per_unit(site: Site) -> None:

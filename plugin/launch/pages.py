@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 import lti
 from plugin.clock import utcnow
 from plugin.db import get_session
-from plugin.evidence import learner_actors
 from plugin.launch import access, calls, i18n
 from plugin.launch import repository as repo
 from plugin.launch.staff import is_staff, standing
@@ -218,14 +217,10 @@ def revoke(course_pk: int, user_pk: int) -> Response:
 
 
 @bp.get("/course/<int:course_pk>/assessor")
-def assessor_page(course_pk: int) -> tuple[str, int]:
-    course = access.course_or_404(course_pk)
-    user = access.require_role(course, "assessor")
-    db = get_session()
-    # The learners the portfolios page lists (appointed assessors are not among them), as roster rows.
-    assessed = learner_actors(db, course)
-    learners = [e for e in repo.members(db, course) if e.user_id in assessed]
-    return _page("lti/assessor.html", course, user, "assessor", learners=learners)
+def assessor_page(course_pk: int) -> Response:
+    """An assessor's page is their caseload (plugin.portfolios.caseload_web)."""
+    access.require_role(access.course_or_404(course_pk), "assessor")
+    return redirect(url_for("caseload.course_caseload", course_pk=course_pk), code=303)
 
 
 @bp.get("/course/<int:course_pk>/viewer")

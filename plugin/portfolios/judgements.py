@@ -16,27 +16,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import xapi
 from plugin.launch import calls
 from plugin.launch.service import GradePush, push_unit_grades
 from plugin.models import Course, User
+from plugin.models.caseload import ReassessmentRequest
 from plugin.models.judgements import Judgement
 from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios import repository
 from plugin.portfolios.model import unit_evidence_key
 
 __all__ = [
-    "OUTCOMES", "RULES", "JudgementError", "grade_for", "judgement_json", "judgements_for", "queue_grade",
-    "record_judgement",
-    "trail_json",
-    "signed_off", "unit_activity",
+    "OUTCOMES", "RULES", "RULE_STATES", "JudgementError", "grade_for", "judgement_json", "judgements_for",
+    "queue_grade", "record_judgement", "rule_state", "signed_off", "trail_json", "unit_activity",
 ]
 
 OUTCOMES = ("competent", "not_yet_competent", "more_evidence")
 RULES = ("valid", "sufficient", "authentic", "current")
+# Each rule of evidence, per criterion. Judgements recorded before this were booleans from tick boxes, where an
+# unticked box meant only that the assessor did not record the rule: read as "not_assessed", never "not_met".
+RULE_STATES = ("met", "not_met", "not_assessed")
 VERB = {"id": "https://samattha.dev/xapi/verbs/judged", "display": {"en-US": "judged", "th": "ตัดสิน"}}
 UNIT_TYPE = "https://samattha.dev/xapi/activity-types/competency-unit"
 EXT = "https://samattha.dev/xapi/extensions/"
@@ -62,16 +64,26 @@ def _unit(document: Mapping[str, Any], code: str) -> Mapping[str, Any]:
     return unit
 
 
-def _criteria(unit: Mapping[str, Any], rules: Mapping[str, Mapping[str, bool]]) -> dict[str, dict[str, bool]]:
+def rule_state(value: Any) -> str:
+    """One rule's stored value as one of RULE_STATES, for judgements of either form."""
+    if value is True or value == "met":
+        return "met"
+    return "not_met" if value == "not_met" else "not_assessed"
+
+
+def _criteria(unit: Mapping[str, Any], rules: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
     codes = [c["code"] for e in unit["elements"] for c in e["criteria"]]
     unknown = sorted(set(rules) - set(codes))
     if unknown:
         raise JudgementError("criteria", f"not criteria of unit {unit['code']}: {', '.join(unknown)}")
-    odd = sorted({rule for ticked in rules.values() for rule in ticked} - set(RULES))
+    odd = sorted({rule for given in rules.values() for rule in given} - set(RULES))
     if odd:
         raise JudgementError("criteria", f"unknown rules of evidence {', '.join(odd)}; "
                                          f"the rules are {', '.join(RULES)}")
-    return {code: {rule: bool(rules.get(code, {}).get(rule)) for rule in RULES} for code in codes}
+    states = sorted({state for given in rules.values() for state in given.values()} - set(RULE_STATES))
+    if states:
+        raise JudgementError("criteria", f"{', '.join(states)} is not one of {', '.join(RULE_STATES)}")
+    return {code: {rule: rules.get(code, {}).get(rule, "not_assessed") for rule in RULES} for code in codes}
 
 
 def _statement(judgement: Judgement, course: Course, learner: User, assessor: User, title: str) -> dict[str, Any]:
@@ -94,7 +106,7 @@ def _statement(judgement: Judgement, course: Course, learner: User, assessor: Us
 
 def record_judgement(
     session: Session, course: Course, snapshot: PortfolioSnapshot, *, assessor: User, unit_code: str, outcome: str,
-    comments: str, criteria: Mapping[str, Mapping[str, bool]], base_url: str, now: datetime,
+    comments: str, criteria: Mapping[str, Mapping[str, str]], base_url: str, now: datetime,
 ) -> Judgement:
     """Store a judgement of ``unit_code`` made on ``snapshot`` and its xAPI statement; the caller commits."""
     if outcome not in OUTCOMES:
@@ -115,6 +127,11 @@ def record_judgement(
                            authority=authority, now=now)
     session.add(judgement)
     session.flush()
+    # Any judgement of the learner answers their open requests to be assessed again.
+    session.execute(update(ReassessmentRequest)
+                    .where(ReassessmentRequest.course_id == course.id, ReassessmentRequest.learner_id == learner.id,
+                           ReassessmentRequest.answered_at.is_(None))
+                    .values(answered_at=now, answered_by_judgement_id=judgement.id))
     return judgement
 
 
@@ -154,7 +171,9 @@ def judgement_json(judgement: Judgement) -> dict[str, Any]:
     recorded = recorded if recorded.tzinfo else recorded.replace(tzinfo=UTC)
     return {
         "id": judgement.id, "unit": judgement.unit_code, "outcome": judgement.outcome,
-        "comments": judgement.comments, "criteria": judgement.criteria,
+        "comments": judgement.comments,
+        "criteria": {code: {rule: rule_state(rules.get(rule)) for rule in RULES}
+                     for code, rules in judgement.criteria.items()},
         "assessor": {"id": str(judgement.assessor_id), "name": judgement.assessor.display_name},
         "recorded_at": recorded.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "snapshot": {"number": judgement.snapshot_number, "content_hash": judgement.content_hash},

@@ -18,9 +18,11 @@ from plugin.models import Course, User
 from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios import judgements as judging
 from plugin.portfolios import repository
+from plugin.portfolios.caseload_web import caseload_nav
 from plugin.portfolios.exports import FORMATS, course_zip, file_name, portfolio_context, render_record_json
 from plugin.portfolios.exports import messages as _messages  # noqa: F401 - registers the texts
 from plugin.portfolios.exports import render as render_export
+from plugin.portfolios.outcome import open_request
 from plugin.portfolios.scheduler import compile_learner_if_behind
 
 __all__ = ["bp"]
@@ -63,25 +65,13 @@ def _page(course: Course, viewer: User, learner: User, *, mine: bool) -> tuple[s
     trail = _judgements(course, learner)
     context = portfolio_context(snapshot.document, judgements=trail, snapshot=_snap(snapshot),
                                 show_missing=True) if snapshot else {}
+    roles = access.roles_in(course, viewer)
     return render("portfolios/view.html", course=course, user=viewer, learner=learner, mine=mine,
                   compiled=snapshot is not None, history=trail, outcomes=judging.OUTCOMES, rules=judging.RULES,
-                  can_judge="assessor" in access.roles_in(course, viewer), csrf=access.csrf_token(),
-                  formats=FORMATS, **context)
-
-
-@bp.get("/course/<int:course_pk>/portfolios")
-def course_list(course_pk: int) -> tuple[str, int]:
-    course = access.course_or_404(course_pk)
-    user = access.require_role(course, *STAFF)
-    db = get_session()
-    rows = []
-    for learner in learners_of(db, course):
-        snapshot = repository.latest_snapshot(db, course, learner.id)
-        units = snapshot.document["units"] if snapshot else []
-        evidenced, total = sum(u["summary"]["evidenced"] for u in units), sum(u["summary"]["total"] for u in units)
-        rows.append({"learner": learner, "snapshot": snapshot, "evidenced": evidenced, "total": total,
-                     "fraction": evidenced / total if total else 0.0})
-    return render("portfolios/list.html", course=course, user=user, rows=rows, formats=FORMATS)
+                  rule_states=judging.RULE_STATES, can_judge="assessor" in roles and not mine,
+                  csrf=access.csrf_token(), formats=FORMATS,
+                  case_nav=caseload_nav(course, viewer, learner.id) if roles & set(STAFF) and not mine else None,
+                  request_open=open_request(get_session(), course, learner.id), **context)
 
 
 @bp.get("/course/<int:course_pk>/portfolios/<int:user_id>")
@@ -116,7 +106,7 @@ def judge(course_pk: int, user_id: int) -> BaseResponse:
         judgement = judging.record_judgement(
             db, course, snapshot, assessor=assessor, unit_code=request.form.get("unit", ""),
             outcome=request.form.get("outcome", ""), comments=request.form.get("comments", ""),
-            criteria=_ticks(request.form), base_url=str(current_app.config["SAMATTHA"].base_url), now=now)
+            criteria=_rules(request.form), base_url=str(current_app.config["SAMATTHA"].base_url), now=now)
         # Recorded with the judgement, sent outside this request (plugin.launch.calls): Moodle's token endpoint
         # fetches our JWKS while it answers, and this thread may be the one that has to serve it.
         call_id = judging.queue_grade(db, course, judgement, snapshot.document, now=now)
@@ -131,18 +121,21 @@ def judge(course_pk: int, user_id: int) -> BaseResponse:
         flash(status.error or "", "pf.grade_failed")
     elif status.is_under_way:
         flash("", "pf.grade_pending")
-    return redirect(url_for("portfolios.portfolio_page", course_pk=course.id, user_id=learner.id), code=303)
+    # Back to the same learner in the same caseload view, so "next learner" still follows the assessor's list.
+    back: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for("portfolios.portfolio_page", course_pk=course.id, user_id=learner.id, **back), code=303)
 
 
-def _ticks(form: Mapping[str, str]) -> dict[str, dict[str, bool]]:
-    """The ticked ``rule:<criterion>:<rule>`` boxes; a ``rule:`` key of another shape is bad input, not noise."""
-    rules: dict[str, dict[str, bool]] = {}
+def _rules(form: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """``rule:<criterion>:<rule>`` = met, not_met or not_assessed; a ``rule:`` key of another shape is bad input,
+    not noise. A rule the form leaves out is not assessed."""
+    rules: dict[str, dict[str, str]] = {}
     for key in form:
         if key.startswith("rule:"):
             parts = key.split(":")
             if len(parts) != 3:
                 raise judging.JudgementError("criteria", f"{key!r} is not rule:<criterion>:<rule>")
-            rules.setdefault(parts[1], {})[parts[2]] = True
+            rules.setdefault(parts[1], {})[parts[2]] = form[key]
     return rules
 
 

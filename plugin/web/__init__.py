@@ -11,10 +11,11 @@ def blueprints() -> list[Blueprint]:
     from plugin.content.web import bp as content
     from plugin.mapping.editor import bp as mapping_editor
     from plugin.mapping.refresh_web import bp as mapping_refresh
+    from plugin.portfolios.caseload_web import bp as caseload
     from plugin.portfolios.web import bp as portfolios
     from plugin.web.api import api
     from plugin.web.coverage import bp as coverage
     from plugin.web.pages import pages
     from plugin.web.webservice_admin import bp as webservice_admin
 
-    return [pages, api, coverage, mapping_editor, mapping_refresh, portfolios, content, webservice_admin]
+    return [pages, api, coverage, mapping_editor, mapping_refresh, portfolios, caseload, content, webservice_admin]
