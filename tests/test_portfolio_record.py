@@ -166,3 +166,12 @@ def test_the_json_record_carries_every_judgement_in_order_and_says_which_are_sta
     assert first["assessor"] == {"id": "9", "name": "Ann Assessor"} and first["comments"] == "ดีมาก ทำได้ครบ"
     assert first["snapshot"] == SNAPSHOT and first["recorded_at"] == "2027-01-01T00:00:00.000Z"  # UTC, as stored
     assert set(first["criteria"]) == {DOCUMENT["units"][0]["elements"][0]["criteria"][0]["code"]}
+
+
+def test_a_name_cannot_break_out_of_the_running_header() -> None:
+    document = json.loads(json.dumps(DOCUMENT))
+    document["learner"]["name"] = 'Sam "</style><script>alert(1)</script>'
+    page = render_html(document, language="en")
+    assert "<script>" not in page
+    header = re.search(r"@top-left \{ content: (.*?); \}", page)
+    assert header and header.group(1) == r'"Sam \22 \3c /style\3e \3c script\3e alert(1)\3c /script\3e "'
