@@ -17,7 +17,6 @@ import posixpath
 import re
 import shutil
 import stat
-import sys
 import tarfile
 import tempfile
 import zipfile
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 __all__ = ["DEFAULT_LIMITS", "ArchiveError", "Limits", "Member", "Reason", "archive_kind", "check_archive", "check_tar",
-    "check_zip", "extract_archive", "extract_tar", "extract_zip", "read_members"]
+    "check_zip", "extract_archive", "extract_tar", "extract_zip", "read_members", "stream_members"]
 
 PathArg = str | os.PathLike[str]
 Source = bytes | PathArg
@@ -364,38 +363,38 @@ def _chunks(opener: Callable[[], IO[bytes]], member: Member, cap: int) -> Iterat
         raise _refuse(member.name, f"holds {seen} bytes, not the declared {member.size}", "damaged")
 
 
-def read_members(
-    source: Source, wanted: Callable[[str], bool], limits: Limits = DEFAULT_LIMITS, *, max_member_bytes: int,
-    max_kept_bytes: int | None = None,
-) -> dict[str, bytes]:
-    """Check the whole archive and return the bytes of the (normalised) member names ``wanted`` accepts: each at
-    most ``max_member_bytes``, all together at most ``max_kept_bytes``, so what one upload holds in memory is
-    bounded whatever the archive declares."""
-    found: dict[str, bytes] = {}
-    budget = max_kept_bytes if max_kept_bytes is not None else sys.maxsize
-
-    def keep(name: str, chunks: Iterator[bytes]) -> None:
-        nonlocal budget
-        parts = []
-        for chunk in chunks:
-            budget -= len(chunk)
-            if budget < 0:
-                raise ArchiveError(f"archive: the members read hold more than {max_kept_bytes} bytes", "too_big")
-            parts.append(chunk)
-        found[name] = b"".join(parts)
-
+def stream_members(
+    source: Source, wanted: Callable[[str], bool], read: Callable[[str, Iterator[bytes]], None],
+    limits: Limits = DEFAULT_LIMITS, *, max_member_bytes: int,
+) -> None:
+    """Check the whole archive and hand ``read`` each (normalised) member name ``wanted`` accepts with its bytes as
+    counted chunks, in the archive's order, keeping none of them: a reader that parses as it goes holds no more
+    than a chunk of the upload, whatever the archive declares. ``read`` must consume the chunks."""
     if archive_kind(source) == "zip":
         with _zip(source, limits) as (archive, entries):
             for info, member in entries:
                 if not member.is_dir and wanted(member.name):
-                    keep(member.name, _chunks(partial(archive.open, info), member, max_member_bytes))
-        return found
+                    read(member.name, _chunks(partial(archive.open, info), member, max_member_bytes))
+        return
 
     def visit(archive: tarfile.TarFile, info: tarfile.TarInfo, member: Member) -> None:
         if not member.is_dir and wanted(member.name):
-            keep(member.name, _chunks(partial(_tar_file, archive, info), member, max_member_bytes))
+            read(member.name, _chunks(partial(_tar_file, archive, info), member, max_member_bytes))
 
     _walk_tar(source, limits, visit)
+
+
+def read_members(
+    source: Source, wanted: Callable[[str], bool], limits: Limits = DEFAULT_LIMITS, *, max_member_bytes: int,
+) -> dict[str, bytes]:
+    """Check the whole archive and return the bytes of the (normalised) member names ``wanted`` accepts, each at
+    most ``max_member_bytes``: for the one or two small members a caller needs whole."""
+    found: dict[str, bytes] = {}
+
+    def keep(name: str, chunks: Iterator[bytes]) -> None:
+        found[name] = b"".join(chunks)
+
+    stream_members(source, wanted, keep, limits, max_member_bytes=max_member_bytes)
     return found
 
 

@@ -10,7 +10,7 @@ import tarfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from plugin.archives import (
     extract_tar,
     extract_zip,
     read_members,
+    stream_members,
 )
 
 MBZ = Path(__file__).resolve().parent / "fixtures" / "moodle-4.5" / "course-backup.mbz"
@@ -354,12 +355,19 @@ def test_the_member_count_is_read_from_the_end_record_before_the_member_list(tmp
     refuse_everywhere(tmp_path, bytes(data), "archive: more than 5 members", Limits(max_files=5))
 
 
-def test_what_one_read_holds_in_memory_is_bounded(tmp_path: Path) -> None:
-    entries = [(f"activities/page_{n}/module.xml", b" " * MIB) for n in range(3)]
+def test_members_stream_to_the_reader_in_chunks_and_none_is_kept(tmp_path: Path) -> None:
+    entries = [(f"activities/page_{n}/module.xml", bytes([n + 1]) * MIB) for n in range(3)] + [("other.bin", b"x")]
+    seen: list[tuple[str, int, int]] = []
+
+    def read(name: str, chunks: Iterator[bytes]) -> None:
+        sizes = [len(chunk) for chunk in chunks]
+        seen.append((name, sum(sizes), max(sizes)))
+
     for data in (make_zip(entries), make_tar(entries)):
-        kept = read_members(data, lambda name: True, Limits(max_ratio=2000), max_member_bytes=2 * MIB,
-                            max_kept_bytes=3 * MIB)
-        assert sorted(kept) == sorted(name for name, _ in entries)
-        with pytest.raises(ArchiveError, match=re.escape(f"archive: the members read hold more than {2 * MIB}")):
-            read_members(data, lambda name: True, Limits(max_ratio=2000), max_member_bytes=2 * MIB,
-                         max_kept_bytes=2 * MIB)
+        seen.clear()
+        stream_members(data, lambda name: name.endswith(".xml"), read, Limits(max_ratio=2000),
+                       max_member_bytes=2 * MIB)
+        assert seen == [(name, MIB, 64 * 1024) for name, _ in entries[:3]]
+        too_big = f"member 'activities/page_0/module.xml': larger than {MIB // 2}"
+        with pytest.raises(ArchiveError, match=re.escape(too_big)):
+            stream_members(data, lambda name: True, read, Limits(max_ratio=2000), max_member_bytes=MIB // 2)
