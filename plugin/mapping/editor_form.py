@@ -304,12 +304,21 @@ def _in_shown_order(verbs: tuple[str, ...], shown: MappingEntry | None) -> tuple
     return (*kept, *(verb for verb in chosen if verb not in kept))
 
 
+def _untitled(activity: CourseActivity) -> str:
+    """A name for an activity no source named (the learning records seldom carry one): its kind and number."""
+    if activity.cmid is None:
+        return activity.iri
+    kind = i18n.translate(f"map.kind.{activity.module}") if activity.module in MODULE_KINDS else \
+        i18n.translate("map.activity")
+    return i18n.translate("map.untitled", kind=kind, number=activity.cmid)
+
+
 def activity_rows(known: list[CourseActivity], slots: list[Slot]) -> list[ActivityRow]:
     """The course's activities in course order, each with its slots and a blank one to map the other kind;
     activities only the mapping names (by IRI or cmid) follow, so saving keeps them."""
     rows: dict[str, ActivityRow] = {}
     for a in known:  # in course order; a module also seen under another address keeps its first place
-        rows.setdefault(_row_key(a), ActivityRow(_row_key(a), a.name or a.iri, a.module, a.section, a.source))
+        rows.setdefault(_row_key(a), ActivityRow(_row_key(a), a.name or _untitled(a), a.module, a.section, a.source))
     for slot in slots:
         row = rows.setdefault(slot.key, ActivityRow(slot.key, slot.title or slot.key.partition(":")[2]))
         row.slots.append(slot)
