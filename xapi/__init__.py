@@ -10,6 +10,7 @@ from xapi.auth import (
     revoke_credential,
 )
 from xapi.client import forward, pull
+from xapi.consistency import hold_writer_turn
 from xapi.errors import StatementError
 from xapi.http import create_app, keeps_connection
 from xapi.limits import Limits
@@ -45,6 +46,7 @@ __all__ = [
     "create_app",
     "create_credential",
     "create_launch_credential",
+    "hold_writer_turn",
     "record_statements",
     "forward",
     "iter_statements",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xapi.auth import Principal
+from xapi.consistency import hold_writer_turn
 from xapi.errors import StatementError
 from xapi.models import Statement
 from xapi.prepare import VOIDED_VERB, Prepared, ifi_of, prepare_statement, to_micros
@@ -101,11 +102,14 @@ def check_voiding_binding(session: Session, principal: Principal, batch: list[di
 
 
 def record_statements(
-    session: Session, statements: list[dict[str, Any]], *, authority: dict[str, Any], now: datetime,
-    version: str = "1.0.3",
+    session: Session, statements: list[dict[str, Any]], *, authority: dict[str, Any], now: datetime | None = None,
+    clock: Callable[[], datetime] | None = None, version: str = "1.0.3",
 ) -> list[str]:
     """Validate and store server-generated statements exactly as a POST would; the caller commits.
 
+    ``stored`` is ``clock()`` read once this transaction holds the writer turn (xapi.consistency), which a
+    writer outside an LRS request must give; or ``now`` as given, for a caller already holding the turn (a
+    statement guard, inside the LRS's own write) or writing history on purpose (the demo's past weeks).
     Returns the statement ids in order (assigned when absent).  Raises StatementError on an invalid
     statement, an id already stored with different content, or a voiding statement that cannot void.
     """
@@ -113,6 +117,11 @@ def record_statements(
         return []
     validate_statements(statements, version=version)
     validate_authority(authority, "authority", version)
+    if clock is not None:
+        hold_writer_turn(session)
+        now = clock()
+    if now is None:
+        raise TypeError("record_statements needs clock (or now)")
     client_ids = {str(s["id"]).lower() for s in statements if "id" in s}
     prepared = prepare_batch(statements, stored_us=to_micros(now), authority=authority, version=version,
                              credential_key=None)
