@@ -19,7 +19,7 @@ from plugin.launch.repository import aware
 from plugin.models.content import ContentLaunch, ContentPackage
 
 __all__ = ["CATEGORY", "MOVEON", "SESSION_ID", "abandoned_statement", "context_template", "guard",
-           "launched_statement", "registration_launches", "satisfied_statements"]
+           "launched_statement", "record_in_order", "registration_launches", "satisfied_statements"]
 
 VERB = "http://adlnet.gov/expapi/verbs/"
 CMI5_VERB = "https://w3id.org/xapi/adl/verbs/"
@@ -55,10 +55,11 @@ def _lms_statement(verb: str, actor: dict[str, Any], target: dict[str, Any], *, 
 
 
 def launched_statement(launch: ContentLaunch, item: dict[str, Any], actor: dict[str, Any],
-                       now: datetime) -> dict[str, Any]:
-    """§9.3.1: the LMS's ``launched``, with the launch mode, URL, moveOn and masteryScore as context extensions."""
+                       now: datetime, *, url: str) -> dict[str, Any]:
+    """§9.3.1: the LMS's ``launched``, with the launch mode, the AU's fully qualified URL (§9.6.3.4), moveOn and
+    masteryScore as context extensions."""
     extensions = {**context_template(launch, item)["extensions"], EXT + "launchmode": launch.launch_mode,
-                  EXT + "moveon": launch.move_on or "NotApplicable", EXT + "launchurl": str(item["url"])}
+                  EXT + "moveon": launch.move_on or "NotApplicable", EXT + "launchurl": url}
     if launch.mastery_score is not None:  # §9.6.3.2
         extensions[EXT + "masteryscore"] = float(launch.mastery_score)
     if item.get("launch_parameters"):
@@ -99,6 +100,17 @@ def satisfied_statements(session: Session, package: ContentPackage, launches: li
                        registration=trigger.registration, extensions={SESSION_ID: trigger.session_id},
                        grouping=node["iri"], now=now)
         for kind, node in newly_satisfied(session, package, launches, trigger.registration, now)]
+
+
+def record_in_order(session: Session, statements: list[dict[str, Any]], *, authority: dict[str, Any],
+                    after: datetime) -> datetime:
+    """Store ``statements`` one microsecond apart after ``after``, so every reader ordering by ``stored``,
+    ascending or descending, meets them in this order (block before course, a cause before its satisfied);
+    the same moment would leave their order to their ids. Returns the last moment used. The caller holds the
+    LRS's writer turn (xapi.consistency)."""
+    for step, statement in enumerate(statements, start=1):
+        xapi.record_statements(session, [statement], authority=authority, now=after + timedelta(microseconds=step))
+    return after + timedelta(microseconds=len(statements))
 
 
 def registration_launches(session: Session, registration: str) -> list[ContentLaunch]:
@@ -183,11 +195,10 @@ def _judgement(launches: list[ContentLaunch], launch: ContentLaunch, statement: 
     if launch.passed or any(other.passed for other in _earlier(launches, launch)):
         raise _refuse(403, f"{where}verb", f"cmi5 §9.3.4: no {name} after passed in the same registration")
     scaled = _scaled(statement)
-    if launch.mastery_score is not None:
+    # §9.3.4 and §9.3.5 hold a score to the masteryScore only when one is sent: passed or failed without a
+    # score stands as the AU's own verdict.
+    if launch.mastery_score is not None and scaled is not None:
         mastery = Decimal(launch.mastery_score)
-        if scaled is None:
-            raise _refuse(400, f"{where}result.score.scaled",
-                          f"cmi5 §9.3.4: {name} needs result.score.scaled when the AU has a masteryScore")
         if name == "passed" and scaled < mastery:
             raise _refuse(403, f"{where}result.score.scaled",
                           f"cmi5 §9.3.4: passed needs a scaled score of at least the masteryScore {mastery}")
@@ -219,6 +230,8 @@ def guard(session: Session, credential: dict[str, Any], statements: list[dict[st
     now = datetime.fromisoformat(str(statements[0]["stored"]))
     launch.last_statement_at = now
     if (launch.completed, launch.passed) != progress:
-        xapi.record_statements(session, satisfied_statements(session, launch.package, launches, launch, now),
-                               authority=authority, now=now)
+        # Right after the batch that satisfied: this request holds the LRS's writer turn, so no other write
+        # takes those microseconds first.
+        record_in_order(session, satisfied_statements(session, launch.package, launches, launch, now),
+                        authority=authority, after=now)
     session.flush()

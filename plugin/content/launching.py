@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import xapi
+from plugin.clock import utcnow
 from plugin.content import cmi5
 from plugin.content.cmi5_satisfied import sessions_of
 from plugin.db import hold_row
@@ -68,13 +69,20 @@ def _item(package: ContentPackage, activity_iri: str | None) -> dict[str, Any]:
     raise LaunchRefused(f"package {package.id} has no activity or AU {activity_iri!r}")
 
 
+def _au_url(package: ContentPackage, item: dict[str, Any], base_url: str, grant: str | None = None) -> str:
+    """The AU's own URL, fully qualified (cmi5 §9.6.3.4 launchurl): a packaged file under this LMS, or the
+    remote URL the course structure gives. A packaged file's URL carries the browser's grant as its first
+    folder, so the files its page names relatively carry it too."""
+    url = str(item["url"])
+    if item.get("remote"):
+        return url
+    return f"{base_url}/content/{package.id}/files/{grant + '/' if grant else ''}{package.prefix}{url}"
+
+
 def _content_url(package: ContentPackage, item: dict[str, Any], base_url: str, params: dict[str, str],
                  grant: str | None) -> str:
-    """The launch URL with the launch parameters appended to any query string the manifest gave. A packaged
-    file's URL carries the grant as its first folder, so the files its page names relatively carry it too."""
-    url = str(item["url"])
-    if not item.get("remote"):
-        url = f"{base_url}/content/{package.id}/files/{grant + '/' if grant else ''}{package.prefix}{url}"
+    """The launch URL with the launch parameters appended to any query string the manifest gave."""
+    url = _au_url(package, item, base_url, grant)
     parts = urlsplit(url)
     joiner = "&" if parts.query else "?"
     return url.split("#", 1)[0] + joiner + urlencode(params) + (f"#{parts.fragment}" if parts.fragment else "")
@@ -154,9 +162,16 @@ def start_launch(session: Session, package: ContentPackage, activity_iri: str | 
     launch.fetch_token_hash = hashlib.sha256(token.encode()).hexdigest()
     session.flush()
     _write_launch_data(session, launch, item, actor, return_url, now)
-    statements = [*_abandon(package, earlier, actor, now), cmi5.launched_statement(launch, item, actor, now),
-                  *cmi5.satisfied_statements(session, package, [*earlier, launch], launch, now)]
-    xapi.record_statements(session, statements, authority=lms_authority(base_url), now=now)
+    # Each in its own moment, in cmi5's order for every reader of ``stored``: the sessions this launch abandons,
+    # what the registration satisfies from the start (§9.6.1: NotApplicable AUs, "at the time of registration",
+    # so before the first launched), then launched. The moments are read once this transaction holds the LRS's
+    # writer turn, so a poller following Consistent-Through misses none of them.
+    xapi.hold_writer_turn(session)
+    cmi5.record_in_order(session, [
+        *_abandon(package, earlier, actor, now),
+        *cmi5.satisfied_statements(session, package, [*earlier, launch], launch, now),
+        cmi5.launched_statement(launch, item, actor, now, url=_au_url(package, item, base_url))],
+        authority=lms_authority(base_url), after=max(utcnow(), now))
     return _content_url(package, item, base_url, {
         "endpoint": endpoint, "fetch": f"{base_url}/content/fetch/{token}",
         "actor": json.dumps(actor, separators=(",", ":")), "registration": registration,
@@ -175,6 +190,8 @@ def _write_launch_data(session: Session, launch: ContentLaunch, item: dict[str, 
         data["masteryScore"] = float(launch.mastery_score)
     if item.get("launch_parameters"):
         data["launchParameters"] = item["launch_parameters"]
+    if item.get("entitlement_key"):  # §10.2.7: as the course structure gives it
+        data["entitlementKey"] = {"courseStructure": item["entitlement_key"]}
     key = DocumentKey(kind="state", activity_iri=index_key(launch.activity_iri), agent_ifi=ifi_of(actor) or "",
                       registration=launch.registration, document_id="LMS.LaunchData")
     save_document(session, key, json.dumps(data, ensure_ascii=False).encode(), "application/json", merge=False,

@@ -136,7 +136,8 @@ def _items(package: Package, known: Mapping[str, str]) -> tuple[str, str, list[_
             "activity_id": _lms_id(known, au.id), "launch_method": au.launch_method.value,
             "move_on": au.move_on.value,
             "mastery_score": str(au.mastery_score) if au.mastery_score is not None else None,
-            "launch_parameters": au.launch_parameters, "remote": au.is_remote})
+            "launch_parameters": au.launch_parameters, "entitlement_key": au.entitlement_key,
+            "remote": au.is_remote})
         for au in manifest.aus()
     ]
     return _title(manifest.title) or manifest.id, manifest.id, items

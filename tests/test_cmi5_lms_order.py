@@ -1,0 +1,70 @@
+# ruff: noqa: F811 - the `env` fixture is imported from tests.test_lti_flow and used as a parameter
+"""What the cmi5 LMS itself sends, in cmi5's order for every reader of ``stored`` (CATAPULT 004), and the launch
+data it writes (§10): a NotApplicable AU is satisfied at registration, before its first launched; launched
+names the AU's fully qualified URL; the course structure's entitlementKey reaches LMS.LaunchData."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.test_content_launch import (
+    ADL,
+    EXT,
+    VERB,
+    XAPI,
+    cmi5_zip,
+    content_url,
+    params,
+    place,
+    wait_for,
+)
+from tests.test_lti_flow import Env, env_fixture  # noqa: F401 - the fixture
+
+NOT_APPLICABLE_XML = """<?xml version="1.0" encoding="utf-8"?>
+<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
+  <course id="https://example.test/cmi5/na-course"><title><langstring lang="en-US">Reading</langstring></title>
+    <description><langstring lang="en-US">One AU to read</langstring></description></course>
+  <au id="https://example.test/cmi5/na-au" moveOn="NotApplicable">
+    <title><langstring lang="en-US">Read this</langstring></title>
+    <description><langstring lang="en-US">Nothing to pass</langstring></description>
+    <entitlementKey>licence-4711</entitlementKey>
+    <url>au/index.html</url>
+  </au>
+</courseStructure>
+"""
+
+
+def _verbs_by_stored(statements: list[dict[str, Any]], *, descending: bool = False) -> list[str]:
+    ordered = sorted(statements, key=lambda s: s["stored"], reverse=descending)
+    return [s["verb"]["id"].removeprefix(VERB).removeprefix(ADL) for s in ordered]
+
+
+def test_a_not_applicable_au_is_satisfied_at_registration_before_launched(env: Env, tmp_path: Path) -> None:
+    custom = place(env, cmi5_zip(tmp_path / "na.zip", NOT_APPLICABLE_XML))
+    launch = params(content_url(env, "3", int(custom["cmid"])))
+    statements = wait_for(env, launch["registration"], "launched")
+    # The course (its one AU needs nothing) satisfied, then launched: each at its own stored moment, so a
+    # reader ordering by stored meets them in this order ascending and in the reverse descending, whatever
+    # their ids.
+    assert _verbs_by_stored(statements) == ["satisfied", "launched"]
+    assert _verbs_by_stored(statements, descending=True) == ["launched", "satisfied"]
+    assert len({s["stored"] for s in statements}) == 2
+    launched = next(s for s in statements if s["verb"]["id"] == VERB + "launched")
+    url = launched["context"]["extensions"][EXT + "launchurl"]  # §9.6.3.4: fully qualified, no launch secrets
+    assert url.startswith(env.url + "/content/") and url.endswith("/au/index.html") and "fetch" not in url
+
+
+def test_the_entitlement_key_reaches_the_launch_data(env: Env, tmp_path: Path) -> None:
+    custom = place(env, cmi5_zip(tmp_path / "na.zip", NOT_APPLICABLE_XML))
+    launch = params(content_url(env, "3", int(custom["cmid"])))
+    token = requests.post(launch["fetch"], timeout=10).json()["auth-token"]
+    state = requests.get(f"{launch['endpoint']}activities/state", timeout=10, headers={
+        "Authorization": f"Basic {token}", **XAPI}, params={
+        "stateId": "LMS.LaunchData", "activityId": launch["activityId"], "agent": launch["actor"],
+        "registration": launch["registration"]})
+    assert state.status_code == 200, state.text
+    assert json.loads(state.text)["entitlementKey"] == {"courseStructure": "licence-4711"}
