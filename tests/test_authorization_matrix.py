@@ -58,6 +58,8 @@ DECISIONS: dict[tuple[str, str], frozenset[str]] = {
     ("/", "GET"): PUBLIC,
     ("/static/<path:filename>", "GET"): PUBLIC,
     ("/healthz", "GET"): PUBLIC,
+    ("/favicon.ico", "GET"): PUBLIC,
+    ("/language", "GET"): PUBLIC,  # the Thai/English switch: a session's or the launched person's own choice
     ("/standards", "GET"): PUBLIC,  # the published standard
     ("/standards/<code>", "GET"): PUBLIC,
     ("/api/standards", "GET"): PUBLIC,

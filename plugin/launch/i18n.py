@@ -1,5 +1,6 @@
-"""A tiny Thai/English catalogue for the LTI pages. The language follows the launch's
-``launch_presentation.locale`` (LTI Core 1.3 §5.4.4; Moodle sends its user language, "th" or "en")."""
+"""A tiny Thai/English catalogue for the LTI pages. The language starts from the launch's
+``launch_presentation.locale`` (LTI Core 1.3 §5.4.4; Moodle sends its user language, "th" or "en") until the
+person picks one with the switch on every page; that choice is kept on them, so it outlives the session."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from collections.abc import Iterable, Mapping
 from flask import Flask, g, request, session
 
 __all__ = [
-    "current_language", "error_texts", "install", "label", "language_for", "moodle_role_labels", "reason",
-    "register_messages", "role_labels", "translate",
+    "CHOSEN_KEY", "ENGLISH", "LANGUAGES", "THAI", "current_language", "error_texts", "install", "label",
+    "language_for", "moodle_role_labels", "reason", "register_messages", "role_labels", "translate",
 ]
 
 THAI, ENGLISH = "th", "en"
+LANGUAGES = (THAI, ENGLISH)
+CHOSEN_KEY = "language"  # the session's copy of the person's choice; the launch's locale is access.LOCALE_KEY
 
 # key -> (English, Thai). Placeholders use str.format names.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -202,11 +205,14 @@ def language_for(locale: str | None) -> str:
 
 
 def current_language() -> str:
-    """The request's language: set for this request (e.g. from a refused launch), else the session's,
-    else the browser's preference."""
+    """The request's language: set for this request (e.g. from a refused launch), else the one the person chose,
+    else the launch's locale, else the browser's preference."""
     chosen = g.get("lti_language")
     if isinstance(chosen, str):
         return chosen
+    picked = session.get(CHOSEN_KEY)
+    if picked in LANGUAGES:
+        return str(picked)
     stored = session.get("locale")
     if isinstance(stored, str):
         return language_for(stored)

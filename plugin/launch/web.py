@@ -10,7 +10,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 import lti
@@ -131,6 +131,8 @@ def launch() -> Response:
     db.commit()
     ctx, record = result.context, result.record
     access.start_session(ctx, record.user, record.course)
+    if record.user.language in i18n.LANGUAGES:
+        session[i18n.CHOSEN_KEY] = record.user.language  # a language the person chose outlives Moodle's locale
     if ctx.is_deep_linking:
         session[access.DEEP_LINK_KEY] = svc.DeepLinkRequest.from_context(ctx).as_dict()
         return redirect(url_for("launch.deep_link"), code=303)
@@ -140,6 +142,29 @@ def launch() -> Response:
     if content is not None:
         return content
     return redirect(url_for("launch.course_home", course_pk=record.course.id), code=303)
+
+
+@bp.get("/language")
+def choose_language() -> Response:
+    """The Thai/English switch on every page. The choice is kept in the session and on the person, so their
+    next launch from Moodle opens in it too; then back to the page it was pressed on."""
+    to = request.args.get("to", "")
+    if to not in i18n.LANGUAGES:
+        abort(400, description="to: choose th (ภาษาไทย) or en (English)")
+    session[i18n.CHOSEN_KEY] = to
+    user = access.current_user()
+    if user is not None:
+        user.language = to
+        get_session().commit()
+    return redirect(_on_this_site(request.args.get("next", "")), code=303)
+
+
+def _on_this_site(target: str) -> str:
+    """``next`` only as a path on this site, so the switch cannot be used to send someone elsewhere."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("pages.home")
+    return target
 
 
 @bp.get("/.well-known/jwks.json")

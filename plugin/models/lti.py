@@ -100,6 +100,8 @@ class User(Base):
     family_name: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(String(320))
     locale: Mapped[str | None] = mapped_column(String(35))
+    # The page language the person chose with the switch ("th" or "en"); None follows each launch's locale.
+    language: Mapped[str | None] = mapped_column(String(2))
     xapi_actor: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_launch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
