@@ -234,3 +234,18 @@ def test_a_body_over_the_apps_limit_is_refused_with_413_and_nothing_stored(lrs: 
     assert alternate.headers["X-Experience-API-Version"] == "1.0.3"
     found = client.get("/xapi/statements", headers=hdrs).get_json()
     assert found["statements"] == []
+
+
+def test_a_401_challenges_clients_but_never_prompts_over_a_learners_page(lrs: Lrs) -> None:
+    client, hdrs = lrs
+    wrong = {**hdrs, "Authorization": "Basic " + "d3Jvbmc6d3Jvbmc="}  # wrong:wrong
+    plain = client.get("/xapi/statements", headers=wrong)
+    assert plain.status_code == 401 and plain.headers["WWW-Authenticate"] == 'Basic realm="xAPI"'
+    # Content's own script (fetch or XMLHttpRequest, as Fetch Metadata says) gets the same error, no challenge:
+    # a Basic challenge would open the browser's login prompt over the content.
+    for mode in ("cors", "same-origin", "no-cors"):
+        script = client.post("/xapi/statements", json=statement(), headers={**wrong, "Sec-Fetch-Mode": mode})
+        assert script.status_code == 401 and "WWW-Authenticate" not in script.headers
+        assert script.get_json()["error"] == "Unauthorized"
+    navigated = client.get("/xapi/statements", headers={**wrong, "Sec-Fetch-Mode": "navigate"})
+    assert navigated.headers["WWW-Authenticate"] == 'Basic realm="xAPI"'

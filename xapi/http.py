@@ -174,9 +174,15 @@ def _credentials(headers: dict[str, str]) -> tuple[str | None, str | None]:
 
 
 def _error_response(status: int, title: str, message: str) -> Response:
-    response = Response(json.dumps({"error": title, "message": message}), status=status,
-                        content_type="application/json")
-    if status == 401:
+    return Response(json.dumps({"error": title, "message": message}), status=status, content_type="application/json")
+
+
+def _challenge(response: Response, request: Request) -> Response:
+    """A 401 names the Basic scheme (RFC 9110 §11.6.1), except to a script in a browser: content whose launch
+    credential has expired would otherwise open the browser's login prompt over the learner's page (headless
+    Chromium waits on it for ever). The browser says which requests are a page's scripts (Fetch Metadata);
+    any other client, and a browser navigating to the LRS, is challenged."""
+    if response.status_code == 401 and request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate":
         response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
     return response
 
@@ -276,7 +282,7 @@ def create_app(
         response, version = respond(request)
         if (request.content_length or 0) > _LARGE_BODY:
             give_back_memory()
-        _xapi_headers(response, request, version, clock)
+        _xapi_headers(_challenge(response, request), request, version, clock)
         if not keeps_connection(request):
             # Said, not left to the server: a client told nothing would send its next request into a
             # connection about to close (RFC 9112 §9.6). granian passes the header on and closes after it.
