@@ -83,9 +83,8 @@ def site(databases: FreshDatabases, tmp_path_factory: pytest.TempPathFactory) ->
         found.course = found.pages[COORDINATOR].url.split("/course/")[1].split("/")[0]
         portfolios = found.pages[ASSESSOR]
         portfolios.goto(f"{demo.base}/course/{found.course}/portfolios")
-        link = portfolios.locator("a[href*='/portfolios/']").evaluate_all(
-            "links => links.map(a => a.getAttribute('href')).filter(h => /portfolios\\/\\d+/.test(h))")
-        found.learner_id = re.findall(r"portfolios/(\d+)", link[0])[0]
+        link = portfolios.locator("a.learner").first.get_attribute("href") or ""
+        found.learner_id = re.findall(r"portfolios/(\d+)", link)[0]
         found.pages["public"] = browser.new_context().new_page()
         yield found
 
@@ -198,3 +197,43 @@ def test_administrator_pages_fit_read_and_pass_axe(site: Site, app: Flask) -> No
                     problems += [f"{path} {language} {width}: {p}"
                                  for p in check(page, f"admin-{path.replace('/', '_')}-{language}-{width}")]
         assert not problems, problems
+
+
+FOCUSABLE = """() => {
+  const all = document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary, "
+                                        + "[tabindex]:not([tabindex='-1'])");
+  const shown = [...all].filter(e => e.checkVisibility({visibilityProperty: true}) && !e.disabled);
+  shown.forEach((e, i) => { e.dataset.k = String(i); });
+  return shown.length;
+}"""
+
+
+@pytest.mark.parametrize("role, path", [("coordinator", "coordinator"), ("learner", "learner"),
+                                        ("coordinator", "mapping")])
+def test_the_keyboard_reaches_every_control_and_the_switch(site: Site, role: str, path: str) -> None:
+    page = site.pages[PERSON[role]]
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _open(site, page, path)
+    url, before = page.url, page.locator("html").get_attribute("lang")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # From the top, Tab visits every link, button and field shown, in the page's order: nothing is out of the
+    # keyboard's reach and nothing traps it.
+    page.goto(url)
+    count = page.evaluate(FOCUSABLE)
+    seen = []
+    for _ in range(count):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("document.activeElement.dataset.k || document.activeElement.tagName"))
+    assert seen == [str(i) for i in range(count)], page.url
+    # The language switch, from the keyboard.
+    page.goto(url)
+    for _ in range(count):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('lang-switch')"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") != before

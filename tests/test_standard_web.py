@@ -93,3 +93,31 @@ def test_unknown_api_route_is_json(client: FlaskClient) -> None:
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
     assert response.get_json()["error"] == "Not Found"
+
+
+def test_home_page_says_what_samattha_is_and_how_to_try_it(client: FlaskClient, standard: object) -> None:
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Samattha is a tool that Moodle launches" in page and "It is for course coordinators" in page
+    assert "<code class=\"wrap\">samattha demo</code>" in page
+    # The registration steps, in the order a Moodle administrator takes them.
+    steps = [page.index(text) for text in ("Add LTI Advantage", "“Activate”", "logstore_xapi", "Select content")]
+    assert steps == sorted(steps)
+    thai = client.get("/", headers={"Accept-Language": "th"}).get_data(as_text=True)
+    assert '<html lang="th">' in thai and "เครื่องมือที่เปิดจาก Moodle" in thai
+
+
+def test_every_page_names_its_icon_and_the_conventional_address_finds_it(client: FlaskClient) -> None:
+    page = client.get("/standards").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    moved = client.get("/favicon.ico")
+    assert moved.status_code == 301 and moved.headers["Location"] == "/static/favicon.svg"
+    with client.get("/static/favicon.svg") as icon:  # a file response: closed, not left to the collector
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+
+
+def test_an_error_page_leads_back(client: FlaskClient) -> None:
+    response = client.get("/standards/XX999", headers={"Referer": "http://localhost/standards"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    back = page[page.index('<nav class="ways-back"'):]
+    assert 'href="http://localhost/standards"' in back and 'href="/"' in back

@@ -50,6 +50,7 @@ i18n.register_messages({
                       "assessor.",
                       "เพิ่งรู้จัก Samattha? สั่ง {command} ระบบจะเปิด Samattha พร้อม Moodle สาธิตและรายวิชาตัวอย่าง "
                       "แล้วแสดงที่อยู่ของหน้าทดลองใช้ ที่คุณเข้าใช้ได้ในฐานะผู้เรียน ผู้ประสานงานรายวิชา หรือผู้ประเมิน"),
+    "home.tour": ("This is a demonstration: take the tour.", "นี่คือระบบสาธิต: เริ่มทดลองใช้ที่นี่"),
     "home.units": ("Units of competency", "หน่วยสมรรถนะ"),
     "home.code": ("Code", "รหัส"),
     "home.elements": ("Elements", "สมรรถนะย่อย"),
@@ -169,11 +170,10 @@ def favicon() -> Response:
 def home() -> str:
     session_ = get_session()
     config = current_app.config["SAMATTHA"]
-    return render_template(
-        "home.html",
-        documents=catalog.standard_documents(session_),
-        base_url=config.base_url,
-    )
+    # Under `samattha demo` the tour is one click away.
+    tour = url_for("demo.tour") if "demo.tour" in current_app.view_functions else None
+    return render_template("home.html", documents=catalog.standard_documents(session_), base_url=config.base_url,
+                           tour=tour)
 
 
 @pages.get("/standards")
