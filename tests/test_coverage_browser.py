@@ -113,6 +113,12 @@ def test_coverage_and_the_editor_fit_read_and_pass_axe(app: Flask, language: str
 
             page.goto(f"{env.url}/course/{course}/mapping")
             found += problems(page, f"mapping-{language}-{width}")
+            # The criteria picker says which activity its ticks go to.
+            page.locator("section.activity").nth(2).locator("button.choose").first.click()
+            expect(page.locator("#picker-for")).to_contain_text(
+                ("กำลังเลือกเกณฑ์ให้: " if language == "th" else "Choosing criteria for: ") + LONG_TITLE[:420].strip())
+            found += problems(page, f"mapping-picker-{language}-{width}")
+            page.keyboard.press("Escape")
             # A wrong course backup: the error at the top, with the focus, in the page's language.
             page.set_input_files("#backup-file", {"name": "course.mbz", "mimeType": "application/octet-stream",
                                                   "buffer": b"not a backup"})

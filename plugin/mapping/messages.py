@@ -234,3 +234,4 @@ i18n.register_messages({
 
 i18n.register_messages({"map.backup_file": ("Moodle course backup file (.mbz)", "ไฟล์สำรองรายวิชาของ Moodle (.mbz)")})
 i18n.register_messages({"map.untitled": ("{kind} no. {number} in Moodle", "{kind} หมายเลข {number} ใน Moodle")})
+i18n.register_messages({"map.whole_unit": ("The whole unit {code}", "ทั้งหน่วยสมรรถนะ {code}")})

@@ -10,7 +10,12 @@
   var heading = document.getElementById("picker-for");
   var boxes = Array.prototype.slice.call(picker.querySelectorAll("input[type=checkbox]"));
   var labels = {};
-  boxes.forEach(function (box) { labels[box.value] = box.parentNode.textContent.replace(/\s+/g, " ").trim(); });
+  boxes.forEach(function (box) {
+    // A unit's box has its own line; the unit's code and title are its summary.
+    var named = box.parentNode.classList.contains("whole-unit") ? box.closest("details").querySelector("summary")
+      : box.parentNode;
+    labels[box.value] = named.textContent.replace(/\s+/g, " ").trim();
+  });
   var active = null;
 
   function codesOf(slot) {
