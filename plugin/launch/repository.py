@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
@@ -105,10 +105,20 @@ def save_registration(
     return platform
 
 
+_NONCE_SWEEP = timedelta(minutes=1)
+_swept: dict[str, datetime] = {}  # database URL → when this process last removed expired nonces
+
+
 def consume_nonce(session: Session, issuer: str, nonce: str, until: datetime, *, now: datetime) -> bool:
     """True the first time (issuer, nonce) is seen (Security Framework §5.1.3 step 9). The unique index
-    makes it atomic: a concurrent replay waits for our commit and then inserts nothing."""
-    session.execute(delete(LaunchNonce).where(LaunchNonce.expires_at < now))
+    makes it atomic: a concurrent replay waits for our commit and then inserts nothing. Expired nonces are
+    removed at most once a minute per process, not at every launch: a nonce is remembered until its token
+    expires, and a token past that is refused by its expiry before its nonce is looked at."""
+    database = str(session.get_bind().engine.url)
+    last = _swept.get(database)
+    if last is None or now - last >= _NONCE_SWEEP or now < last:
+        session.execute(delete(LaunchNonce).where(LaunchNonce.expires_at < now))
+        _swept[database] = now
     return _insert_ignoring_conflict(session, LaunchNonce, ("issuer", "nonce"),
                                      {"issuer": issuer, "nonce": nonce, "expires_at": until})
 
