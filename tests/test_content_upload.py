@@ -136,7 +136,7 @@ HOSTILE = {
 def refusal(page: str, form: str = "upload") -> tuple[str, str]:
     """(what the reader is told, the technical detail) of the refusal at the top of ``form``, which takes the
     focus when the page loads."""
-    found = re.search(rf'<div class="error-summary" role="alert" tabindex="-1" autofocus id="{form}-error">'
+    found = re.search(rf'<div class="card error-summary" role="alert" tabindex="-1" autofocus id="{form}-error"[^>]*>'
                       r'.*?<p class="error">(.*?)</p>\s*(?:<details><summary>[^<]*</summary><code[^>]*>(.*?)</code>)?',
                       page, re.S)
     assert found, page

@@ -8,13 +8,18 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 import requests
+from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from plugin.models.content import ContentPackage
-from tests.lti_platform import LTI
+from tests.browser import chromium
+from tests.lti_platform import LTI, MoodlePlatform
 from tests.test_content_upload import TINCAN, _zip, coordinator, package_files, refusal, upload
-from tests.test_lti_flow import Env, csrf, customise, env_fixture  # noqa: F401 - the fixture
+from tests.test_coverage_browser import problems
+from tests.test_lti_flow import Env, browser_site, csrf, customise, env_fixture  # noqa: F401 - the fixture
 
 KB = 1024
 
@@ -137,3 +142,33 @@ def test_a_file_larger_than_a_request_may_be_is_refused_unread_in_the_form_it_wa
     assert refused.status_code == 413
     assert refusal(refused.text) == ("The file is larger than 100 KB, the most one upload may be.", "")
     assert sizes(env) == {} and untouched(env) == []
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_in_chromium_a_refusal_takes_the_focus_at_the_top_of_its_form(app: Flask, language: str) -> None:
+    broken = _zip([("tincan.xml", b'<tincan xmlns="http://projecttincan.com/tincan.xsd"><activities>'),
+                   ("index.html", b"x")])
+    with browser_site(app, MoodlePlatform()) as env, chromium() as browser:
+        set_quota(env, package=300 * KB, total=300 * KB)
+        customise(env.platform, lambda p: p[LTI + "launch_presentation"].update(locale=language))
+        page = browser.new_context().new_page()
+        page.goto(f"{env.platform.url}/mod/lti/launch.php?id=2&user=4")
+        expect(page.locator('h1.lti-page[data-role="coordinator"]')).to_be_visible(timeout=15000)
+        content = f"{env.url}/course/{env.course().id}/content"
+        found: list[str] = []
+        for width in (1366, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(content)
+            page.set_input_files("input[name=package] >> nth=0", {"name": "broken.zip", "mimeType": "application/zip",
+                                                                   "buffer": broken})
+            page.locator("form button[type=submit] >> nth=0").click()
+            summary = page.locator("#upload-error")
+            expect(summary).to_be_focused()
+            expect(summary).to_contain_text("ไฟล์กำกับแพ็กเกจ (tincan.xml หรือ cmi5.xml) มีข้อผิดพลาด" if language == "th"
+                                            else "The package's manifest (tincan.xml or cmi5.xml) has a mistake")
+            detail = summary.locator("details code")
+            expect(detail).to_be_hidden()  # folded until asked for
+            summary.locator("summary").click()
+            expect(detail).to_contain_text("tincan.xml: not well-formed XML")
+            found += problems(page, f"content-refused-{language}-{width}")
+        assert not found, found
