@@ -175,3 +175,10 @@ def test_a_name_cannot_break_out_of_the_running_header() -> None:
     assert "<script>" not in page
     header = re.search(r"@top-left \{ content: (.*?); \}", page)
     assert header and header.group(1) == r'"Sam \22 \3c /style\3e \3c script\3e alert(1)\3c /script\3e "'
+
+
+def test_a_rule_found_not_met_is_said_in_the_records_language_without_an_app() -> None:
+    code = DOCUMENT["units"][0]["elements"][0]["criteria"][0]["code"]
+    rules = {code: {"valid": "met", "sufficient": "not_met", "authentic": "not_assessed", "current": "not_assessed"}}
+    page = render_html(DOCUMENT, language="th", judgements=[judgement("more_evidence", criteria=rules)])
+    assert "ผู้ประเมินเห็นว่ายังไม่ผ่าน" in page and "ws.rules" not in page

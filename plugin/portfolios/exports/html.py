@@ -14,6 +14,7 @@ import jinja2
 
 from plugin import localtime
 from plugin.launch import i18n
+from plugin.portfolios import messages as _workspace_messages  # noqa: F401 - _portfolio.html's "ws." texts
 from plugin.portfolios.exports import (
     messages,  # noqa: F401 - registers the texts
     record,
