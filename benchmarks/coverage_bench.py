@@ -131,7 +131,8 @@ def bench_portfolios(standard: StandardIndex, learners: int, per_learner: int) -
     )
 
 
-def bench_database(url: str, standard_docs: list[dict[str, Any]], learners: int, total: int) -> None:
+def bench_database(url: str, standard_docs: list[dict[str, Any]], learners: int, total: int, *,
+                   warm_only: bool = False) -> None:
     """End to end over HTTP (the app through Flask's test client, as a coordinator after a launch) on a real,
     migrated database: the coverage page and the JSON API, cold (no coverage_progress row: every statement
     is read) and warm (the row is up to date; then again right after 100 new statements)."""
@@ -195,12 +196,12 @@ def bench_database(url: str, standard_docs: list[dict[str, Any]], learners: int,
                 db.commit()
             print(f"loaded {total} statements in {time.perf_counter() - began:.1f} s")
 
-        time_http(app, course_pk, coordinator, moodle_statement, total, learners)
+        time_http(app, course_pk, coordinator, moodle_statement, total, learners, warm_only=warm_only)
         engine.dispose()
 
 
 def time_http(app: Any, course_pk: int, coordinator: int, moodle_statement: Any, total: int, learners: int,
-              warm_runs: int = 20) -> None:
+              warm_runs: int = 20, warm_only: bool = False) -> None:
     """Page and API over HTTP: cold, warm, and warm right after 100 new statements; best of several runs."""
     from sqlalchemy import delete
     from sqlalchemy.orm import Session
@@ -245,10 +246,11 @@ def time_http(app: Any, course_pk: int, coordinator: int, moodle_statement: Any,
     print(f"coverage over HTTP ({engine.dialect.name}): {learners} learners x 167 criteria x {total} statements")
     for name, path in paths.items():
         cold = []
-        for _ in range(3):
+        for _ in range(1 if warm_only else 3):
             forget()
             cold.append(get(path))
-        report(f"{name} cold (no cache row: every statement read)", cold)
+        if not warm_only:
+            report(f"{name} cold (no cache row: every statement read)", cold)
         report(f"{name} warm (cache up to date)", [get(path) for _ in range(warm_runs)])
         if name == "page":
             for query in ("?q=1&sort=least", "?status=in_progress&sort=most&page=3", "?unit=DG-OPSR-023"):
@@ -268,14 +270,16 @@ def main() -> None:
     parser.add_argument("--per-learner", type=int, default=100)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--page-only", action="store_true", help="only the coverage page and API over HTTP")
+    parser.add_argument("--warm-only", action="store_true", help="skip timing the cold requests (minutes each)")
     args = parser.parse_args()
     standard = load_standard()
     docs = [json.loads(f.read_text(encoding="utf-8")) for f in sorted((ROOT / "content" / "standards").glob("*.json"))]
     if args.database_url:
-        bench_database(args.database_url, docs, args.learners, args.statements)
+        bench_database(args.database_url, docs, args.learners, args.statements, warm_only=args.warm_only)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            bench_database(f"sqlite:///{tmp}/bench.db", docs, args.learners, args.statements)
+            bench_database(f"sqlite:///{tmp}/bench.db", docs, args.learners, args.statements,
+                           warm_only=args.warm_only)
     if args.page_only:
         return
     bench_progress(standard, args.learners, args.statements)
