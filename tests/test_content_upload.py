@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
 import stat
 import zipfile
@@ -128,6 +129,8 @@ HOSTILE = {
                        BAD_MANIFEST, "DOCTYPE declarations are not allowed"),
     "broken manifest": (_zip([("tincan.xml", b'<tincan xmlns="http://projecttincan.com/tincan.xsd"><activities>'),
                               ("index.html", b"x")]), BAD_MANIFEST, "tincan.xml: not well-formed XML"),
+    "huge manifest": (_zip([("tincan.xml", os.urandom(1024 * 1024 + 1)), ("index.html", b"x")]), BAD_MANIFEST,
+                      "tincan.xml: larger than 1048576 bytes"),
     "not a zip": (b"MZ\x90\x00 this is an executable, not a package", "This file is not a zip file", "not a zip"),
     "no manifest": (_zip([("index.html", b"x")]), "This zip is not an xAPI package", "no cmi5.xml or tincan.xml"),
 }

@@ -350,7 +350,12 @@ def read_package(zip_path: str | os.PathLike[str], limits: Limits = PACKAGE_LIMI
                         max_ratio=limits.max_ratio)
     files = {member.name for member in members if not member.is_dir}
     kind, prefix, manifest_name = _locate(files)
-    data = read_members(zip_path, manifest_name.__eq__, limits, max_member_bytes=_MAX_MANIFEST_BYTES)[manifest_name]
+    try:
+        data = read_members(zip_path, manifest_name.__eq__, limits, max_member_bytes=_MAX_MANIFEST_BYTES)[manifest_name]
+    except ArchiveError as exc:
+        if exc.reason != "too_big":
+            raise
+        raise ManifestError(f"{manifest_name}: larger than {_MAX_MANIFEST_BYTES} bytes") from exc
     manifest: TinCanPackage | Cmi5Course
     if kind == "cmi5":
         manifest = read_cmi5_manifest(data)
