@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import xapi
+from plugin.clock import utcnow
 from plugin.launch import calls
 from plugin.launch.service import GradePush, push_unit_grades
 from plugin.models import Course, User
@@ -123,8 +124,10 @@ def record_judgement(
         comments=comments.strip(), criteria=_criteria(unit, criteria), statement_id=str(uuid.uuid4()),
         recorded_at=now)
     authority = {"objectType": "Agent", "name": "Samattha", "account": {"homePage": base_url, "name": "samattha"}}
+    # Stored at a moment read once this transaction holds the LRS's writer turn: a poller following
+    # Consistent-Through (another LRS reading ours) then misses no judgement.
     xapi.record_statements(session, [_statement(judgement, course, learner, assessor, unit["title"])],
-                           authority=authority, now=now)
+                           authority=authority, clock=lambda: max(utcnow(), now))
     session.add(judgement)
     session.flush()
     # Any judgement of the learner answers their open requests to be assessed again.
