@@ -16,7 +16,7 @@ def test_a_person_browses_from_the_home_page_to_a_criterion(tmp_path: Path) -> N
     with serve(tmp_path / "instance") as server, chromium() as browser:
         page = browser.new_page()
         page.goto(server.url + "/")
-        assert page.locator("h1").first.inner_text() == (
+        assert page.locator(".standard-title").inner_text() == (  # below what Samattha is, on the home page
             "สมรรถนะสนับสนุนการทำงานด้านดิจิทัลสำหรับข้าราชการ และบุคลากรภาครัฐ"
         )
         assert page.locator("table.units tbody tr").count() == 17

@@ -78,6 +78,26 @@ i18n.register_messages({
                         "ในรายวิชา เพิ่มกิจกรรม External tool เลือก Samattha แล้วกด “Select content” เพื่อเลือก"
                         "หน่วยสมรรถนะที่รายวิชาสอน ผู้สอนที่เปิดกิจกรรมจะเป็นผู้ประสานงานรายวิชา "
                         "ส่วนผู้เรียนจะเห็นความก้าวหน้าของตนเอง"),
+    "std.revision": ("Revision", "ทบทวนครั้งที่"),
+    "std.elements_criteria": ("Elements and performance criteria", "สมรรถนะย่อยและเกณฑ์การปฏิบัติงาน"),
+    "std.element": ("Element", "สมรรถนะย่อย"),
+    "std.criterion": ("Performance criterion", "เกณฑ์ในการปฏิบัติงาน"),
+    "std.system_code": ("System code", "รหัสระบบ"),
+    "std.assessment": ("Assessment", "วิธีการประเมิน"),
+    "std.regulations": ("Regulations", "ข้อกำหนดหรือกฎระเบียบที่เกี่ยวข้อง"),
+    "std.prerequisites": ("Prerequisites", "ความรู้และทักษะก่อนหน้าที่จำเป็น"),
+    "std.skills": ("Required skills", "ความต้องการด้านทักษะ"),
+    "std.knowledge": ("Required knowledge", "ความต้องการด้านความรู้"),
+    "std.performance_evidence": ("Performance evidence", "หลักฐานการปฏิบัติงาน"),
+    "std.knowledge_evidence": ("Knowledge evidence", "หลักฐานความรู้"),
+    "std.guidance": ("Assessment guidance", "คำแนะนำในการประเมิน"),
+    "std.range": ("Range statement", "ขอบเขต"),
+    "std.range_guidance": ("Guidance", "คำแนะนำ"),
+    "std.explanations": ("Explanations", "คำอธิบายรายละเอียด"),
+    "std.procedure": ("Assessment procedure", "รายละเอียดกระบวนการและวิธีการประเมิน"),
+    "std.none": ("None given", "ไม่ระบุ"),
+    "std.in_thai": ("The standard is published in Thai; its texts are shown as published.",
+                    "มาตรฐานเผยแพร่เป็นภาษาไทย ข้อความแสดงตามต้นฉบับ"),
     "home.manual": ("Addresses for registering by hand instead", "ที่อยู่สำหรับลงทะเบียนด้วยตนเองแทน"),
 })
 
