@@ -8,7 +8,6 @@ judgement of that learner in that course is recorded after it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from plugin.models.base import Base
 from plugin.models.lti import User
 
-__all__ = ["ReassessmentRequest", "SnapshotSummary"]
+__all__ = ["ReassessmentRequest", "SnapshotSummary", "UnitSummary"]
 
 
 class SnapshotSummary(Base):
@@ -28,8 +27,22 @@ class SnapshotSummary(Base):
     evidenced: Mapped[int] = mapped_column(Integer)  # criteria evidenced, over every unit
     total: Mapped[int] = mapped_column(Integer)
     newest_evidence: Mapped[str | None] = mapped_column(String(40))  # the newest statement's timestamp (UTC text)
-    # unit code -> {"evidenced", "total", "key": plugin.portfolios.model.unit_evidence_key}, in the document's order
-    units: Mapped[dict[str, Any]] = mapped_column()
+
+
+class UnitSummary(Base):
+    """One unit of a summarised snapshot. Plain columns, so whether a judgement's evidence has changed since is
+    a comparison of two keys in SQL, not a document read per learner."""
+
+    __tablename__ = "portfolio_unit_summaries"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # the unit's place in the document (the mapping's order)
+    evidenced: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    evidence_key: Mapped[str] = mapped_column(String(64))  # plugin.portfolios.model.unit_evidence_key
 
 
 class ReassessmentRequest(Base):

@@ -13,11 +13,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plugin.evidence import learners_of
-from plugin.models import Course
+from plugin.evidence import learner_actors
+from plugin.models import Course, Enrolment, User
 from plugin.models.caseload import ReassessmentRequest
-from plugin.models.judgements import Judgement
-from plugin.portfolios import repository
+from plugin.portfolios import summaries
 
 __all__ = [
     "PER_PAGE", "SORTS", "STATUSES", "UNIT_STATES", "CaseloadError", "Query", "Row", "course_rows", "neighbours",
@@ -101,45 +100,42 @@ class Row:
         return status in states
 
 
-def unit_state(judged: tuple[str, int, str] | None, learner_id: int, unit: str, latest: repository.Latest,
-               judged_units: Mapping[tuple[int, int], Mapping[str, Any]]) -> str:
-    """``judged``: the latest judgement's (outcome, snapshot number, content hash), or None."""
+def unit_state(judged: summaries.Judged | None, latest: summaries.Latest, unit: str) -> str:
     if judged is None:
         return "none"
-    outcome, number, content_hash = judged
-    then = judged_units.get((learner_id, number))
-    if then is None:  # the judged snapshot is gone: only its hash is left to compare
-        return outcome if content_hash == latest.content_hash else "changed"
-    now_key = latest.units.get(unit, {}).get("key", "")
-    return outcome if then.get(unit, {}).get("key") == now_key else "changed"
+    if judged.evidence_key is None:  # the judged snapshot is gone: only its hash is left to compare
+        return judged.outcome if judged.content_hash == latest.content_hash else "changed"
+    return judged.outcome if judged.evidence_key == latest.units.get(unit) else "changed"
 
 
 def course_rows(session: Session, course: Course) -> tuple[list[str], list[Row]]:
-    """(the units met in the course's portfolios, in the mapping's order; one row per learner)."""
-    latest = repository.latest_summaries(session, course)
-    judged_units = repository.judged_unit_keys(session, course)
-    judged: dict[tuple[int, str], tuple[str, int, str]] = {}
-    query = (select(Judgement.learner_id, Judgement.unit_code, Judgement.outcome, Judgement.snapshot_number,
-                    Judgement.content_hash).where(Judgement.course_id == course.id)
-             .order_by(Judgement.recorded_at, Judgement.id))
-    for learner_id, unit, outcome, number, content_hash in session.execute(query):
-        judged[(learner_id, unit)] = (outcome, number, content_hash)
+    """(the units met in the course's portfolios, in the mapping's order; one row per learner, by id). The
+    learners are plugin.evidence.learner_actors, the one definition learners_of also reads, without building
+    a user object per learner."""
+    latest = summaries.latest_summaries(session, course)
+    judged = {(j.learner_id, j.unit_code): j for j in summaries.latest_judgements(session, course)}
     asked: dict[int, datetime] = {learner_id: when for learner_id, when in session.execute(
         select(ReassessmentRequest.learner_id, func.min(ReassessmentRequest.requested_at))
         .where(ReassessmentRequest.course_id == course.id, ReassessmentRequest.answered_at.is_(None))
         .group_by(ReassessmentRequest.learner_id))}
+    ids = set(learner_actors(session, course))
+    names = session.execute(select(User.id, User.name, User.given_name, User.family_name, User.subject)
+                            .join(Enrolment, Enrolment.user_id == User.id)
+                            .where(Enrolment.course_id == course.id).order_by(User.id))
     units: dict[str, None] = {}
     rows = []
-    for learner in learners_of(session, course):
-        mine = latest.get(learner.id)
+    for learner_id, name, given, family, subject in names:
+        if learner_id not in ids:
+            continue
+        shown = name or " ".join(p for p in (given, family) if p) or subject  # as User.display_name
+        mine = latest.get(learner_id)
         if mine is None:
-            rows.append(Row(course, learner.id, learner.display_name, False, requested_at=asked.get(learner.id)))
+            rows.append(Row(course, learner_id, shown, False, requested_at=asked.get(learner_id)))
             continue
         units.update(dict.fromkeys(mine.units))
-        states = {code: unit_state(judged.get((learner.id, code)), learner.id, code, mine, judged_units)
-                  for code in mine.units}
-        rows.append(Row(course, learner.id, learner.display_name, True, mine.evidenced, mine.total,
-                        mine.newest_evidence, states, asked.get(learner.id)))
+        states = {code: unit_state(judged.get((learner_id, code)), mine, code) for code in mine.units}
+        rows.append(Row(course, learner_id, shown, True, mine.evidenced, mine.total, mine.newest_evidence, states,
+                        asked.get(learner_id)))
     return list(units), rows
 
 

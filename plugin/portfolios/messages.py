@@ -75,7 +75,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "ยังไม่มีการรวบรวมแฟ้มสะสมผลงานของคุณ จึงยังไม่มีสิ่งที่จะประเมินใหม่"),
     "lo.title": ("Your assessment", "ผลการประเมินของคุณ"),
     "lo.progress": ("{evidenced} of {total} criteria evidenced", "มีหลักฐานแล้ว {evidenced} จาก {total} เกณฑ์"),
-    "lo.unit_progress": ("{evidenced} of {total}", "{evidenced} จาก {total}"),
+    "lo.unit_progress": ("{evidenced} of {total} criteria evidenced", "มีหลักฐาน {evidenced} จาก {total} เกณฑ์"),
     "lo.not_judged": ("Not judged yet", "ยังไม่ได้ตัดสิน"),
     "lo.judged_on": ("judged by {name} on {when}", "ตัดสินโดย {name} เมื่อ {when}"),
     "lo.changed": ("You have added evidence since this judgement.", "คุณได้เพิ่มหลักฐานหลังจากการตัดสินนี้"),

@@ -12,24 +12,19 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, and_, bindparam, cast, exists, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Text, bindparam, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from plugin.models import Course, User
-from plugin.models.caseload import SnapshotSummary
-from plugin.models.judgements import Judgement
+from plugin.models.caseload import SnapshotSummary, UnitSummary
 from plugin.models.portfolios import CompileRun, CompileState, PortfolioSnapshot
-from plugin.portfolios.model import unit_evidence_key
 from plugin.portfolios.parallel import Compiled
+from plugin.portfolios.summaries import summary_rows
 
 __all__ = [
-    "Latest",
     "State",
     "compile_states",
-    "judged_unit_keys",
-    "latest_summaries",
     "insert_snapshots",
     "last_run",
     "latest_hashes",
@@ -42,7 +37,6 @@ __all__ = [
     "snapshot_history",
     "snapshot_row",
     "snapshots_for_course",
-    "summary_row",
 ]
 
 
@@ -125,85 +119,11 @@ def insert_snapshots(session: Session, rows: list[dict[str, Any]]) -> None:
     text = bindparam("document", type_=Text)
     document = cast(text, JSONB) if connection.dialect.name == "postgresql" else text
     connection.execute(insert(PortfolioSnapshot).values(document=document), rows)
-    connection.execute(insert(SnapshotSummary), [summary_row(row["course_id"], row["learner_id"], row["number"],
-                                                             json.loads(row["document"])) for row in rows])
-
-
-def summary_row(course_id: int, learner_id: int, number: int, document: Mapping[str, Any]) -> dict[str, Any]:
-    """What a caseload reads of a snapshot instead of its document: progress, the newest evidence, and each
-    unit's evidence key (the staleness rule of plugin.portfolios.exports.view.portfolio_context)."""
-    units = {u["code"]: {"evidenced": u["summary"]["evidenced"], "total": u["summary"]["total"],
-                         "key": unit_evidence_key(document, u["code"])} for u in document["units"]}
-    return {"course_id": course_id, "learner_id": learner_id, "number": number,
-            "evidenced": sum(u["evidenced"] for u in units.values()), "total": sum(u["total"] for u in units.values()),
-            "newest_evidence": max((str(e["timestamp"]) for e in document["evidence"]), default=None),
-            "units": units}
-
-
-class Latest(NamedTuple):
-    """A learner's newest snapshot, as a caseload reads it."""
-
-    learner_id: int
-    number: int
-    content_hash: str
-    evidenced: int
-    total: int
-    newest_evidence: str | None
-    units: dict[str, Any]
-
-
-def _newest_numbers(course: Course) -> Any:
-    return (select(PortfolioSnapshot.learner_id, func.max(PortfolioSnapshot.number).label("number"))
-            .where(PortfolioSnapshot.course_id == course.id).group_by(PortfolioSnapshot.learner_id).subquery())
-
-
-def _summarise_missing(session: Session, course: Course) -> None:
-    """Summaries for the newest and the judged snapshots stored before summaries were written with them. Two
-    pages may do it at once: the second's rows are dropped, not an error."""
-    newest = _newest_numbers(course)
-    summarised = exists().where(SnapshotSummary.course_id == PortfolioSnapshot.course_id,
-                                SnapshotSummary.learner_id == PortfolioSnapshot.learner_id,
-                                SnapshotSummary.number == PortfolioSnapshot.number)
-    judged = exists().where(Judgement.course_id == PortfolioSnapshot.course_id,
-                            Judgement.learner_id == PortfolioSnapshot.learner_id,
-                            Judgement.snapshot_number == PortfolioSnapshot.number)
-    is_newest = exists().where(newest.c.learner_id == PortfolioSnapshot.learner_id,
-                               newest.c.number == PortfolioSnapshot.number)
-    query = (select(PortfolioSnapshot.learner_id, PortfolioSnapshot.number, PortfolioSnapshot.document)
-             .where(PortfolioSnapshot.course_id == course.id, ~summarised, or_(is_newest, judged)))
-    rows = [summary_row(course.id, learner, number, document) for learner, number, document in session.execute(query)]
-    if rows:
-        dialect = session.get_bind().dialect.name
-        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SnapshotSummary)
-        session.execute(statement.on_conflict_do_nothing(), rows)
-
-
-def latest_summaries(session: Session, course: Course) -> dict[int, Latest]:
-    """learner id → their newest snapshot's summary, for every learner compiled in the course: one query."""
-    _summarise_missing(session, course)
-    newest = _newest_numbers(course)
-    query = (select(PortfolioSnapshot.learner_id, PortfolioSnapshot.number, PortfolioSnapshot.content_hash,
-                    SnapshotSummary.evidenced, SnapshotSummary.total, SnapshotSummary.newest_evidence,
-                    SnapshotSummary.units)
-             .join(newest, and_(newest.c.learner_id == PortfolioSnapshot.learner_id,
-                                newest.c.number == PortfolioSnapshot.number))
-             .join(SnapshotSummary, and_(SnapshotSummary.course_id == PortfolioSnapshot.course_id,
-                                         SnapshotSummary.learner_id == PortfolioSnapshot.learner_id,
-                                         SnapshotSummary.number == PortfolioSnapshot.number))
-             .where(PortfolioSnapshot.course_id == course.id))
-    return {row[0]: Latest(*row) for row in session.execute(query)}
-
-
-def judged_unit_keys(session: Session, course: Course) -> dict[tuple[int, int], dict[str, Any]]:
-    """(learner id, snapshot number) → the summary's units, for every snapshot a judgement was made on (call
-    after :func:`latest_summaries`, which writes the missing summaries)."""
-    judged = (select(Judgement.learner_id, Judgement.snapshot_number).where(Judgement.course_id == course.id)
-              .distinct().subquery())
-    query = (select(SnapshotSummary.learner_id, SnapshotSummary.number, SnapshotSummary.units)
-             .join(judged, and_(judged.c.learner_id == SnapshotSummary.learner_id,
-                                judged.c.snapshot_number == SnapshotSummary.number))
-             .where(SnapshotSummary.course_id == course.id))
-    return {(learner, number): units for learner, number, units in session.execute(query)}
+    summaries, units = summary_rows([(row["course_id"], row["learner_id"], row["number"], json.loads(row["document"]))
+                                   for row in rows])
+    connection.execute(insert(SnapshotSummary), summaries)
+    if units:
+        connection.execute(insert(UnitSummary), units)
 
 
 def compile_states(session: Session, course: Course) -> dict[int, State]:

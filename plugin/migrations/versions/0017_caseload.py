@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
 
 revision = '0017'
 down_revision = '0016'
@@ -26,12 +25,28 @@ def upgrade() -> None:
         sa.Column('evidenced', sa.Integer(), nullable=False),
         sa.Column('total', sa.Integer(), nullable=False),
         sa.Column('newest_evidence', sa.String(length=40), nullable=True),
-        sa.Column('units', sa.JSON().with_variant(JSONB(), 'postgresql'), nullable=False),
         sa.ForeignKeyConstraint(['course_id'], ['courses.id'],
                                 name=op.f('fk_portfolio_snapshot_summaries_course_id_courses'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['learner_id'], ['users.id'],
                                 name=op.f('fk_portfolio_snapshot_summaries_learner_id_users'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('course_id', 'learner_id', 'number', name=op.f('pk_portfolio_snapshot_summaries')),
+    )
+    op.create_table(
+        'portfolio_unit_summaries',
+        sa.Column('course_id', sa.Integer(), nullable=False),
+        sa.Column('learner_id', sa.Integer(), nullable=False),
+        sa.Column('number', sa.Integer(), nullable=False),
+        sa.Column('unit_code', sa.String(length=40), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('evidenced', sa.Integer(), nullable=False),
+        sa.Column('total', sa.Integer(), nullable=False),
+        sa.Column('evidence_key', sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(['course_id'], ['courses.id'],
+                                name=op.f('fk_portfolio_unit_summaries_course_id_courses'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['learner_id'], ['users.id'],
+                                name=op.f('fk_portfolio_unit_summaries_learner_id_users'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('course_id', 'learner_id', 'number', 'unit_code',
+                                name=op.f('pk_portfolio_unit_summaries')),
     )
     op.create_table(
         'reassessment_requests',
@@ -58,4 +73,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_reassessment_requests_course_learner', table_name='reassessment_requests')
     op.drop_table('reassessment_requests')
+    op.drop_table('portfolio_unit_summaries')
     op.drop_table('portfolio_snapshot_summaries')

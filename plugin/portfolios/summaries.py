@@ -1,0 +1,134 @@
+"""What a caseload reads of portfolio snapshots instead of their documents (issue 19): per snapshot its progress
+and newest evidence, per unit its evidence key (plugin.portfolios.model.unit_evidence_key). Written beside each
+snapshot by plugin.portfolios.repository.insert_snapshots, and for snapshots stored before summaries existed the
+first time a caseload reads them. Nothing here commits; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from plugin.models import Course
+from plugin.models.caseload import SnapshotSummary, UnitSummary
+from plugin.models.judgements import Judgement
+from plugin.models.portfolios import PortfolioSnapshot
+from plugin.portfolios.model import unit_evidence_key
+
+__all__ = ["Judged", "Latest", "latest_judgements", "latest_summaries", "summary_rows"]
+
+
+def summary_rows(snapshots: Iterable[tuple[int, int, int, Mapping[str, Any]]]) -> tuple[list[dict[str, Any]],
+                                                                                      list[dict[str, Any]]]:
+    """What a caseload reads of each (course, learner, number, document) instead of the document: progress, the
+    newest evidence, and each unit's evidence key (the staleness rule of exports.view.portfolio_context)."""
+    summaries: list[dict[str, Any]] = []
+    units: list[dict[str, Any]] = []
+    for course_id, learner_id, number, document in snapshots:
+        at = {"course_id": course_id, "learner_id": learner_id, "number": number}
+        summaries.append(at | {
+            "evidenced": sum(u["summary"]["evidenced"] for u in document["units"]),
+            "total": sum(u["summary"]["total"] for u in document["units"]),
+            "newest_evidence": max((str(e["timestamp"]) for e in document["evidence"]), default=None)})
+        units += [at | {"unit_code": u["code"], "position": n, "evidenced": u["summary"]["evidenced"],
+                        "total": u["summary"]["total"], "evidence_key": unit_evidence_key(document, u["code"])}
+                  for n, u in enumerate(document["units"])]
+    return summaries, units
+
+
+class Latest(NamedTuple):
+    """A learner's newest snapshot, as a caseload reads it."""
+
+    number: int
+    content_hash: str
+    evidenced: int
+    total: int
+    newest_evidence: str | None
+    units: dict[str, str]  # unit code -> evidence key, in the document's order
+
+
+class Judged(NamedTuple):
+    """The latest judgement of one unit of one learner, with the evidence key of the unit it judged."""
+
+    learner_id: int
+    unit_code: str
+    outcome: str
+    content_hash: str
+    evidence_key: str | None  # None when the judged snapshot has no summary (it is gone)
+
+
+def _newest_numbers(course: Course) -> Any:
+    return (select(PortfolioSnapshot.learner_id, func.max(PortfolioSnapshot.number).label("number"))
+            .where(PortfolioSnapshot.course_id == course.id).group_by(PortfolioSnapshot.learner_id).subquery())
+
+
+def _summarise_missing(session: Session, course: Course) -> None:
+    """Summaries of the newest and the judged snapshots stored before summaries were written with them. Two
+    pages may do it at once: the second's rows are dropped, not an error."""
+    unsummarised = (select(PortfolioSnapshot.learner_id, PortfolioSnapshot.number)
+                    .outerjoin(SnapshotSummary, and_(SnapshotSummary.course_id == PortfolioSnapshot.course_id,
+                                                     SnapshotSummary.learner_id == PortfolioSnapshot.learner_id,
+                                                     SnapshotSummary.number == PortfolioSnapshot.number))
+                    .where(PortfolioSnapshot.course_id == course.id, SnapshotSummary.number.is_(None)))
+    missing = {(learner, number) for learner, number in session.execute(unsummarised)}
+    if not missing:
+        return
+    newest = {(learner, number) for learner, number in session.execute(select(_newest_numbers(course)))}
+    judged = {(learner, number) for learner, number in session.execute(
+        select(Judgement.learner_id, Judgement.snapshot_number).where(Judgement.course_id == course.id))}
+    wanted = sorted(missing & (newest | judged))
+    dialect = session.get_bind().dialect.name
+    insert_new = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(wanted), 200):
+        chunk = wanted[start:start + 200]
+        query = select(PortfolioSnapshot.learner_id, PortfolioSnapshot.number, PortfolioSnapshot.document).where(
+            PortfolioSnapshot.course_id == course.id,
+            or_(*(and_(PortfolioSnapshot.learner_id == learner, PortfolioSnapshot.number == number)
+                  for learner, number in chunk)))
+        summaries, units = summary_rows((course.id, learner, number, document)
+                                      for learner, number, document in session.execute(query))
+        session.execute(insert_new(SnapshotSummary).on_conflict_do_nothing(), summaries)
+        if units:
+            session.execute(insert_new(UnitSummary).on_conflict_do_nothing(), units)
+
+
+def latest_summaries(session: Session, course: Course) -> dict[int, Latest]:
+    """learner id → their newest snapshot's summary, for every learner compiled in the course."""
+    _summarise_missing(session, course)
+    newest = _newest_numbers(course)
+    at_newest = and_(newest.c.learner_id == PortfolioSnapshot.learner_id, newest.c.number == PortfolioSnapshot.number)
+    query = (select(PortfolioSnapshot.learner_id, PortfolioSnapshot.number, PortfolioSnapshot.content_hash,
+                    SnapshotSummary.evidenced, SnapshotSummary.total, SnapshotSummary.newest_evidence)
+             .join(newest, at_newest)
+             .join(SnapshotSummary, and_(SnapshotSummary.course_id == PortfolioSnapshot.course_id,
+                                         SnapshotSummary.learner_id == PortfolioSnapshot.learner_id,
+                                         SnapshotSummary.number == PortfolioSnapshot.number))
+             .where(PortfolioSnapshot.course_id == course.id))
+    found = {learner: Latest(number, digest, evidenced, total, newest_evidence, {})
+             for learner, number, digest, evidenced, total, newest_evidence in session.execute(query)}
+    units = (select(UnitSummary.learner_id, UnitSummary.unit_code, UnitSummary.evidence_key)
+             .join(newest, and_(newest.c.learner_id == UnitSummary.learner_id, newest.c.number == UnitSummary.number))
+             .where(UnitSummary.course_id == course.id).order_by(UnitSummary.learner_id, UnitSummary.position))
+    for learner, unit, key in session.execute(units):
+        if learner in found:
+            found[learner].units[unit] = key
+    return found
+
+
+def latest_judgements(session: Session, course: Course) -> list[Judged]:
+    """The latest judgement of every judged (learner, unit) of the course. Latest by id: judgements are only
+    appended, so the newest row is the newest judgement (call after :func:`latest_summaries`, which writes the
+    summaries of judged snapshots that lack one)."""
+    newest = (select(func.max(Judgement.id)).where(Judgement.course_id == course.id)
+              .group_by(Judgement.learner_id, Judgement.unit_code))
+    query = (select(Judgement.learner_id, Judgement.unit_code, Judgement.outcome, Judgement.content_hash,
+                    UnitSummary.evidence_key)
+             .outerjoin(UnitSummary, and_(UnitSummary.course_id == Judgement.course_id,
+                                          UnitSummary.learner_id == Judgement.learner_id,
+                                          UnitSummary.number == Judgement.snapshot_number,
+                                          UnitSummary.unit_code == Judgement.unit_code))
+             .where(Judgement.id.in_(newest)))
+    return [Judged(*row) for row in session.execute(query)]
