@@ -58,7 +58,7 @@ def zone_label(language: str = "th", name: str | None = None) -> str:
     name = name or zone_name()
     offset = datetime.now(UTC).astimezone(_zone(name)).strftime("%z")
     utc = f"UTC{offset[:3]}:{offset[3:]}"
-    return f"เวลา{name} ({utc})" if language == "th" else f"times in {name} ({utc})"
+    return f"เวลา {name} ({utc})" if language == "th" else f"times in {name} ({utc})"
 
 
 def _language(context: Context) -> str:

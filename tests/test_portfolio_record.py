@@ -182,3 +182,12 @@ def test_a_rule_found_not_met_is_said_in_the_records_language_without_an_app() -
     rules = {code: {"valid": "met", "sufficient": "not_met", "authentic": "not_assessed", "current": "not_assessed"}}
     page = render_html(DOCUMENT, language="th", judgements=[judgement("more_evidence", criteria=rules)])
     assert "ผู้ประเมินเห็นว่ายังไม่ผ่าน" in page and "ws.rules" not in page
+
+
+def test_the_rules_of_evidence_read_as_words_not_as_escaped_markup() -> None:
+    code = DOCUMENT["units"][0]["elements"][0]["criteria"][0]["code"]
+    rules = {code: {"valid": "met", "sufficient": "not_met", "authentic": "not_assessed", "current": "met"}}
+    page = render_html(DOCUMENT, language="en", judgements=[judgement("more_evidence", criteria=rules)])
+    assert "&lt;span" not in page
+    assert re.search(r'<span class="confirmed">✓ [^<]*: [^<]*valid', page, re.IGNORECASE)
+    assert re.search(r'<span class="not-met">[^<]*sufficient', page, re.IGNORECASE)
