@@ -14,6 +14,8 @@ import pypdfium2 as pdfium
 import pytest
 import requests
 
+from plugin.clock import utcnow
+from plugin.models import CourseActivity
 from tests.lti_platform import LTI
 from tests.test_judgements import Site, criteria_of, site
 from tests.test_lti_flow import customise, env_fixture
@@ -156,3 +158,37 @@ def test_the_portfolio_and_its_exports_name_the_course_as_moodle_does(site: Site
 def test_the_html_export_is_served_as_utf8_html(site: Site) -> None:
     exported = site.ann.get(f"{site.base}/portfolios/{site.sam_id}/export.html", timeout=10)
     assert exported.status_code == 200 and exported.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_the_learners_course_page_shows_the_outcome_and_where_to_work_on_each_gap(site: Site) -> None:
+    number, _, document = site.snapshot()
+    unit = next(u for u in document["units"] if u["code"] == "DG100")
+    assert site.judge({"snapshot": str(number), "unit": "DG100", "outcome": "not_yet_competent",
+                       "comments": "ยังขาดการอธิบายหลักการ"}).status_code == 303
+    page = site.env.launch("3", site.sam)
+    assert page.status_code == 200 and 'data-role="learner"' in page.text
+    outcome = re.search(r'<section class="card outcome" data-evidenced="(\d+)" data-total="(\d+)">(.*?)</section>',
+                        page.text, re.S)
+    assert outcome
+    evidenced = sum(u["summary"]["evidenced"] for u in document["units"])
+    total = sum(u["summary"]["total"] for u in document["units"])
+    assert (int(outcome.group(1)), int(outcome.group(2))) == (evidenced, total)
+    assert f"{evidenced} of {total} criteria evidenced" in text_of(outcome.group(3))
+    dg100 = re.search(r'<div class="outcome-unit" data-unit="DG100" data-outcome="not_yet_competent">(.*?)</div>',
+                      outcome.group(3), re.S)
+    assert dg100 and "Not yet competent" in dg100.group(1) and "ยังขาดการอธิบายหลักการ" in dg100.group(1)
+    gaps = dict(re.findall(r'<li data-code="([^"]+)">(.*?)</li>', dg100.group(1), re.S))
+    records = [c for e in unit["elements"] for c in e["criteria"]] + unit["knowledge_evidence"] + unit[
+        "performance_evidence"]
+    assert list(gaps) == [r["code"] for r in records if r["status"] != "evidenced"]
+    # DG102.01 is mapped to reading the PDPA page (cmid 3), which Samattha has not listed from Moodle: the gap
+    # links to it on the course page, where Moodle anchors each module.
+    assert f'href="{site.env.platform.url}/course/view.php?id=2#module-3"' in gaps["DG102.01"]
+    with site.env.db() as db:  # once the course's activities are read from Moodle, the link is the page itself
+        db.add(CourseActivity(course_id=site.course_pk, iri=f"{site.env.platform.url}/mod/page/view.php?id=3", cmid=3,
+                              module="page", name="PDPA", source="webservice", updated_at=utcnow()))
+        db.commit()
+    again = site.sam.get(f"{site.base}/learner", timeout=10).text
+    assert f'href="{site.env.platform.url}/mod/page/view.php?id=3"' in again
+    assert "อ่าน: พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล (Page)" in gaps["DG102.01"]
+    assert 'class="ask-again"' in page.text
