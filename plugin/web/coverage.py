@@ -83,10 +83,11 @@ def course_coverage(session: Session, course: Course, standard: StandardIndex, *
 
 def _staff_actors(session: Session, course: Course) -> set[tuple[str, str]]:
     """Account keys of the course's members without the Learner role (teachers, managers)."""
-    query = select(User, Enrolment.roles).join(Enrolment, Enrolment.user_id == User.id).where(
-        Enrolment.course_id == course.id)
-    return {key for user, roles in session.execute(query)
-            if LEARNER_ROLE not in (roles or []) and (key := actor_key(user.xapi_actor)) is not None}
+    # Roles first, then only the staff's actors: a course of 2,000 learners has a handful of staff.
+    members = session.execute(select(Enrolment.user_id, Enrolment.roles).where(Enrolment.course_id == course.id))
+    staff = [user_id for user_id, roles in members if LEARNER_ROLE not in (roles or [])]
+    return {key for actor in session.scalars(select(User.xapi_actor).where(User.id.in_(staff)))
+            if (key := actor_key(actor)) is not None}
 
 
 def coverage_json(report: CourseCoverage, standard: StandardIndex) -> dict[str, Any]:

@@ -25,7 +25,6 @@ __all__ = [
 PAGE_SIZE = 50
 STATUS_FILTERS = ("all", "not_started", "in_progress", "complete")
 SORTS = ("name", "most", "least")
-_DONE = frozenset({"evidenced", "signed_off"})
 # A mark in every cell says the status without colour (the legend repeats them); classes are short: 50 × 167.
 _MARKS = {"none": ("n", ""), "some": ("s", "◐"), "evidenced": ("e", "●"), "signed_off": ("o", "✔")}
 _CELLS = {status: Markup('<td class="%s">%s</td>') % mark for status, mark in _MARKS.items()}
@@ -122,7 +121,7 @@ def learner_table(progress: Progress, standard: StandardIndex, query: Query, nam
         if needle and needle not in name.casefold():
             continue
         statuses = progress.statuses[key][first:last]
-        done = sum(1 for s in statuses if s in _DONE)
+        done = statuses.count("evidenced") + statuses.count("signed_off")  # counted in C: 334,000 statuses
         if _keeps(query.status, statuses, done):
             kept.append((key, name, statuses, done))
     if query.sort == "name":
@@ -134,9 +133,8 @@ def learner_table(progress: Progress, standard: StandardIndex, query: Query, nam
     shown = kept[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     rows = tuple(LearnerRow(key, name, key in lrs_only, done, len(columns),
                             Markup("").join(_CELLS[s] for s in statuses)) for key, name, statuses, done in shown)
-    with_evidence = tuple(sum(1 for s in column if s in _DONE) for column in zip(*(row[2] for row in kept),
-                                                                                  strict=True)) if kept else \
-        (0,) * len(columns)
+    with_evidence = tuple(column.count("evidenced") + column.count("signed_off")
+                          for column in zip(*(row[2] for row in kept), strict=True)) if kept else (0,) * len(columns)
     return Table(*_groups(columns, standard), columns, rows, len(kept), pages, page, with_evidence,
                  sum(1 for row in kept if row[0] in lrs_only))
 
