@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from plugin.learner_evidence.vocabulary import PIECE_EXTENSION, course_iri, evidence_codes
+from plugin.learner_evidence.vocabulary import VERB as EVIDENCE_VERB
 from plugin.mapping.model import CourseMapping, StandardIndex, expand_targets, linked_items, mapped_units
 from plugin.mapping.rules import ActivityIndex, score_fraction
 from plugin.portfolios.model import (
@@ -52,13 +54,16 @@ _LANGUAGES = ("th", "th-TH", "en", "en-US", "en-GB")  # Thai first: the standard
 
 
 def statement_source(statement: Mapping[str, Any]) -> Source:
-    """ "samattha" when our package extension is present; "moodle" when the log store's info extension names
+    """ "samattha" when our package extension is present; "learner" for a piece a learner added themself
+    (plugin.learner_evidence); "moodle" when the log store's info extension names
     the plugin or context.platform is "Moodle" (the plugin's default source name); else "other". The actor's
     homePage is no sign: our own content addresses learners by the same Moodle account."""
     context = _mapping(statement.get("context"))
     extensions = _mapping(context.get("extensions"))
     if SAMATTHA_PACKAGE_EXTENSION in extensions:
         return "samattha"
+    if PIECE_EXTENSION in extensions and _mapping(statement.get("verb")).get("id") == EVIDENCE_VERB:
+        return "learner"
     if _MOODLE_PLUGIN_KEY in _mapping(extensions.get(MOODLE_INFO_EXTENSION)) or context.get("platform") == "Moodle":
         return "moodle"
     return "other"
@@ -128,14 +133,19 @@ def compile_portfolio(
         raise ValueError("as_of must be timezone-aware")
     plan = _plan(mapping, standard)
     kept: dict[str, tuple[Evidence, dict[int, bool]]] = {}
+    named: dict[str, tuple[str, ...]] = {}  # a learner's own piece → the criteria and items it is for
+    this_course = course_iri(mapping.wwwroot, mapping.course_id)
     for statement in statements:
         relations = plan.index.relations(statement)  # {} for voiding statements and unmapped activities
-        piece = _evidence(statement, relations, plan, as_of, currency_days) if relations else None
+        codes = () if relations else evidence_codes(statement, this_course)
+        piece = _evidence(statement, relations, plan, as_of, currency_days) if relations or codes else None
         if piece is not None and piece.statement_id not in kept:
             # Statement ids are unique in an LRS (xAPI 1.0.3 Data §2.4.1): a repeat is the same statement.
             kept[piece.statement_id] = (piece, relations)
+            if codes:
+                named[piece.statement_id] = codes
     ordered = sorted(kept.values(), key=lambda kept_piece: (kept_piece[0].timestamp, kept_piece[0].statement_id))
-    records = _Records(standard, _file(ordered, plan), {e.statement_id: e.current for e, _ in ordered})
+    records = _Records(standard, _file(ordered, plan, named), {e.statement_id: e.current for e, _ in ordered})
     return Portfolio(
         learner_id=str(learner["id"]),
         learner_name=str(learner.get("name") or ""),
@@ -153,11 +163,15 @@ def compile_portfolio(
     )
 
 
-def _file(ordered: list[tuple[Evidence, dict[int, bool]]], plan: _Plan) -> dict[str, dict[str, bool]]:
-    """Criterion or item code → statement id → counts; filed in evidence order, so each dict is ordered."""
+def _file(ordered: list[tuple[Evidence, dict[int, bool]]], plan: _Plan,
+          named: Mapping[str, tuple[str, ...]]) -> dict[str, dict[str, bool]]:
+    """Criterion or item code → statement id → counts; filed in evidence order, so each dict is ordered. A
+    learner's own piece counts for what it names: it is theirs to claim, and the assessor's to judge."""
     links: dict[str, dict[str, bool]] = {}
     for piece, relations in ordered:
         sid = piece.statement_id
+        for code in named.get(sid, ()):
+            links.setdefault(code, {})[sid] = True
         for i, counts in relations.items():
             for code in plan.codes[i]:
                 filed = links.get(code)

@@ -37,7 +37,7 @@ __all__ = [
 
 FORMAT = "samattha-portfolio/1"
 EvidenceStatus = Literal["none", "some", "evidenced"]
-Source = Literal["moodle", "samattha", "other"]
+Source = Literal["moodle", "samattha", "learner", "other"]
 
 
 class ResultSummary(NamedTuple):

@@ -91,6 +91,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pf.source.moodle": ("Moodle log store", "บันทึกกิจกรรม Moodle"),
     "pf.source.samattha": ("Samattha content", "บทเรียน Samattha"),
     "pf.source.other": ("Other client", "แหล่งอื่น"),
+    "pf.source.learner": ("Added by the learner", "ผู้เรียนส่งเอง"),
     "pf.missing": ("Still missing", "สิ่งที่ยังขาด"),
     "pf.missing.none": ("Nothing is missing: every criterion and evidence item is evidenced.",
                         "ครบถ้วนแล้ว: ทุกเกณฑ์และทุกรายการหลักฐานมีหลักฐาน"),
