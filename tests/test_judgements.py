@@ -364,6 +364,7 @@ def test_each_rule_is_met_not_met_or_not_assessed_and_the_learner_is_not_told_wh
     row = row_of(learner, codes[0])
     assert "✓ the assessor confirmed: valid" in row and "the assessor found not met: sufficient" in row
     assert "not assessed" not in learner and "authentic" not in row and "✗" not in learner
+    assert '<span class="confirmed">✓ the assessor confirmed: valid</span>' in row  # markup, not escaped text
     assessor = row_of(site.ann.get(f"{site.base}/portfolios/{site.sam_id}", timeout=10).text, codes[0])
     assert "not assessed: authentic, current" in assessor
 
