@@ -109,9 +109,6 @@ PERSON = {"public": "public", "learner": LEARNER, "coordinator": COORDINATOR, "a
 KNOWN: dict[tuple[str, str, str | None, int | None], str] = {
     ("coordinator", "coverage", None, None): "plugin/static/coverage.css: the heat map's share (table.heat td .num, "
     "opacity .85) is below 4.5:1 contrast on its darker cells; drop the opacity and pick the text colour per cell",
-    ("coordinator", "content", None, 390): "plugin/templates/content/packages.html: six columns with two file forms "
-    "do not fit a phone; wrap table.packages in <div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
-    "aria-label=...> (style.css scrolls it in its box)",
     ("coordinator", "mapping/history", "en", 390): "plugin/templates/mapping/history.html: table.history has a sixth, "
     "empty column and no scroll box; wrap it in <div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
     "aria-label=...>",
@@ -126,7 +123,11 @@ def _cases() -> Iterator[object]:
                     or KNOWN.get((role, path, None, None))
                 marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
                 yield pytest.param(role, path, language, width, marks=marks,
-                                   id=f"{role}-{path.replace('/', '_') or 'home'}-{language}-{width}")
+                                   id=_name(role, path, language, width))
+
+
+def _name(role: str, path: str, language: str, width: int) -> str:
+    return f"{role}-{re.sub(r'[^A-Za-z0-9-]+', '_', path).strip('_') or 'home'}-{language}-{width}"
 
 
 @pytest.mark.parametrize("role, path, language, width", list(_cases()))
@@ -135,7 +136,7 @@ def test_page_fits_reads_and_passes_axe(site: Site, role: str, path: str, langua
     page.set_viewport_size({"width": width, "height": 900})
     _open(site, page, path)
     _use_language(page, language)
-    problems = check(page, f"{role}-{path.replace('/', '_').strip('_') or 'home'}-{language}-{width}")
+    problems = check(page, _name(role, path, language, width))
     assert not problems, f"{page.url} ({language}, {width} px): " + "; ".join(problems)
 
 
