@@ -54,11 +54,11 @@ def _launch(browser: Browser, env: Env, user: str, width: int) -> Page:
     return page
 
 
-def _shot(page: Page, name: str) -> None:
+def _shot(page: Page, name: str, *, full_page: bool = True) -> None:
     folder = os.environ.get("SAMATTHA_SHOTS_DIR")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
+        page.screenshot(path=str(Path(folder) / name), full_page=full_page)
 
 
 def _no_sideways_scroll(page: Page) -> None:
@@ -119,6 +119,9 @@ def test_an_assessor_judges_from_the_caseload_and_the_learner_sees_the_outcome(a
             first.locator(f"select[name='rule:{criterion}:{rule}']").select_option("not_assessed")
         panel.locator("textarea[name=comments]").fill(COMMENT)
         _shot(page, f"portfolio-judging-{locale}-1366.png")
+        page.locator("#element-DG102").scroll_into_view_if_needed()
+        assert panel.locator("button[type=submit]").is_visible()  # the panel stays in reach while reading
+        _shot(page, f"portfolio-judging-{locale}-1366-reading.png", full_page=False)
         panel.locator("button[type=submit]").click()
         page.locator("p.flash[data-flash='pf.recorded']").wait_for()
         assert words["recorded"] in page.locator("p.flash[data-flash='pf.recorded']").inner_text()
