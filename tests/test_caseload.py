@@ -181,9 +181,12 @@ def test_bad_query_values_are_refused_naming_the_field(app: Flask, world: World,
                                                        language: str) -> None:
     client = app.test_client()
     sign_in(client, world.assessor, world.course, language)
-    answer = client.get(f"/course/{world.course}/portfolios?{query}")
-    text = answer.get_data(as_text=True)
-    assert answer.status_code == 400 and f"({field})" in text if language == "th" else text.startswith(f"{field}: ")
+    learner = world.learners["ผู้เรียน 01"]
+    for path in (f"/course/{world.course}/portfolios?{query}", f"/course/{world.course}/portfolios/{learner}?{query}"):
+        answer = client.get(path)
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 400, path
+        assert f"({field})" in text if language == "th" else text.startswith(f"{field}: ")
 
 
 def test_a_changed_portfolio_shows_as_judged_but_changed_since(app: Flask, world: World) -> None:

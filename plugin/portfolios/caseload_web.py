@@ -31,7 +31,7 @@ def _query() -> caseload.Query:
     return caseload.parse_query(request.args)
 
 
-@bp.errorhandler(caseload.CaseloadError)
+@bp.app_errorhandler(caseload.CaseloadError)  # also for the portfolio pages, which read the same query
 def _bad_query(error: caseload.CaseloadError) -> tuple[Response, int]:
     choices = str(error).split(": ", 1)[1]
     return Response(translate(f"cl.bad.{error.field}", choices=choices), mimetype="text/plain"), 400
