@@ -50,6 +50,8 @@ class Config:
     lrs_limits: Limits = field(default_factory=Limits)  # SAMATTHA_LRS_MAX_*: see _LRS_LIMITS
     package_max_bytes: int = 2 * 1024**3  # SAMATTHA_PACKAGE_MAX_SIZE: one content package, unpacked
     packages_max_bytes: int = 20 * 1024**3  # SAMATTHA_PACKAGES_MAX_SIZE: all content packages together
+    evidence_file_bytes: int = 20 * 1024**2  # SAMATTHA_EVIDENCE_MAX_FILE_SIZE: one file a learner adds
+    evidence_files: int = 5  # SAMATTHA_EVIDENCE_MAX_FILES: files in one piece of evidence
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Config:
@@ -182,6 +184,10 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Confi
                                                     Config.package_max_bytes))
     overrides.setdefault("packages_max_bytes", _size(env.get(ENV_PREFIX + "PACKAGES_MAX_SIZE"),
                                                      "PACKAGES_MAX_SIZE", Config.packages_max_bytes))
+    overrides.setdefault("evidence_file_bytes", _size(env.get(ENV_PREFIX + "EVIDENCE_MAX_FILE_SIZE"),
+                                                      "EVIDENCE_MAX_FILE_SIZE", Config.evidence_file_bytes))
+    overrides.setdefault("evidence_files", _size(env.get(ENV_PREFIX + "EVIDENCE_MAX_FILES"), "EVIDENCE_MAX_FILES",
+                                                 Config.evidence_files, bytes_=False))
     base_url = overrides.pop("base_url", None) or env.get(ENV_PREFIX + "BASE_URL")
     return Config(
         instance_path=instance_path,

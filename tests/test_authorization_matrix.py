@@ -30,6 +30,8 @@ from plugin.content.samples import zip_sample
 from plugin.content.store import import_package
 from plugin.launch import access
 from plugin.launch.service import DeepLinkRequest
+from plugin.learner_evidence.files import EvidenceFile
+from plugin.learner_evidence.store import Limits, add_piece
 from plugin.mapping.files import load_mapping
 from plugin.mapping.store import save_mapping, standard_index
 from plugin.models import AssessorAppointment, Course, Enrolment, User
@@ -109,6 +111,10 @@ DECISIONS: dict[tuple[str, str], frozenset[str]] = {
     ("/course/<int:course_pk>/mapping/history/<int:number>/restore", "POST"): COORDINATORS,
     ("/course/<int:course_pk>/mapping/undo", "POST"): COORDINATORS,
     ("/course/<int:course_pk>/mapping/refresh", "POST"): COORDINATORS,
+    ("/course/<int:course_pk>/evidence", "GET"): LEARNERS,  # a learner's own evidence, added and listed
+    ("/course/<int:course_pk>/evidence", "POST"): LEARNERS,
+    ("/course/<int:course_pk>/evidence/<int:piece_id>/withdraw", "POST"): frozenset({"learner_a"}),  # A's piece
+    ("/course/<int:course_pk>/evidence/<int:piece_id>/files/<sha2>", "GET"): STAFF | {"learner_a"},
     ("/course/<int:course_pk>/admin", "GET"): ADMIN,
     ("/course/<int:course_pk>/admin/webservice", "GET"): ADMIN,
     ("/course/<int:course_pk>/admin/webservice", "POST"): ADMIN,
@@ -116,7 +122,8 @@ DECISIONS: dict[tuple[str, str], frozenset[str]] = {
 
 # Run last, in this order, so that what they change (a package removed, an appointment revoked) comes after
 # every other request of the same person.
-LAST = ("/course/<int:course_pk>/content/<int:package_id>/remove",
+LAST = ("/course/<int:course_pk>/evidence/<int:piece_id>/withdraw",
+        "/course/<int:course_pk>/content/<int:package_id>/remove",
         "/course/<int:course_pk>/coordinator/assessors/<int:user_pk>/revoke")
 
 
@@ -127,13 +134,16 @@ class World:
     users: dict[str, int]
     package: int
     snapshot: int
+    piece: int  # learner A's piece of evidence, with one file
+    sha2: str
 
     def fill(self, rule: str) -> list[str]:
         """The rule with real ids in it (an export in each format), and the query it needs."""
         path = (rule.replace("<int:course_pk>", str(self.course)).replace("<int:user_id>", str(self.users["learner_a"]))
                 .replace("<int:package_id>", str(self.package)).replace("<path:name>", "index.html")
                 .replace("<code>", "DG-OPSR-023").replace("<int:number>", "1").replace("<token>", "no-such-token")
-                .replace("<path:filename>", "style.css").replace("<any(matrix, progress):kind>", "matrix"))
+                .replace("<path:filename>", "style.css").replace("<any(matrix, progress):kind>", "matrix")
+                .replace("<int:piece_id>", str(self.piece)).replace("<sha2>", self.sha2))
         if "/revoke" in rule:
             path = path.replace("<int:user_pk>", str(self.users["assessor"]))
         path = path.replace("<int:user_pk>", str(self.users["viewer"]))  # the limited teacher
@@ -192,7 +202,13 @@ def build_world(app: Flask, tmp_path: Path) -> World:
         snapshot = db.scalars(select(PortfolioSnapshot).filter_by(course_id=course.id,
                                                                   learner_id=users["learner_a"].id)).first()
         assert snapshot is not None, "learner A's portfolio was not compiled"
-        return World(course.id, other.id, {k: u.id for k, u in users.items()}, package.id, snapshot.number)
+        pdf = EvidenceFile("cv.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n")
+        piece = add_piece(db, course, users["learner_a"], codes=["DS601.01"], titles={"DS601.01": "DS601.01"},
+                          account="My own work", link=None, files=[pdf], limits=Limits(2**20, 5),
+                          base_url="http://tool.test", now=utcnow(), clock=utcnow)
+        db.commit()
+        return World(course.id, other.id, {k: u.id for k, u in users.items()}, package.id, snapshot.number,
+                     piece.id, piece.files[0]["sha2"])
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import BinaryIO
+from typing import IO
 
 __all__ = ["EvidenceFile", "FileRefused", "read_evidence_file", "shown_inline"]
 
@@ -39,7 +39,8 @@ class FileRefused(ValueError):
 
     def __init__(self, reason: str, detail: str, **params: object) -> None:
         super().__init__(detail)
-        self.reason, self.detail, self.params = reason, detail, params
+        self.reason, self.detail = reason, detail
+        self.params = {name: str(value) for name, value in params.items()}
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def _safe_name(raw: str) -> str:
     return name[-_MAX_NAME:]
 
 
-def _read(stream: BinaryIO, limit: int) -> bytes:
+def _read(stream: IO[bytes], limit: int) -> bytes:
     """The stream's bytes, refused as soon as they pass ``limit``, not after reading them all."""
     buffer = io.BytesIO()
     while chunk := stream.read(_CHUNK):
@@ -109,7 +110,7 @@ def _kind(data: bytes) -> str | None:
     return "text"
 
 
-def read_evidence_file(stream: BinaryIO, filename: str, *, limit: int) -> EvidenceFile:
+def read_evidence_file(stream: IO[bytes], filename: str, *, limit: int) -> EvidenceFile:
     """The upload, checked: its name, its size while it is read, and that its bytes are what its name says."""
     name = _safe_name(filename)
     suffix = PurePosixPath(name.lower()).suffix

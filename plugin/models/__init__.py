@@ -59,4 +59,11 @@ __all__ = [
 ]
 
 # Feature modules whose classes are imported from the module itself; importing registers their tables.
-from plugin.models import caseload, content, judgements, portfolios  # noqa: E402, F401
+from plugin.models import (  # noqa: E402, F401
+    caseload,
+    content,
+    judgements,
+    learner_evidence,
+    portfolios,
+    service_calls,
+)

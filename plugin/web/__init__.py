@@ -9,6 +9,7 @@ __all__ = ["blueprints"]
 
 def blueprints() -> list[Blueprint]:
     from plugin.content.web import bp as content
+    from plugin.learner_evidence.web import bp as learner_evidence
     from plugin.mapping.editor import bp as mapping_editor
     from plugin.mapping.refresh_web import bp as mapping_refresh
     from plugin.portfolios.caseload_web import bp as caseload
@@ -18,4 +19,5 @@ def blueprints() -> list[Blueprint]:
     from plugin.web.pages import pages
     from plugin.web.webservice_admin import bp as webservice_admin
 
-    return [pages, api, coverage, mapping_editor, mapping_refresh, portfolios, caseload, content, webservice_admin]
+    return [pages, api, coverage, mapping_editor, mapping_refresh, portfolios, caseload, content, webservice_admin,
+            learner_evidence]
