@@ -18,11 +18,12 @@ from tests.test_content_launch import (
     XAPI,
     cmi5_zip,
     content_url,
+    login_url,
     params,
     place,
     wait_for,
 )
-from tests.test_lti_flow import Env, env_fixture  # noqa: F401 - the fixture
+from tests.test_lti_flow import Env, env_fixture, field  # noqa: F401 - the fixture
 
 NOT_APPLICABLE_XML = """<?xml version="1.0" encoding="utf-8"?>
 <courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
@@ -68,3 +69,46 @@ def test_the_entitlement_key_reaches_the_launch_data(env: Env, tmp_path: Path) -
         "registration": launch["registration"]})
     assert state.status_code == 200, state.text
     assert json.loads(state.text)["entitlementKey"] == {"courseStructure": "licence-4711"}
+
+
+def test_a_teacher_offers_an_au_to_browse_and_it_records_no_result(env: Env, tmp_path: Path) -> None:
+    custom = place(env, cmi5_zip(tmp_path / "cmi5.zip"))
+    cmid = int(custom["cmid"])
+    env.platform.links[cmid].custom["launch_mode"] = "browse"  # Moodle: the activity's custom parameters
+    launch = params(content_url(env, "3", cmid))
+    token = requests.post(launch["fetch"], timeout=10).json()["auth-token"]
+    auth = {"Authorization": f"Basic {token}", **XAPI}
+    state = requests.get(f"{launch['endpoint']}activities/state", timeout=10, headers=auth, params={
+        "stateId": "LMS.LaunchData", "activityId": launch["activityId"], "agent": launch["actor"],
+        "registration": launch["registration"]}).json()
+    assert state["launchMode"] == "Browse"
+    statements = wait_for(env, launch["registration"], "launched")
+    launched = next(s for s in statements if s["verb"]["id"] == VERB + "launched")
+    assert launched["context"]["extensions"][EXT + "launchmode"] == "Browse"
+    actor = json.loads(launch["actor"])
+
+    def send(verb: str, categories: list[str], result: dict[str, Any] | None = None) -> requests.Response:
+        statement: dict[str, Any] = {
+            "actor": actor, "verb": {"id": VERB + verb}, "object": {"id": launch["activityId"]},
+            "context": {"registration": launch["registration"], "extensions": state["contextTemplate"]["extensions"],
+                        "contextActivities": {"category": [{"id": c} for c in categories]}}}
+        if result:
+            statement["result"] = result
+        return requests.post(launch["endpoint"] + "statements", json=statement, headers=auth, timeout=10)
+
+    cmi5 = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+    assert send("initialized", [cmi5]).status_code == 200
+    refused = send("passed", [cmi5, "https://w3id.org/xapi/cmi5/context/categories/moveon"],
+                   {"success": True, "score": {"scaled": 0.9}})
+    assert refused.status_code == 403 and "only allowed in Normal launch mode" in refused.text
+
+
+def test_a_launch_mode_samattha_does_not_know_is_refused_naming_it(env: Env, tmp_path: Path) -> None:
+    custom = place(env, cmi5_zip(tmp_path / "cmi5.zip"))
+    cmid = int(custom["cmid"])
+    env.platform.links[cmid].custom["launch_mode"] = "Sideways"
+    browser = requests.Session()
+    auth = browser.get(login_url(env, "3", cmid), timeout=10)
+    landed = browser.post(env.url + "/lti/launch", data={"id_token": field(auth.text, "id_token"),
+                                                         "state": field(auth.text, "state")}, timeout=10)
+    assert landed.status_code == 400 and "launch_mode" in landed.text

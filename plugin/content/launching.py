@@ -108,10 +108,10 @@ def _activity_id(item: dict[str, Any], earlier: list[ContentLaunch]) -> str:
 
 
 def _new_launch(session: Session, package: ContentPackage, item: dict[str, Any], user: User, activity_iri: str,
-                registration: str, now: datetime) -> ContentLaunch:
+                registration: str, now: datetime, launch_mode: str = "Normal") -> ContentLaunch:
     launch = ContentLaunch(package_id=package.id, user_id=user.id, activity_iri=activity_iri,
                            registration=registration, session_id=str(uuid.uuid4()), created_at=now,
-                           expires_at=now + LAUNCH_LIFETIME, launch_mode="Normal", move_on=item.get("move_on"),
+                           expires_at=now + LAUNCH_LIFETIME, launch_mode=launch_mode, move_on=item.get("move_on"),
                            mastery_score=item.get("mastery_score"))
     session.add(launch)
     return launch
@@ -133,9 +133,11 @@ def _abandon(package: ContentPackage, earlier: list[ContentLaunch], actor: dict[
 
 
 def start_launch(session: Session, package: ContentPackage, activity_iri: str | None, user: User, *,
-                 base_url: str, return_url: str, now: datetime, grant: str | None = None) -> str:
+                 base_url: str, return_url: str, now: datetime, grant: str | None = None,
+                 launch_mode: str = "Normal") -> str:
     """Record the launch, issue what the convention needs, and return the URL to send the browser to;
-    ``grant`` lets that browser read the package's files without a Samattha session (plugin.content.web)."""
+    ``grant`` lets that browser read the package's files without a Samattha session (plugin.content.web);
+    ``launch_mode`` is cmi5's (Normal, Browse or Review; a Tin Can launch has none)."""
     item = _item(package, activity_iri)
     actor = dict(user.xapi_actor)
     # A learner's launches take turns, from the registration's lookup to the commit. Two at once (two AUs
@@ -157,7 +159,7 @@ def start_launch(session: Session, package: ContentPackage, activity_iri: str | 
             "endpoint": endpoint, "auth": auth, "actor": json.dumps(actor, separators=(",", ":")),
             "registration": registration, "activity_id": item["iri"]}, grant)
     earlier = cmi5.registration_launches(session, registration)
-    launch = _new_launch(session, package, item, user, _activity_id(item, earlier), registration, now)
+    launch = _new_launch(session, package, item, user, _activity_id(item, earlier), registration, now, launch_mode)
     token = secrets.token_urlsafe(32)
     launch.fetch_token_hash = hashlib.sha256(token.encode()).hexdigest()
     session.flush()

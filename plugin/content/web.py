@@ -141,6 +141,12 @@ i18n.register_messages({
     "content.activities": ("Activities", "กิจกรรม"),
     "dl.packages": ("Content packages", "แพ็กเกจเนื้อหา"),
     "dl.units": ("Units of the standard", "หน่วยสมรรถนะของมาตรฐาน"),
+    "badlaunchmode.title": ("This activity's launch mode is not one Samattha knows",
+                            "โหมดการเปิดของกิจกรรมนี้ไม่ถูกต้อง"),
+    "badlaunchmode.lead": ("The activity's custom parameter launch_mode must be Normal, Browse or Review. Ask the "
+                           "course's teacher to correct it in the activity's settings in Moodle.",
+                           "พารามิเตอร์ launch_mode ของกิจกรรมต้องเป็น Normal, Browse หรือ Review "
+                           "โปรดแจ้งผู้สอนของรายวิชาให้แก้ไขในการตั้งค่ากิจกรรมใน Moodle"),
     "nopackage.title": ("Content not available", "ไม่พบเนื้อหา"),
     "nopackage.lead": ("This activity names a content package or AU that is not in this course (the course may "
                        "have been copied, or a new version of the package no longer has this AU). Ask the course "
@@ -407,6 +413,20 @@ def _fetch_cors(response: Response) -> Response:
     return response
 
 
+_LAUNCH_MODES = {mode.lower(): mode for mode in ("Normal", "Browse", "Review")}
+
+
+def _launch_mode(custom: dict[str, str]) -> str:
+    """cmi5 §10.2.2's launch mode, as the Moodle activity's custom parameter ``launch_mode`` sets it (Normal when
+    absent): a teacher offers an AU to look through (Browse) or to look back on (Review), which records no
+    result."""
+    given = str(custom.get("launch_mode", "Normal")).strip()
+    mode = _LAUNCH_MODES.get(given.lower())
+    if mode is None:
+        raise access.AccessDenied(400, "badlaunchmode", f"launch_mode: {given!r} is not Normal, Browse or Review")
+    return mode
+
+
 def launch_response(course: Course, user: User, custom: dict[str, str], base_url: str) -> Response | None:
     """Where an LTI launch of a placed package goes: the content itself, with its launch parameters; None when
     the link is not a package placement."""
@@ -418,7 +438,7 @@ def launch_response(course: Course, user: User, custom: dict[str, str], base_url
         package, activity = found
         url = start_launch(db, package, activity, user, base_url=base_url,
                            return_url=f"{base_url}/course/{course.id}/", now=utcnow(),
-                           grant=file_grant(package.id, user.id))
+                           grant=file_grant(package.id, user.id), launch_mode=_launch_mode(custom))
     except PackageRemoved:
         db.rollback()
         raise access.AccessDenied(404, "packageremoved") from None
