@@ -23,6 +23,7 @@ from tests.test_content_launch import (
     place,
     wait_for,
 )
+from tests.test_content_upload import coordinator, upload
 from tests.test_lti_flow import Env, env_fixture, field  # noqa: F401 - the fixture
 
 NOT_APPLICABLE_XML = """<?xml version="1.0" encoding="utf-8"?>
@@ -112,3 +113,30 @@ def test_a_launch_mode_samattha_does_not_know_is_refused_naming_it(env: Env, tmp
     landed = browser.post(env.url + "/lti/launch", data={"id_token": field(auth.text, "id_token"),
                                                          "state": field(auth.text, "state")}, timeout=10)
     assert landed.status_code == 400 and "launch_mode" in landed.text
+
+
+def _structure(aus: int, url: str = "https://content.example.org/au/{n}/index.html") -> bytes:
+    nodes = "".join(f'<au id="https://example.test/bare/au/{n}"><title><langstring lang="en-US">AU {n}</langstring>'
+                    f'</title><description><langstring lang="en-US">AU {n}</langstring></description>'
+                    f"<url>{url.format(n=n)}</url></au>" for n in range(aus))
+    return (f'<?xml version="1.0" encoding="utf-8"?><courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/'
+            f'CourseStructure.xsd"><course id="https://example.test/bare"><title><langstring lang="en-US">Bare'
+            f'</langstring></title><description><langstring lang="en-US">Web AUs</langstring></description>'
+            f"</course>{nodes}</courseStructure>").encode()
+
+
+def test_a_bare_course_structure_with_web_aus_is_imported_and_launched(env: Env) -> None:
+    teacher, page = coordinator(env)
+    # cmi5 §14.1: a course structure alone, its AUs on the web (CATAPULT 101: a thousand of them).
+    assert upload(env, teacher, page, _structure(1000), name="101-one-thousand-aus.xml").status_code == 200
+    custom = place(env, _structure(1))
+    launched = content_url(env, "3", int(custom["cmid"]))
+    assert launched.startswith("https://content.example.org/au/0/index.html?")
+    assert params(launched)["activityId"].startswith("urn:uuid:")
+
+
+def test_a_bare_course_structure_with_a_relative_au_is_refused_naming_the_rule(env: Env) -> None:
+    teacher, page = coordinator(env)
+    refused = upload(env, teacher, page, _structure(1, url="au/index.html"), name="202-1-relative-url-no-zip.xml")
+    assert refused.status_code == 400
+    assert "is relative" in refused.text and "cmi5 §14.1" in refused.text

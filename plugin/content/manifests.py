@@ -25,7 +25,7 @@ from plugin.xmlsafe import XmlError, parse_xml
 
 __all__ = ["CMI5_NS", "PACKAGE_LIMITS", "TINCAN_NS", "Cmi5Au", "Cmi5Block", "Cmi5Course", "Cmi5Objective",
     "LaunchMethod", "ManifestError", "MoveOn", "Package", "TinCanActivity", "TinCanPackage", "detect_package",
-    "read_cmi5_manifest", "read_package", "read_tincan_manifest"]
+    "is_course_structure", "read_cmi5_manifest", "read_package", "read_tincan_manifest"]
 
 TINCAN_NS = "http://projecttincan.com/tincan.xsd"
 CMI5_NS = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
@@ -342,10 +342,35 @@ def detect_package(members: list[str]) -> PackageKind:
     return _locate(members)[0]
 
 
+def is_course_structure(path: str | os.PathLike[str]) -> bool:
+    """A bare XML document (cmi5 §14.1: a course structure whose AUs are on the web needs no zip)."""
+    with open(path, "rb") as upload:
+        head = upload.read(256).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<")
+
+
+def _course_structure(path: str | os.PathLike[str]) -> Package:
+    with open(path, "rb") as upload:
+        data = upload.read(_MAX_MANIFEST_BYTES + 1)
+    if len(data) > _MAX_MANIFEST_BYTES:
+        raise ManifestError(f"cmi5.xml: larger than {_MAX_MANIFEST_BYTES} bytes")
+    manifest = read_cmi5_manifest(data)
+    for au in manifest.aus():
+        if not au.is_remote:
+            raise ManifestError(f"cmi5.xml: <au id={au.id!r}> <url>: {au.url!r} is relative, and a course structure "
+                                "uploaded without a zip has no files for it: give the AU's full URL, or upload the "
+                                "course as a zip (cmi5 §14.1)")
+    return Package("cmi5", "", manifest, 0)
+
+
 def read_package(zip_path: str | os.PathLike[str], limits: Limits = PACKAGE_LIMITS) -> Package:
-    """Check the zip, find and parse its manifest, and make sure every packaged launch target exists."""
+    """Check the zip, find and parse its manifest, and make sure every packaged launch target exists; or read
+    a bare cmi5 course structure whose AUs are all on the web."""
+    if is_course_structure(zip_path):
+        return _course_structure(zip_path)
     if archive_kind(zip_path) != "zip":
-        raise ArchiveError("upload: content packages are zip files (cmi5 §14.1)", "not_archive")
+        raise ArchiveError("upload: content packages are zip files, or a cmi5.xml whose AUs are on the web "
+                           "(cmi5 §14.1)", "not_archive")
     members = check_zip(zip_path, max_files=limits.max_files, max_total_bytes=limits.max_total_bytes,
                         max_ratio=limits.max_ratio)
     files = {member.name for member in members if not member.is_dir}

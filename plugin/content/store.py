@@ -34,6 +34,7 @@ from plugin.content.manifests import (
     ManifestError,
     Package,
     TinCanPackage,
+    is_course_structure,
     read_package,
 )
 from plugin.db import hold_row
@@ -226,7 +227,11 @@ def _check_space(session: Session, quota: Quota | None, size: int, *, freed: int
 
 
 def _extract(upload: Path, target: Path, quota: Quota | None) -> int:
-    """Unpack into ``target``, removed again if that fails; returns the uncompressed size."""
+    """Unpack into ``target``, removed again if that fails; returns the uncompressed size. A bare course
+    structure has nothing to unpack: its AUs are on the web."""
+    if is_course_structure(upload):
+        target.mkdir(parents=True, exist_ok=True)
+        return 0
     try:
         return sum(member.size for member in extract_zip(upload, target, _limits(quota)))
     except ArchiveError as exc:
