@@ -104,6 +104,7 @@ DECISIONS: dict[tuple[str, str], frozenset[str]] = {
     ("/course/<int:course_pk>/content", "POST"): COORDINATORS,
     ("/course/<int:course_pk>/content/<int:package_id>/replace", "POST"): COORDINATORS,
     ("/course/<int:course_pk>/content/<int:package_id>/remove", "POST"): COORDINATORS,
+    ("/course/<int:course_pk>/content/<int:package_id>/waive", "POST"): STAFF,  # cmi5 §9.3.7, for a learner
     ("/course/<int:course_pk>/mapping", "GET"): COORDINATORS,
     ("/course/<int:course_pk>/mapping", "POST"): COORDINATORS,
     ("/course/<int:course_pk>/mapping/backup", "POST"): COORDINATORS,

@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import select
 
+from plugin.models import User
+from plugin.models.content import ContentLaunch, ContentPackage
 from tests.test_content_launch import (
     ADL,
+    AU_IRI,
     EXT,
     VERB,
     XAPI,
@@ -140,3 +144,30 @@ def test_a_bare_course_structure_with_a_relative_au_is_refused_naming_the_rule(e
     refused = upload(env, teacher, page, _structure(1, url="au/index.html"), name="202-1-relative-url-no-zip.xml")
     assert refused.status_code == 400
     assert "is relative" in refused.text and "cmi5 §14.1" in refused.text
+
+
+def test_a_coordinator_waives_an_au_and_the_course_is_satisfied(env: Env, tmp_path: Path) -> None:
+    place(env, cmi5_zip(tmp_path / "cmi5.zip"))
+    env.launch("3")  # the learner has opened the course: one of its learners
+    teacher, page = coordinator(env)
+    with env.db() as db:
+        learner = db.scalars(select(User).filter_by(subject="3")).one().id
+        package = db.scalars(select(ContentPackage.id).order_by(ContentPackage.id.desc())).first()
+    course = env.course().id
+    answer = teacher.post(f"{env.url}/course/{course}/content/{package}/waive", timeout=10, data={
+        "csrf": field(page, "csrf"), "learner": learner, "au": AU_IRI,
+        "reason": "Tested Out", "note": "ผ่านการสอบเทียบแล้ว"})
+    assert answer.status_code == 200 and 'id="au-waived"' in answer.text
+    with env.db() as db:
+        registration = db.scalars(select(ContentLaunch.registration).filter_by(user_id=learner)).one()
+    statements = wait_for(env, registration, "waived")
+    assert _verbs_by_stored(statements) == ["waived", "satisfied"]
+    waived = statements[0] if statements[0]["verb"]["id"].endswith("waived") else statements[1]
+    assert waived["result"]["extensions"]["https://w3id.org/xapi/cmi5/result/extensions/reason"] == "Tested Out"
+    assert waived["result"]["success"] is True and waived["result"]["response"] == "ผ่านการสอบเทียบแล้ว"
+    again = teacher.post(f"{env.url}/course/{course}/content/{package}/waive", timeout=10, data={
+        "csrf": field(page, "csrf"), "learner": learner, "au": AU_IRI, "reason": "Tested Out"})
+    assert again.status_code == 400 and "already met or waived" in again.text
+    odd = teacher.post(f"{env.url}/course/{course}/content/{package}/waive", timeout=10, data={
+        "csrf": field(page, "csrf"), "learner": learner, "au": AU_IRI, "reason": "Because"})
+    assert odd.status_code == 400 and "cmi5 §9.5.5.1" in odd.text

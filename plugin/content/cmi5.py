@@ -18,8 +18,9 @@ from plugin.content.cmi5_satisfied import newly_satisfied
 from plugin.launch.repository import aware
 from plugin.models.content import ContentLaunch, ContentPackage
 
-__all__ = ["CATEGORY", "MOVEON", "SESSION_ID", "abandoned_statement", "context_template", "guard",
-           "launched_statement", "record_in_order", "registration_launches", "satisfied_statements"]
+__all__ = ["CATEGORY", "MOVEON", "SESSION_ID", "WAIVE_REASONS", "abandoned_statement", "context_template", "guard",
+           "launched_statement", "record_in_order", "registration_launches", "satisfied_statements",
+           "waived_statement"]
 
 VERB = "http://adlnet.gov/expapi/verbs/"
 CMI5_VERB = "https://w3id.org/xapi/adl/verbs/"
@@ -86,6 +87,25 @@ def abandoned_statement(launch: ContentLaunch, item: dict[str, Any], actor: dict
                                extensions=context_template(launch, item)["extensions"], grouping=str(item["iri"]),
                                now=now)
     statement["result"] = {"duration": _duration(last - aware(launch.created_at))}
+    return statement
+
+
+WAIVE_REASONS = ("Tested Out", "Equivalent AU", "Equivalent Outside Activity", "Administrative")  # §9.5.5.1
+
+
+def waived_statement(launch: ContentLaunch, item: dict[str, Any], actor: dict[str, Any], reason: str, note: str,
+                     now: datetime) -> dict[str, Any]:
+    """§9.3.7: the LMS's ``waived``: the AU's moveOn criteria are met by other means, for ``reason`` (one of
+    §9.5.5.1's); the assessor's or coordinator's own words go in ``result.response``."""
+    statement = _lms_statement(CMI5_VERB + "waived", actor, {"id": launch.activity_iri},
+                               registration=launch.registration,
+                               extensions=context_template(launch, item)["extensions"], grouping=str(item["iri"]),
+                               now=now)
+    statement["context"]["contextActivities"]["category"].append({"id": MOVEON})
+    statement["result"] = {"success": True, "completion": True,
+                           "extensions": {"https://w3id.org/xapi/cmi5/result/extensions/reason": reason}}
+    if note:
+        statement["result"]["response"] = note
     return statement
 
 

@@ -34,7 +34,8 @@ from plugin.models.content import ContentLaunch, ContentPackage
 from xapi.documents import DocumentKey, Preconditions, save_document
 from xapi.prepare import ifi_of, index_key, to_micros
 
-__all__ = ["LAUNCH_LIFETIME", "FetchRefused", "LaunchRefused", "fetch_token", "lms_authority", "start_launch"]
+__all__ = ["LAUNCH_LIFETIME", "FetchRefused", "LaunchRefused", "fetch_token", "lms_authority", "start_launch",
+           "waive"]
 
 # Long enough for a sitting (cmi5 content often stays open for hours), short enough that a launch URL
 # copied from the address bar is useless by the next day.
@@ -178,6 +179,31 @@ def start_launch(session: Session, package: ContentPackage, activity_iri: str | 
         "endpoint": endpoint, "fetch": f"{base_url}/content/fetch/{token}",
         "actor": json.dumps(actor, separators=(",", ":")), "registration": registration,
         "activityId": launch.activity_iri}, grant)
+
+
+def waive(session: Session, package: ContentPackage, activity_iri: str, user: User, *, reason: str, note: str,
+          base_url: str, now: datetime) -> None:
+    """cmi5 §9.3.7: record that the learner's AU is satisfied by other means (an assessor or coordinator decides
+    why): a session of its own, complete and passed, the LMS's ``waived``, and the ``satisfied`` of every block
+    and course that now meets its moveOn. An AU the learner has already met, or waived, is refused."""
+    if reason not in cmi5.WAIVE_REASONS:
+        raise LaunchRefused(f"reason: one of {', '.join(cmi5.WAIVE_REASONS)} (cmi5 §9.5.5.1)")
+    item = _item(package, activity_iri)
+    hold_row(session, User.created_at, user.id)
+    registration = _registration(session, package, user, package.kind)
+    earlier = cmi5.registration_launches(session, registration)
+    if any(s.completed and s.passed for s in sessions_of(item, earlier)):
+        raise LaunchRefused(f"activity: {activity_iri!r} is already met or waived for this learner")
+    launch = _new_launch(session, package, item, user, _activity_id(item, earlier), registration, now)
+    launch.initialized = launch.completed = launch.passed = launch.terminated = True
+    launch.expires_at = now
+    session.flush()
+    actor = dict(user.xapi_actor)
+    xapi.hold_writer_turn(session)
+    cmi5.record_in_order(session, [
+        cmi5.waived_statement(launch, item, actor, reason, note.strip(), now),
+        *cmi5.satisfied_statements(session, package, [*earlier, launch], launch, now)],
+        authority=lms_authority(base_url), after=max(utcnow(), now))
 
 
 def _write_launch_data(session: Session, launch: ContentLaunch, item: dict[str, Any], actor: dict[str, Any],

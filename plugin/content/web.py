@@ -28,6 +28,7 @@ from plugin.content.launching import (
     fetch_token,
     lms_authority,
     start_launch,
+    waive,
 )
 from plugin.content.manifests import PACKAGE_LIMITS
 from plugin.content.placement import PackageRemoved, placed_package
@@ -44,6 +45,7 @@ from plugin.content.store import (
     title_in,
 )
 from plugin.db import get_session
+from plugin.evidence import learners_of
 from plugin.framing import frame_ancestors
 from plugin.launch import access, i18n
 from plugin.models import Course, Platform, User
@@ -130,6 +132,21 @@ i18n.register_messages({
                              "their ids.",
                              "กิจกรรมใน Moodle ที่วางไว้ยังใช้ได้ AU ที่รหัสไม่เปลี่ยนจะคงรหัสเดิมไว้"),
     "content.replaced": ("Package replaced: {title}", "แทนที่แพ็กเกจแล้ว: {title}"),
+    "content.waive": ("Waive an AU for a learner (cmi5)", "ยกเว้นหน่วยบทเรียนให้ผู้เรียน (cmi5)"),
+    "content.waive.learner": ("Learner", "ผู้เรียน"),
+    "content.waive.au": ("AU", "หน่วยบทเรียน"),
+    "content.waive.reason": ("Why", "เหตุผล"),
+    "content.waive.reason.Tested Out": ("Tested out", "ทดสอบผ่านแล้ว"),
+    "content.waive.reason.Equivalent AU": ("An equivalent AU", "ผ่านหน่วยบทเรียนที่เทียบเท่า"),
+    "content.waive.reason.Equivalent Outside Activity": ("An equivalent activity elsewhere",
+                                                         "ผ่านกิจกรรมที่เทียบเท่าจากที่อื่น"),
+    "content.waive.reason.Administrative": ("An administrative decision", "เหตุผลทางการบริหาร"),
+    "content.waive.note": ("Note (optional)", "หมายเหตุ (ถ้ามี)"),
+    "content.waive.submit": ("Waive", "ยกเว้น"),
+    "content.waive.refused": ("The AU was not waived.", "ยังไม่ได้ยกเว้นหน่วยบทเรียนนี้"),
+    "content.waived": ("The AU was waived for the learner: it counts as met, and the course's blocks and course "
+                       "are satisfied where that completes them.",
+                       "ยกเว้นหน่วยบทเรียนให้ผู้เรียนแล้ว ถือว่าผ่านเกณฑ์ และนับรวมในการผ่านบล็อกและรายวิชา"),
     "content.remove": ("Remove", "นำออก"),
     "content.remove.confirm": ("Yes, remove this package and its files. Moodle activities placed for it will "
                                "say it was removed; the statements learners sent stay.",
@@ -210,7 +227,8 @@ def _page(course: Course, status: int = 200, /, **context: object) -> tuple[str,
 
     db = get_session()
     return render("content/packages.html", status, course=course, packages=packages_of(db, course),
-                  csrf=access.csrf_token(), quota=_quota(), used=space_used(db), **context)
+                  csrf=access.csrf_token(), quota=_quota(), used=space_used(db), learners=learners_of(db, course),
+                  waive_reasons=cmi5.WAIVE_REASONS, **context)
 
 
 @bp.get("/course/<int:course_pk>/content")
@@ -224,7 +242,8 @@ def packages_page(course_pk: int) -> tuple[str, int]:
         package = db.get(ContentPackage, shown) if shown else None
         if package is not None and package.course_id == course.id:
             notices[key] = package
-    return _page(course, removed=request.args.get("removed", type=int), **notices)
+    return _page(course, removed=request.args.get("removed", type=int), waived=request.args.get("waived", type=int),
+                 **notices)
 
 
 @contextmanager
@@ -321,6 +340,29 @@ def remove(course_pk: int, package_id: int) -> Response | tuple[str, int]:
     with files_swapped(current_app.instance_path, package_id, None):
         db.commit()
     return redirect(url_for("content.packages_page", course_pk=course.id, removed=package_id), code=303)
+
+
+@bp.post("/course/<int:course_pk>/content/<int:package_id>/waive")
+def waive_au(course_pk: int, package_id: int) -> Response | tuple[str, int]:
+    """An assessor or coordinator waives a cmi5 AU for a learner, with cmi5's reason and their own note."""
+    course = access.course_or_404(course_pk)
+    access.require_role(course, "coordinator", "assessor")
+    access.check_csrf()
+    row = _course_package(course, package_id)
+    form = f"waive-{package_id}"
+    db = get_session()
+    learner = next((u for u in learners_of(db, course) if u.id == request.form.get("learner", type=int)), None)
+    if row.kind != "cmi5" or learner is None:
+        what = "learner: not a learner of this course" if learner is None else "package: not a cmi5 course"
+        return _page(course, 400, error=_error(form, i18n.translate("content.waive.refused"), what))
+    try:
+        waive(db, row, request.form.get("au", ""), learner, reason=request.form.get("reason", ""),
+              note=request.form.get("note", ""), base_url=str(current_app.config["SAMATTHA"].base_url), now=utcnow())
+    except LaunchRefused as refused:
+        db.rollback()
+        return _page(course, 400, error=_error(form, i18n.translate("content.waive.refused"), str(refused)))
+    db.commit()
+    return redirect(url_for("content.packages_page", course_pk=course.id, waived=package_id), code=303)
 
 
 @bp.get("/content/<int:package_id>/files/<path:name>")
