@@ -106,13 +106,7 @@ CASES = [
 PERSON = {"public": "public", "learner": LEARNER, "coordinator": COORDINATOR, "assessor": ASSESSOR,
           "viewer": VIEWER}
 # Pages whose fix lies in another engineer's file: (role, path, language, width) -> what must change there.
-KNOWN: dict[tuple[str, str, str | None, int | None], str] = {
-    ("coordinator", "coverage", None, None): "plugin/static/coverage.css: the heat map's share (table.heat td .num, "
-    "opacity .85) is below 4.5:1 contrast on its darker cells; drop the opacity and pick the text colour per cell",
-    ("coordinator", "mapping/history", "en", 390): "plugin/templates/mapping/history.html: table.history has a sixth, "
-    "empty column and no scroll box; wrap it in <div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
-    "aria-label=...>",
-}
+KNOWN: dict[tuple[str, str, str | None, int | None], str] = {}
 
 
 def _cases() -> Iterator[object]:
