@@ -16,13 +16,17 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 import lti
 from plugin.clock import utcnow
+from plugin.db import make_engine
 from plugin.launch import access
+from plugin.migrate import upgrade
 from plugin.models import AssessorAppointment, Course, Enrolment, User
 from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios import repository
+from tests.conftest import FreshDatabases
 
 ISSUER = "https://moodle.example.go.th"
 UNITS = ("DG100", "DG200")
@@ -285,3 +289,37 @@ def test_who_sees_a_caseload(app: Flask, world: World) -> None:
     assert every.status_code == 200 and len(listed(every.get_data(as_text=True))) == 50
     landing = ann.get(f"/course/{world.course}/assessor")
     assert landing.status_code == 303 and landing.headers["Location"].endswith(f"/course/{world.course}/portfolios")
+
+
+def test_upgrading_summarises_the_snapshots_already_stored(databases: FreshDatabases) -> None:
+    """Migration 0017 writes the summaries of the snapshots stored before it, so no caseload page has to read a
+    large course's documents: the newest snapshot of each learner, and the judged ones."""
+    engine = make_engine(databases.new())
+    upgrade(engine, "0016")
+    doc = document("ผู้เรียน", "l1", 3, "2026-11-20T00:00:00.000Z")
+    with engine.begin() as connection:
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        connection.execute(text("INSERT INTO courses (id, issuer, context_id, title, ags_scopes, updated_at) "
+                                "VALUES (1, :i, '2', 'Digital', '[]', :n)"), {"i": ISSUER, "n": now})
+        connection.execute(text("INSERT INTO users (id, issuer, subject, name, xapi_actor, created_at) "
+                                "VALUES (1, :i, 'l1', 'ผู้เรียน', :a, :n)"),
+                           {"i": ISSUER, "a": json.dumps(doc["learner"]["actor"]), "n": now})
+        for number in (1, 2, 3):
+            connection.execute(text(
+                "INSERT INTO portfolio_snapshots (course_id, learner_id, number, content_hash, mapping_version, as_of,"
+                " created_at, document) VALUES (1, 1, :number, :h, 1, :n, :n, :d)"),
+                {"number": number, "h": f"{number}" * 64, "n": now, "d": json.dumps(doc, ensure_ascii=False)})
+        connection.execute(text(
+            "INSERT INTO portfolio_judgements (course_id, learner_id, assessor_id, unit_code, snapshot_number,"
+            " content_hash, outcome, comments, criteria, statement_id, recorded_at)"
+            " VALUES (1, 1, 1, 'DG100', 1, :h, 'competent', '', '{}', 's', :n)"), {"h": "1" * 64, "n": now})
+    upgrade(engine)
+    with engine.connect() as connection:
+        summarised = connection.execute(text(
+            "SELECT number, evidenced, total, newest_evidence FROM portfolio_snapshot_summaries ORDER BY number"))
+        assert [tuple(row) for row in summarised] == [(1, 3, 4, "2026-11-20T00:00:00.000Z"),
+                                                      (3, 3, 4, "2026-11-20T00:00:00.000Z")]
+        keys = connection.execute(text("SELECT number, unit_code, position FROM portfolio_unit_summaries "
+                                       "ORDER BY number, position"))
+        assert [tuple(row) for row in keys] == [(1, "DG100", 0), (1, "DG200", 1), (3, "DG100", 0), (3, "DG200", 1)]
+    engine.dispose()

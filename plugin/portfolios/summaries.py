@@ -18,7 +18,7 @@ from plugin.models.judgements import Judgement
 from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios.model import unit_evidence_key
 
-__all__ = ["Judged", "Latest", "latest_judgements", "latest_summaries", "summary_rows"]
+__all__ = ["Judged", "Latest", "latest_judgements", "latest_summaries", "summarise_missing", "summary_rows"]
 
 
 def summary_rows(snapshots: Iterable[tuple[int, int, int, Mapping[str, Any]]]) -> tuple[list[dict[str, Any]],
@@ -60,35 +60,36 @@ class Judged(NamedTuple):
     evidence_key: str | None  # None when the judged snapshot has no summary (it is gone)
 
 
-def _newest_numbers(course: Course) -> Any:
+def _newest_numbers(course_id: int) -> Any:
     return (select(PortfolioSnapshot.learner_id, func.max(PortfolioSnapshot.number).label("number"))
-            .where(PortfolioSnapshot.course_id == course.id).group_by(PortfolioSnapshot.learner_id).subquery())
+            .where(PortfolioSnapshot.course_id == course_id).group_by(PortfolioSnapshot.learner_id).subquery())
 
 
-def _summarise_missing(session: Session, course: Course) -> None:
-    """Summaries of the newest and the judged snapshots stored before summaries were written with them. Two
-    pages may do it at once: the second's rows are dropped, not an error."""
+def summarise_missing(session: Session, course_id: int) -> None:
+    """Summaries of the newest and the judged snapshots stored before summaries were written with them (the
+    migration that adds summaries writes them; this catches any it could not). Two pages may do it at once: the
+    second's rows are dropped, not an error. Reads only columns that migration 0017 knows."""
     unsummarised = (select(PortfolioSnapshot.learner_id, PortfolioSnapshot.number)
                     .outerjoin(SnapshotSummary, and_(SnapshotSummary.course_id == PortfolioSnapshot.course_id,
                                                      SnapshotSummary.learner_id == PortfolioSnapshot.learner_id,
                                                      SnapshotSummary.number == PortfolioSnapshot.number))
-                    .where(PortfolioSnapshot.course_id == course.id, SnapshotSummary.number.is_(None)))
+                    .where(PortfolioSnapshot.course_id == course_id, SnapshotSummary.number.is_(None)))
     missing = {(learner, number) for learner, number in session.execute(unsummarised)}
     if not missing:
         return
-    newest = {(learner, number) for learner, number in session.execute(select(_newest_numbers(course)))}
+    newest = {(learner, number) for learner, number in session.execute(select(_newest_numbers(course_id)))}
     judged = {(learner, number) for learner, number in session.execute(
-        select(Judgement.learner_id, Judgement.snapshot_number).where(Judgement.course_id == course.id))}
+        select(Judgement.learner_id, Judgement.snapshot_number).where(Judgement.course_id == course_id))}
     wanted = sorted(missing & (newest | judged))
     dialect = session.get_bind().dialect.name
     insert_new = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for start in range(0, len(wanted), 200):
         chunk = wanted[start:start + 200]
         query = select(PortfolioSnapshot.learner_id, PortfolioSnapshot.number, PortfolioSnapshot.document).where(
-            PortfolioSnapshot.course_id == course.id,
+            PortfolioSnapshot.course_id == course_id,
             or_(*(and_(PortfolioSnapshot.learner_id == learner, PortfolioSnapshot.number == number)
                   for learner, number in chunk)))
-        summaries, units = summary_rows((course.id, learner, number, document)
+        summaries, units = summary_rows((course_id, learner, number, document)
                                       for learner, number, document in session.execute(query))
         session.execute(insert_new(SnapshotSummary).on_conflict_do_nothing(), summaries)
         if units:
@@ -97,8 +98,8 @@ def _summarise_missing(session: Session, course: Course) -> None:
 
 def latest_summaries(session: Session, course: Course) -> dict[int, Latest]:
     """learner id → their newest snapshot's summary, for every learner compiled in the course."""
-    _summarise_missing(session, course)
-    newest = _newest_numbers(course)
+    summarise_missing(session, course.id)
+    newest = _newest_numbers(course.id)
     at_newest = and_(newest.c.learner_id == PortfolioSnapshot.learner_id, newest.c.number == PortfolioSnapshot.number)
     query = (select(PortfolioSnapshot.learner_id, PortfolioSnapshot.number, PortfolioSnapshot.content_hash,
                     SnapshotSummary.evidenced, SnapshotSummary.total, SnapshotSummary.newest_evidence)

@@ -1,5 +1,5 @@
-"""The assessor's caseload: a summary per portfolio snapshot (filled as snapshots are written, and for older
-ones the first time a caseload reads them) and learners' requests to be assessed again.
+"""The assessor's caseload: a summary per portfolio snapshot and per unit of it (written beside each new snapshot;
+for the newest and the judged snapshots already stored, here) and learners' requests to be assessed again.
 
 Revision ID: 0017
 Revises: 0016
@@ -68,6 +68,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_reassessment_requests')),
     )
     op.create_index('ix_reassessment_requests_course_learner', 'reassessment_requests', ['course_id', 'learner_id'])
+    _summarise_existing()
+
+
+def _summarise_existing() -> None:
+    """Summaries of the snapshots already stored, computed here rather than by the first caseload page, which
+    would otherwise read every document of a large course in one request."""
+    from sqlalchemy.orm import Session
+
+    from plugin.portfolios.summaries import summarise_missing
+
+    session = Session(bind=op.get_bind())
+    for (course_id,) in session.execute(sa.text("SELECT DISTINCT course_id FROM portfolio_snapshots")):
+        summarise_missing(session, course_id)
+    session.flush()
 
 
 def downgrade() -> None:
