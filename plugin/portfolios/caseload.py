@@ -103,9 +103,10 @@ class Row:
 def unit_state(judged: summaries.Judged | None, latest: summaries.Latest, unit: str) -> str:
     if judged is None:
         return "none"
-    if judged.evidence_key is None:  # the judged snapshot is gone: only its hash is left to compare
-        return judged.outcome if judged.content_hash == latest.content_hash else "changed"
-    return judged.outcome if judged.evidence_key == latest.units.get(unit) else "changed"
+    outcome, content_hash, evidence_key = judged
+    if evidence_key is None:  # the judged snapshot is gone: only its hash is left to compare
+        return outcome if content_hash == latest.content_hash else "changed"
+    return outcome if evidence_key == latest.units.get(unit) else "changed"
 
 
 def course_rows(session: Session, course: Course) -> tuple[list[str], list[Row]]:
@@ -113,7 +114,7 @@ def course_rows(session: Session, course: Course) -> tuple[list[str], list[Row]]
     learners are plugin.evidence.learner_actors, the one definition learners_of also reads, without building
     a user object per learner."""
     latest = summaries.latest_summaries(session, course)
-    judged = {(j.learner_id, j.unit_code): j for j in summaries.latest_judgements(session, course)}
+    judged = summaries.latest_judgements(session, course)
     asked: dict[int, datetime] = {learner_id: when for learner_id, when in session.execute(
         select(ReassessmentRequest.learner_id, func.min(ReassessmentRequest.requested_at))
         .where(ReassessmentRequest.course_id == course.id, ReassessmentRequest.answered_at.is_(None))

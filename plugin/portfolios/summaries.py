@@ -50,14 +50,10 @@ class Latest(NamedTuple):
     units: dict[str, str]  # unit code -> evidence key, in the document's order
 
 
-class Judged(NamedTuple):
-    """The latest judgement of one unit of one learner, with the evidence key of the unit it judged."""
-
-    learner_id: int
-    unit_code: str
-    outcome: str
-    content_hash: str
-    evidence_key: str | None  # None when the judged snapshot has no summary (it is gone)
+# The latest judgement of one unit of one learner: (outcome, content hash of the judged snapshot, evidence key of
+# the unit it judged, None when that snapshot has no summary because it is gone). Plain tuples: a course of
+# thousands of learners has tens of thousands.
+Judged = tuple[str, str, str | None]
 
 
 def _newest_numbers(course_id: int) -> Any:
@@ -119,8 +115,8 @@ def latest_summaries(session: Session, course: Course) -> dict[int, Latest]:
     return found
 
 
-def latest_judgements(session: Session, course: Course) -> list[Judged]:
-    """The latest judgement of every judged (learner, unit) of the course. Latest by id: judgements are only
+def latest_judgements(session: Session, course: Course) -> dict[tuple[int, str], Judged]:
+    """(learner id, unit code) → its latest judgement, for the course. Latest by id: judgements are only
     appended, so the newest row is the newest judgement (call after :func:`latest_summaries`, which writes the
     summaries of judged snapshots that lack one)."""
     newest = (select(func.max(Judgement.id)).where(Judgement.course_id == course.id)
@@ -132,4 +128,4 @@ def latest_judgements(session: Session, course: Course) -> list[Judged]:
                                           UnitSummary.number == Judgement.snapshot_number,
                                           UnitSummary.unit_code == Judgement.unit_code))
              .where(Judgement.id.in_(newest)))
-    return [Judged(*row) for row in session.execute(query)]
+    return {(learner, unit): (outcome, digest, key) for learner, unit, outcome, digest, key in session.execute(query)}
