@@ -268,8 +268,8 @@ def test_a_learner_asks_to_be_assessed_again_and_a_judgement_answers(app: Flask,
     sign_in(ann, world.assessor, world.course)
     page = ann.get(f"/course/{world.course}/portfolios?status=requested").get_data(as_text=True)
     assert listed(page) == [name] and 'data-requested="true"' in page
-    assert "asked to be assessed again" in ann.get(
-        f"/course/{world.course}/portfolios/{world.learners[name]}").get_data(as_text=True)
+    portfolio = ann.get(f"/course/{world.course}/portfolios/{world.learners[name]}").get_data(as_text=True)
+    assert "asked to be assessed again" in portfolio and '<q class="note">เพิ่มแบบทดสอบแล้ว</q>' in portfolio
     assert judge(ann, world, name, "DG200", "more_evidence").status_code == 303
     assert listed(ann.get(f"/course/{world.course}/portfolios?status=requested").get_data(as_text=True)) == []
     nobody = app.test_client()
