@@ -191,3 +191,10 @@ def test_the_rules_of_evidence_read_as_words_not_as_escaped_markup() -> None:
     assert "&lt;span" not in page
     assert re.search(r'<span class="confirmed">✓ [^<]*: [^<]*valid', page, re.IGNORECASE)
     assert re.search(r'<span class="not-met">[^<]*sufficient', page, re.IGNORECASE)
+
+
+def test_a_standard_loaded_from_several_files_is_named_by_its_title_once() -> None:
+    from plugin.portfolios.exports.record import standard_titles
+
+    document = {"standard": [{"file": "dg-executive-developing.txt, dg-opsr-023.txt", "sha256": "x"}]}
+    assert standard_titles(document) == ["สมรรถนะสนับสนุนการทำงานด้านดิจิทัลสำหรับข้าราชการ และบุคลากรภาครัฐ"]

@@ -44,9 +44,11 @@ def standard_titles(document: Mapping[str, Any]) -> list[str]:
     ship is named by its file."""
     titles: list[str] = []
     for source in document.get("standard") or ():
-        title = _shipped_titles().get(str(source["file"]), str(source["file"]))
-        if title not in titles:
-            titles.append(title)
+        # A standard loaded from several source files names them all in one entry ("a.txt, b.txt").
+        for file in str(source["file"]).split(", "):
+            title = _shipped_titles().get(file, file)
+            if title not in titles:
+                titles.append(title)
     return titles
 
 
