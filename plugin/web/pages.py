@@ -171,7 +171,9 @@ def ways_back() -> list[tuple[str, str]]:
     page, and home. Read from the request and the session only, so a failing database cannot break it."""
     found = []
     referrer = request.referrer or ""
-    if referrer.startswith(request.host_url) and referrer != request.url:
+    # Behind a TLS proxy the request's own host URL is the proxy's http:// one; the public address is the base URL.
+    ours = (request.host_url, str(current_app.config["SAMATTHA"].base_url).rstrip("/") + "/")
+    if referrer.startswith(ours) and referrer != request.url:
         found.append(("nav.back_page", referrer))
     course_pk = session.get(access.COURSE_KEY)
     if isinstance(course_pk, int) and session.get(access.USER_KEY):
