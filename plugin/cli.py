@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from typing import Any
 
 import click
 from flask import Flask
+from flask.cli import ScriptInfo
 from sqlalchemy.engine import make_url
 
 from plugin.app import create_app
 from plugin.clock import utcnow
 from plugin.config import load_config
 from plugin.content.commands import demo
-from plugin.launch import keys, platforms
 from plugin.launch.calls import start_sweeper
+from plugin.launch.commands import keys, platforms
 from plugin.lrs import lrs
 from plugin.mapping.commands import mappings
 from plugin.migrate import upgrade
@@ -28,9 +28,10 @@ from plugin.standards.commands import ensure_standard_loaded, standards
 __all__ = ["main"]
 
 
-def _app(**overrides: Any) -> Flask:
-    """The app for a command; the schema is brought to head first, as `serve` does, so a fresh instance works."""
-    app = create_app(load_config(**overrides))
+def _command_app() -> Flask:
+    """The app a command reaches through ``current_app`` (Flask's ``with_appcontext``), built from the
+    environment; the schema is brought to head first, as `serve` does, so a fresh instance works."""
+    app = create_app(load_config())
     engine = app.extensions["samattha.engine"]
     # Close pooled connections when the command ends instead of leaving them to the garbage collector.
     click.get_current_context().call_on_close(engine.dispose)
@@ -40,8 +41,11 @@ def _app(**overrides: Any) -> Flask:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="samattha")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Samattha: competency-standard mapping, an xAPI LRS and evidence portfolios for Moodle (LTI 1.3)."""
+    # Flask's own hand-off: each command's with_appcontext loads the app from here, once, when it runs.
+    ctx.obj = ScriptInfo(create_app=_command_app, set_debug_flag=False)
 
 
 _WORKERS_ADVICE = "Configured number of workers appears to be higher than the amount of CPU cores"
@@ -65,7 +69,7 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     if not os.environ.get("SAMATTHA_BASE_URL"):
         # The workers build their app from the environment: this is how they learn the default.
         os.environ["SAMATTHA_BASE_URL"] = f"http://{host}:{port}"
-    app = _app()
+    app = _command_app()
     loaded = ensure_standard_loaded(app, now=utcnow())
     if loaded:
         click.echo(f"Loaded the competency standard: {loaded} units.")

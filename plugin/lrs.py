@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
@@ -37,13 +38,10 @@ def init_lrs(app: Flask) -> None:
 
 
 def _session_maker() -> object:
-    from plugin.cli import _app
-
-    app = _app()
-    return app.extensions["samattha.sessionmaker"]
+    return current_app.extensions["samattha.sessionmaker"]
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def lrs() -> None:
     """The learning record store: credentials, pull from and forward to other LRSs."""
 
@@ -104,10 +102,8 @@ def credentials_revoke(key: str) -> None:
 
 
 def _state_file(kind: str, url: str) -> Path:
-    from plugin.cli import _app
-
     digest = hashlib.sha256(url.encode()).hexdigest()[:16]
-    return Path(_app().instance_path) / f"lrs-{kind}-{digest}.json"
+    return Path(current_app.instance_path) / f"lrs-{kind}-{digest}.json"
 
 
 def _position(kind: str, url: str, given: str | None) -> str | None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import click
+from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,15 +18,12 @@ from plugin.moodle_ws import save_token
 __all__ = ["keys", "platforms"]
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    from plugin.cli import _app  # the CLI module imports this one; import lazily to avoid the cycle
-
-    with _app().extensions["samattha.sessionmaker"]() as session:
-        yield session
+def _session() -> Session:
+    session: Session = current_app.extensions["samattha.sessionmaker"]()
+    return session
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def platforms() -> None:
     """LTI 1.3 platforms (Moodle sites) Samattha trusts."""
 
@@ -88,7 +84,7 @@ def platforms_webservice(issuer: str, token: str, url: str | None) -> None:
         click.echo(f"web services token stored for {issuer} (calls {service.url}/webservice/rest/server.php)")
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def keys() -> None:
     """The tool's RSA signing keys (published at /.well-known/jwks.json)."""
 

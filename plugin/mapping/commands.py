@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 import sys
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
 import click
-from flask import Flask
+from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,13 +30,9 @@ from plugin.models import Course, Platform, ResourceLink
 __all__ = ["mappings", "unknown_activities"]
 
 
-@contextmanager
-def _app_session() -> Iterator[tuple[Flask, Session]]:
-    from plugin.cli import _app  # plugin.cli imports this module; import lazily to avoid the cycle
-
-    app = _app()
-    with app.extensions["samattha.sessionmaker"]() as session:
-        yield app, session
+def _session() -> Session:
+    session: Session = current_app.extensions["samattha.sessionmaker"]()
+    return session
 
 
 def _fail(message: str) -> NoReturn:
@@ -106,7 +101,7 @@ def _activity_lines(text: str) -> list[int]:
     return out
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def mappings() -> None:
     """Course mappings: which activities evidence which criteria (mappings/README.md)."""
 
@@ -118,7 +113,7 @@ def mappings() -> None:
 def mappings_load(file: Path, context_id: str, issuer: str | None) -> None:
     """Check FILE completely and save it as the course's next mapping revision; any problem loads nothing."""
     text = file.read_text(encoding="utf-8")
-    with _app_session() as (_, session):
+    with _session() as session:
         index = standard_index(session)
         problems: list[str] = []
         mapping = None
@@ -172,7 +167,7 @@ def _new_course(session: Session, context_id: str, issuer: str, title: str) -> C
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (default: stdout).")
 def mappings_export(context_id: str, issuer: str | None, out: Path | None) -> None:
     """Write the course's current mapping file; `mappings load` reads it back unchanged."""
-    with _app_session() as (_, session):
+    with _session() as session:
         course = find_course(session, context_id, issuer)
         revision = current_revision(session, course) if course is not None else None
         if course is None or revision is None:
@@ -191,19 +186,19 @@ def mappings_export(context_id: str, issuer: str | None, out: Path | None) -> No
                                                  "platform has a token, Moodle Web Services.")
 def mappings_activities(context_id: str, issuer: str | None, discover: bool) -> None:
     """The activities a mapping may name: IRI, cmid, module, name, source."""
-    with _app_session() as (app, session):
+    with _session() as session:
         course = find_course(session, context_id, issuer)
         if course is None:
             _fail(f"--course {context_id}: no such course")
         if discover:
-            _discover(app, session, course)
+            _discover(session, course)
         for row in course_activities(session, course):
             click.echo(f"{row.iri}\t{row.cmid if row.cmid is not None else '-'}\t{row.module or '-'}\t"
                        f"{row.name}\t{row.source}")
 
 
-def _discover(app: Flask, session: Session, course: Course) -> None:
-    config = app.config["SAMATTHA"]
+def _discover(session: Session, course: Course) -> None:
+    config = current_app.config["SAMATTHA"]
     has_links = session.scalars(select(ResourceLink.id).where(ResourceLink.course_id == course.id).limit(1)).first()
     if config.base_url_is_default and has_links is not None:
         # A link's IRI starts with the address Moodle launches Samattha at; recording a guessed one would give

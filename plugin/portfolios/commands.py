@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,13 +22,7 @@ from plugin.portfolios.scheduler import LockBusy, describe, run_once
 __all__ = ["portfolios", "worker"]
 
 
-def _app() -> Flask:
-    from plugin.cli import _app as cli_app  # the CLI module imports this one: import it when a command runs
-
-    return cli_app()
-
-
-@click.group()
+@click.group(cls=AppGroup)
 def portfolios() -> None:
     """Compile and export knowledge-evidence portfolios."""
 
@@ -90,8 +85,7 @@ def compile_command(course: str | None, issuer: str | None, learner: str | None,
         batch_size(), workers()
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    app = _app()
-    sessions: sessionmaker[Session] = app.extensions["samattha.sessionmaker"]
+    sessions: sessionmaker[Session] = current_app.extensions["samattha.sessionmaker"]
     with sessions() as session:
         courses = [find_course(session, course, issuer)] if course else None
         person = find_learner(session, courses[0], learner) if courses and learner else None
@@ -111,10 +105,11 @@ def compile_command(course: str | None, issuer: str | None, learner: str | None,
 
 @click.command()
 @click.option("--once", is_flag=True, help="Run one compilation and exit (for cron and tests).")
+@with_appcontext
 def worker(once: bool) -> None:
     """Run the portfolio compilation schedule (for deployments with several web workers; set
     SAMATTHA_COMPILE_IN_SERVE=0 for the web processes then)."""
-    app = _app()
+    app = current_app
     sessions: sessionmaker[Session] = app.extensions["samattha.sessionmaker"]
     with sessions() as session:
         previous = last_run(session, finished=True)

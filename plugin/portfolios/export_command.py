@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
 from plugin.mapping.commands import find_course
 from plugin.portfolios import judgements as judging
@@ -24,24 +26,27 @@ from plugin.portfolios.exports import FORMATS, course_zip
 __all__ = ["export"]
 
 
+def _in_a_folder(_ctx: click.Context, _param: click.Parameter, out: Path) -> Path:
+    # Checked while the options are read, before the app is built and the schema brought to head.
+    if not out.parent.is_dir():
+        raise click.BadParameter(f"{out.parent} is not a directory")
+    return out
+
+
 @click.command()
 @click.option("--course", "context_id", required=True, help="Moodle course id (the LTI context.id).")
 @click.option("--issuer", help="Moodle's wwwroot, when several platforms have a course with this id.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="pdf", show_default=True,
               help="One file per learner in this format.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), callback=_in_a_folder,
               help="The ZIP file to write.")
 @click.option("--language", type=click.Choice(("th", "en")), default="th", show_default=True,
               help="Language of the HTML and PDF pages' headings (the standard's text is always Thai).")
+@with_appcontext
 def export(context_id: str, issuer: str | None, fmt: str, out: Path, language: str) -> None:
     """Export a course's portfolios as PDF, HTML or JSON in a ZIP."""
-    from plugin.cli import _app  # plugin.cli imports this module: import it when the command runs
-
-    if not out.parent.is_dir():
-        raise click.BadParameter(f"{out.parent} is not a directory", param_hint="--out")
-    app = _app()
-    # In the app's context: the pages' times are in its zone and its organisation names the record.
-    with app.app_context(), app.extensions["samattha.sessionmaker"]() as session:
+    # In the app's context (with_appcontext): the pages' times are in its zone and its organisation names the record.
+    with current_app.extensions["samattha.sessionmaker"]() as session:
         course = find_course(session, context_id, issuer)
         if course is None:
             raise click.BadParameter(f"no course with id {context_id!r}" + (f" on {issuer}" if issuer else ""),

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -41,13 +42,7 @@ def ensure_standard_loaded(app: Flask, *, now: datetime) -> int:
         return total
 
 
-def _cli_app() -> Flask:
-    from plugin.cli import _app
-
-    return _app()
-
-
-@click.group()
+@click.group(cls=AppGroup)
 def standards() -> None:
     """The competency standard: import, browse and export."""
 
@@ -62,8 +57,7 @@ def import_(files: tuple[Path, ...], json_dir: Path | None) -> None:
     All files are parsed before anything is written: one bad file leaves the database unchanged.
     """
     docs = [_parse(path) for path in files] if files else shipped_documents()
-    app = _cli_app()
-    with _session(app) as session:
+    with _session(current_app) as session:
         reports = [catalog.import_document(session, doc, now=utcnow()) for doc in docs]
         session.commit()
     for report in reports:
@@ -89,8 +83,7 @@ def _parse(path: Path) -> dict[str, Any]:
 @standards.command("list")
 def list_() -> None:
     """Units with their element and criterion counts."""
-    app = _cli_app()
-    with _session(app) as session:
+    with _session(current_app) as session:
         rows = session.execute(
             select(Unit.code, Unit.title, func.count(func.distinct(Element.id)), func.count(Criterion.id))
             .join(Element, Element.unit_id == Unit.id, isouter=True)
@@ -109,8 +102,7 @@ def list_() -> None:
 @click.argument("code")
 def show(code: str) -> None:
     """A unit, element or criterion (by code, or a criterion by its system code)."""
-    app = _cli_app()
-    with _session(app) as session:
+    with _session(current_app) as session:
         found = catalog.find_code(session, code)
         if found is None:
             raise click.ClickException(f"code: nothing in the standard has the code {code!r}")
@@ -137,15 +129,14 @@ def _describe(found: Unit | Element | Criterion) -> dict[str, Any]:
               help="moodle-csv: the framework's ID number (Moodle refuses one that is already in use).")
 def export(format_: str, out: Path | None, idnumber: str) -> None:
     """Export the standard as canonical JSON, Moodle's competency-framework CSV, or a CASE 1.0 package."""
-    app = _cli_app()
-    with _session(app) as session:
+    with _session(current_app) as session:
         docs = catalog.standard_documents(session)
     if not docs:
         raise click.ClickException("no standard is loaded: run `samattha standards import`")
     if format_ == "moodle-csv":
         payload = to_moodle_csv(docs, idnumber=idnumber)
     elif format_ == "case":
-        payload = json.dumps(to_case_package(docs, base_uri=app.config["SAMATTHA"].base_url),
+        payload = json.dumps(to_case_package(docs, base_uri=current_app.config["SAMATTHA"].base_url),
                              ensure_ascii=False, indent=2) + "\n"
     else:
         payload = json.dumps({"format": "samattha-standard/1", "standards": docs}, ensure_ascii=False,
