@@ -1,7 +1,6 @@
-"""Samattha: the Flask application (factory, config, views, CLI, standard, mapping, portfolios)."""
+"""Samattha: the Flask application (factory in plugin.app, config, views, CLI, standard, mapping, portfolios).
 
-from __future__ import annotations
+Importing a submodule runs this file first, so it imports nothing: a package that pulled in the app here
+would tie every module to every other one."""
 
-from plugin.app import create_app
-
-__all__ = ["create_app"]
+__all__: list[str] = []

@@ -12,8 +12,9 @@ from plugin.connections import install as keep_connections
 from plugin.db import init_db, make_engine
 from plugin.errors import register_error_handlers
 from plugin.framing import install as install_frame_policy
-from plugin.launch import init_launch
+from plugin.launch.web import init_launch
 from plugin.lrs import init_lrs
+from plugin.web.blueprints import blueprints
 
 __all__ = ["create_app"]
 
@@ -44,8 +45,6 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     keep_connections(app)
     init_lrs(app)
     init_launch(app)
-
-    from plugin.web import blueprints
 
     for blueprint in blueprints():
         app.register_blueprint(blueprint)

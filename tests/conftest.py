@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import xapi
-from plugin import create_app
+from plugin.app import create_app
 from plugin.clock import utcnow
 from plugin.config import load_config
 from plugin.db import make_engine

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 import lti
 import xapi
-from plugin import create_app
+from plugin.app import create_app
 from plugin.clock import utcnow
 from plugin.config import load_config
 from plugin.content.samples import zip_sample

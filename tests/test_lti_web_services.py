@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from plugin.cli import main
 from plugin.clock import utcnow
-from plugin.launch import push_unit_grades, sync_roster
+from plugin.launch.service import push_unit_grades, sync_roster
 from plugin.localtime import format_time
 from plugin.models import Course, Enrolment, Platform, ResourceLink, User
 from tests.browser import chromium

@@ -48,6 +48,7 @@ from plugin.db import get_session
 from plugin.evidence import learners_of
 from plugin.framing import frame_ancestors
 from plugin.launch import access, i18n
+from plugin.launch.rendering import render
 from plugin.models import Course, Platform, User
 from plugin.models.content import ContentPackage
 
@@ -223,8 +224,6 @@ def _install_guard(state: BlueprintSetupState) -> None:
 
 
 def _page(course: Course, status: int = 200, /, **context: object) -> tuple[str, int]:
-    from plugin.launch.web import render
-
     db = get_session()
     return render("content/packages.html", status, course=course, packages=packages_of(db, course),
                   csrf=access.csrf_token(), quota=_quota(), used=space_used(db), learners=learners_of(db, course),

@@ -15,8 +15,9 @@ from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.launch import access, calls, i18n
 from plugin.launch import repository as repo
+from plugin.launch.blueprint import bp
+from plugin.launch.rendering import render
 from plugin.launch.staff import is_staff, standing
-from plugin.launch.web import bp, render
 from plugin.models import Course, Enrolment, Platform, ResourceLink, StaffLimit, Unit, User
 from plugin.moodle_ws import token_for
 from plugin.portfolios import repository as portfolios

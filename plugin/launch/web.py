@@ -7,10 +7,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 import lti
@@ -21,22 +20,23 @@ from plugin.content.web import launch_response
 from plugin.db import discard_session, get_session
 from plugin.errors import json_error, wants_json
 from plugin.launch import access, i18n
+from plugin.launch import pages as _pages  # noqa: F401 - attaches the course pages to ``bp``
 from plugin.launch import service as svc
+from plugin.launch.blueprint import bp
 from plugin.launch.keys import current_key, published_keys
+from plugin.launch.rendering import render
 from plugin.models import Course
 from plugin.standards import catalog
 
-__all__ = ["bp", "init_launch", "render"]
+# render stays importable from here until plugin.portfolios.web and caseload_web import plugin.launch.rendering.
+__all__ = ["init_launch", "render"]
 
-bp = Blueprint("launch", __name__)
 BINDING_COOKIE = "samattha_lti_binding"
 
 
 def init_launch(app: Flask) -> None:
     """Register the blueprint, the per-process key and token caches, ``t()`` and the session cookie policy.
     Behind TLS the cookies are ``SameSite=None; Secure``: the launch is a cross-site POST into an iframe."""
-    from plugin.launch import pages  # noqa: F401 - attaches the course pages to ``bp``
-
     app.extensions["samattha.lti_keys"] = lti.KeyResolver()
     app.extensions["samattha.lti_tokens"] = lti.TokenCache()
     if _is_https(app):
@@ -57,10 +57,6 @@ def _base_url() -> str:
 def _state_key() -> bytes:
     # A key of its own, derived from the app secret: a state MAC is never valid as a session signature.
     return hashlib.sha256(b"samattha/lti-state\x00" + str(current_app.config["SECRET_KEY"]).encode()).digest()
-
-
-def render(template: str, status: int = 200, /, **context: Any) -> tuple[str, int]:
-    return render_template(template, lang=i18n.current_language(), **context), status
 
 
 def _peek_locale(id_token: str) -> str | None:

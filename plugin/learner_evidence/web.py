@@ -16,7 +16,7 @@ from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.launch import access
 from plugin.launch.i18n import translate
-from plugin.launch.web import render
+from plugin.launch.rendering import render
 from plugin.learner_evidence import messages as _messages  # noqa: F401 - registers the texts
 from plugin.learner_evidence.files import EvidenceFile, FileRefused, read_evidence_file, shown_inline
 from plugin.learner_evidence.store import EvidenceRefused, Limits, add_piece, file_of, pieces_of, withdraw_piece

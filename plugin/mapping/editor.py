@@ -17,7 +17,7 @@ from plugin import localtime
 from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.launch import access, i18n
-from plugin.launch.web import render
+from plugin.launch.rendering import render
 from plugin.mapping import activities, discovery, store
 from plugin.mapping import messages as _messages  # noqa: F401  (registers the page's words)
 from plugin.mapping.editor_form import (

@@ -25,7 +25,7 @@ from plugin.coverage import (
 from plugin.db import get_session
 from plugin.evidence import LEARNER_ROLE, actor_key, enrol_lrs_learners, learners_of
 from plugin.launch import access, i18n
-from plugin.launch.web import render
+from plugin.launch.rendering import render
 from plugin.localtime import format_time, zone_label
 from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.mapping.store import current_mapping, standard_index

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.launch import access, i18n
-from plugin.launch.web import render
+from plugin.launch.rendering import render
 from plugin.mapping.discovery import refresh_activities
 from plugin.mapping.refresh_web import summary
 from plugin.mapping.webservice import course_contents

@@ -12,13 +12,11 @@ from typing import Any
 
 import jinja2
 
+import plugin.portfolios.exports.messages  # noqa: F401 - registers the texts
+import plugin.portfolios.exports.record as record
 from plugin import localtime
 from plugin.launch import i18n
 from plugin.portfolios import messages as _workspace_messages  # noqa: F401 - _portfolio.html's "ws." texts
-from plugin.portfolios.exports import (
-    messages,  # noqa: F401 - registers the texts
-    record,
-)
 from plugin.portfolios.exports.view import portfolio_context
 
 __all__ = ["STATIC", "render_html", "stylesheet"]
