@@ -137,3 +137,19 @@ def test_a_piece_is_withdrawn_until_it_is_judged(app: Flask, standard: object, t
     with app.extensions["samattha.sessionmaker"]() as db:
         assert db.get(EvidencePiece, second).withdrawn_at is not None  # type: ignore[union-attr]
         assert db.get(EvidencePiece, first).withdrawn_at is None  # type: ignore[union-attr]
+
+
+def test_the_assessor_reads_the_piece_in_the_portfolio_and_the_learner_is_offered_to_add_more(
+        app: Flask, standard: object, tmp_path: Path) -> None:
+    world = build_world(app, tmp_path)
+    learner = _client(app, world, "learner_a")
+    assert _add(learner, world, [(PNG, "screen.png")], link="https://example.org/register").status_code == 303  # type: ignore[attr-defined]
+    with app.extensions["samattha.sessionmaker"]() as db:
+        compile_all(db, now=utcnow())
+    page = _client(app, world, "assessor").get(f"/course/{world.course}/portfolios/{world.users['learner_a']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "ฉันจัดทำทะเบียนข้อมูลส่วนบุคคล" in text
+    assert 'class="piece-preview"' in text and "https://example.org/register" in text
+    assert "Add evidence" not in text  # the assessor adds nothing for the learner
+    own = learner.get(f"/course/{world.course}/my-portfolio").get_data(as_text=True)
+    assert f"/course/{world.course}/evidence?for=DS601.01" in own

@@ -35,6 +35,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev.no_units": ("This course maps no unit of the standard yet, so there is nothing to add evidence for.",
                     "รายวิชานี้ยังไม่ได้จับคู่กับหน่วยสมรรถนะ จึงยังเพิ่มหลักฐานไม่ได้"),
     "ev.back": ("Back to my progress", "กลับไปที่ความก้าวหน้าของฉัน"),
+    "pf.piece.download": ("download", "ดาวน์โหลด"),
     "ev.refused.no_codes": ("Choose at least one criterion or evidence item this is evidence for.",
                             "โปรดเลือกเกณฑ์หรือรายการหลักฐานอย่างน้อยหนึ่งรายการ"),
     "ev.refused.unknown_code": ("{code} is not a criterion or evidence item of this course.",

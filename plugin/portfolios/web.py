@@ -14,6 +14,7 @@ from plugin.db import get_session
 from plugin.evidence import learners_of
 from plugin.launch import access, calls
 from plugin.launch.web import render
+from plugin.learner_evidence.store import pieces_of
 from plugin.models import Course, User
 from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios import judgements as judging
@@ -71,7 +72,8 @@ def _page(course: Course, viewer: User, learner: User, *, mine: bool) -> tuple[s
                   rule_states=judging.RULE_STATES, can_judge="assessor" in roles and not mine,
                   csrf=access.csrf_token(), formats=FORMATS,
                   case_nav=caseload_nav(course, viewer, learner.id) if roles & set(STAFF) and not mine else None,
-                  request_open=open_request(get_session(), course, learner.id), **context)
+                  request_open=open_request(get_session(), course, learner.id),
+                  pieces={p.statement_id: p for p in pieces_of(get_session(), course, learner.id)}, **context)
 
 
 @bp.get("/course/<int:course_pk>/portfolios/<int:user_id>")
