@@ -96,7 +96,7 @@ def _moodle(demo: Demo) -> str:
 CASES = [
     ("public", "/"), ("public", "/standards"), ("public", "/standards/DG-OPSR-023"), ("public", "/lti/register"),
     ("public", "/no-such-page"), ("public", "/language?to=fr"), ("public", "/demo/"),
-    ("learner", "learner"), ("learner", "my-portfolio"), ("learner", "coordinator"),
+    ("learner", "learner"), ("learner", "my-portfolio"), ("learner", "evidence"), ("learner", "coordinator"),
     ("coordinator", "coordinator"), ("coordinator", "mapping"), ("coordinator", "mapping/history"),
     ("coordinator", "coverage"), ("coordinator", "content"), ("coordinator", "portfolios"),
     ("coordinator", "portfolios/{learner}"), ("coordinator", "deep-link"),

@@ -118,6 +118,7 @@ class Nav(NamedTuple):
 _TABS = (
     ("learner", "learner", "nav.progress"),
     ("learner", "my-portfolio", "nav.my_portfolio"),
+    ("learner", "evidence", "ev.title"),
     ("coordinator", "coordinator", "nav.course"),
     ("coordinator", "mapping", "nav.mapping"),
     ("coordinator", "coverage", "nav.coverage"),
