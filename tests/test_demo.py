@@ -23,6 +23,10 @@ from plugin.demo.week import COURSE_ACTIVITIES
 from tests.conftest import TEST_DATABASE_URL, FreshDatabases
 from tests.servers import ROOT, free_port, plugin_env, plugin_process, wait_for
 
+# Where each person lands: their role's page, the assessor on their caseload.
+LANDING = {"learner": "learner", "coordinator": "coordinator", "assessor": "portfolios", "admin": "admin",
+           "viewer": "viewer"}
+
 
 @dataclass
 class Demo:
@@ -86,7 +90,7 @@ def test_demo_tour_launches_each_person_onto_their_page(tmp_path: Path, demo_db:
             landed = _follow_button(platform, tour.text, person.user.id, browser)
             assert landed.status_code == 200, landed.text[:500]
             assert re.search(rf'class="lti-page" data-role="{person.role}"', landed.text), (person, landed.url)
-            assert landed.url.startswith(demo.base + "/course/") and landed.url.endswith("/" + person.role)
+            assert landed.url.startswith(demo.base + "/course/") and landed.url.endswith("/" + LANDING[person.role])
             if person.role == "coordinator":
                 _assert_coverage_names_activities_as_the_course_does(browser, landed.url, tour.text)
         # Moodle launches its non-editing teacher as Instructor too; its own roles make them staff who view.
@@ -138,7 +142,7 @@ def test_an_earlier_demo_instance_starts_again_without_seeding_twice(tmp_path: P
         platform = _platform_of(tour)
         for person in PEOPLE:  # the same tool registration (client id) and course, new platform keys
             landed = launch(platform, person.user.id)
-            assert landed.status_code == 200 and landed.url.endswith("/" + person.role), landed.url
+            assert landed.status_code == 200 and landed.url.endswith("/" + LANDING[person.role]), landed.url
         assert 'data-cmid="12"' in tour  # the placed packages are the course's activities again
         # The Web Services token Samattha stored for the demo's Moodle still opens it after the restart.
         settings = {"instance_path": str(instance), "base_url": again.base}

@@ -28,8 +28,7 @@ from plugin.launch.rendering import render
 from plugin.models import Course
 from plugin.standards import catalog
 
-# render stays importable from here until plugin.portfolios.web and caseload_web import plugin.launch.rendering.
-__all__ = ["init_launch", "render"]
+__all__ = ["init_launch"]
 
 BINDING_COOKIE = "samattha_lti_binding"
 

@@ -13,7 +13,7 @@ from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.launch import access
 from plugin.launch.i18n import translate
-from plugin.launch.web import render
+from plugin.launch.rendering import render
 from plugin.models import AssessorAppointment, Course, User
 from plugin.models.caseload import ReassessmentRequest
 from plugin.portfolios import caseload, outcome, repository

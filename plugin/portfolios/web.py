@@ -13,7 +13,7 @@ from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.evidence import learners_of
 from plugin.launch import access, calls
-from plugin.launch.web import render
+from plugin.launch.rendering import render
 from plugin.learner_evidence.store import pieces_of
 from plugin.models import Course, User
 from plugin.models.portfolios import PortfolioSnapshot
