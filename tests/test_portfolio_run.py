@@ -22,6 +22,7 @@ from plugin.evidence import LEARNER_ROLE, course_reach
 from plugin.mapping import store
 from plugin.mapping.files import load_mapping
 from plugin.models import Course, Enrolment, User
+from plugin.models.caseload import SnapshotSummary, UnitSummary
 from plugin.models.mapping import CoverageProgress
 from plugin.models.portfolios import CompileRun, CompileState, PortfolioSnapshot
 from plugin.portfolios import SAMATTHA_PACKAGE_EXTENSION, CourseName, parallel, repository
@@ -188,7 +189,8 @@ def test_an_interrupted_run_is_completed_with_the_same_hashes(session: Session, 
     post(lab_statements() + [package_statement(s, n, n % 2 == 0) for n, s in enumerate("34567", start=10)])
     compile_all(session, now=utcnow(), batch=2)
     uninterrupted = hashes(session)
-    for table in (PortfolioSnapshot, CompileState, CompileRun):  # the same LRS, nothing compiled yet
+    # The same LRS, nothing compiled yet (a snapshot's summaries go with it).
+    for table in (UnitSummary, SnapshotSummary, PortfolioSnapshot, CompileState, CompileRun):
         session.execute(delete(table))
     session.commit()
 
