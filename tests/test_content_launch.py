@@ -212,6 +212,9 @@ def test_a_sample_package_launches_from_moodle_and_its_statements_count(
         page.wait_for_selector("body[data-ready='true']")
         answer(page, page.evaluate("window.SAMATTHA_QUIZ"), right=True)
         page.wait_for_selector("#result[data-outcome='passed']")
+        # A way back to the learner's progress in the course, once the check is done.
+        back = page.locator("#result a.back")
+        assert back.get_attribute("href") == launched["returnURL"] and "/course/" in launched["returnURL"]
         # The page shows the result as it sends it: leaving at once could cut the passed statement off.
         wait_for(env, launched["registration"], "passed")
         page.goto("about:blank")  # leaving sends terminated

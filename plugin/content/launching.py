@@ -158,7 +158,7 @@ def start_launch(session: Session, package: ContentPackage, activity_iri: str | 
         auth = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
         return _content_url(package, item, base_url, {
             "endpoint": endpoint, "auth": auth, "actor": json.dumps(actor, separators=(",", ":")),
-            "registration": registration, "activity_id": item["iri"]}, grant)
+            "registration": registration, "activity_id": item["iri"], "returnURL": return_url}, grant)
     earlier = cmi5.registration_launches(session, registration)
     launch = _new_launch(session, package, item, user, _activity_id(item, earlier), registration, now, launch_mode)
     token = secrets.token_urlsafe(32)

@@ -259,10 +259,24 @@
       "th-TH": "อ่านคำอธิบายของแต่ละข้อด้านบน แล้วเปิดบทเรียนจาก LMS อีกครั้งเพื่อทำแบบทดสอบใหม่",
       "en-US": "Read the explanation under each question above, then open the lesson from the LMS again to retake it."
     }));
+    var back = returnUrl();
+    if (back) {
+      // The way back to the learner's progress in the course (Samattha's launch gives it, as cmi5's returnURL).
+      var link = el("a", { "class": "back", href: back, target: "_top" }, [
+        el("span", { lang: "th", text: "กลับไปที่ความก้าวหน้าของฉัน" }), document.createTextNode(" · "),
+        el("span", { "class": "en", lang: "en", text: "Back to my progress" })]);
+      result.appendChild(el("p", {}, [link]));
+    }
     result.hidden = false;
     var button = document.getElementById("submit");
     button.disabled = true;
     heading.focus();
+  }
+
+  function returnUrl() {
+    var given = new URLSearchParams(window.location.search).get("returnURL");
+    var scheme = given ? given.split(":")[0].toLowerCase() : "";
+    return scheme === "https" || scheme === "http" ? given : null;  // never a javascript: or data: address
   }
 
   /* ---- start ---- */
