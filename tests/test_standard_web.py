@@ -130,10 +130,14 @@ def test_an_error_page_leads_back(client: FlaskClient) -> None:
 
 def test_an_error_page_offers_the_page_you_came_from_behind_a_tls_proxy(database_url: str, tmp_path: Path) -> None:
     app = create_app(load_config(env={}, instance_path=tmp_path / "proxied", database_url=database_url,
-                             base_url="https://samattha.example.go.th", testing=True))
-    # The proxy speaks http to Samattha; the browser's referrer is the public https address.
-    missing = app.test_client().get("/no-such-page", headers={"Referer": "https://samattha.example.go.th/standards"})
-    assert missing.status_code == 404
-    assert 'href="https://samattha.example.go.th/standards"' in missing.get_data(as_text=True)
-    elsewhere = app.test_client().get("/no-such-page", headers={"Referer": "https://evil.example/x"})
-    assert "evil.example" not in elsewhere.get_data(as_text=True)
+                                 base_url="https://samattha.example.go.th", testing=True))
+    try:
+        # The proxy speaks http to Samattha; the browser's referrer is the public https address.
+        missing = app.test_client().get("/no-such-page",
+                                        headers={"Referer": "https://samattha.example.go.th/standards"})
+        assert missing.status_code == 404
+        assert 'href="https://samattha.example.go.th/standards"' in missing.get_data(as_text=True)
+        elsewhere = app.test_client().get("/no-such-page", headers={"Referer": "https://evil.example/x"})
+        assert "evil.example" not in elsewhere.get_data(as_text=True)
+    finally:
+        app.extensions["samattha.engine"].dispose()  # its pooled connections closed, not left to the collector
