@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from plugin.clock import utcnow
 from plugin.launch.repository import active_assessors, enrol_seen
-from plugin.mapping.model import CourseMapping, normalize_wwwroot
+from plugin.mapping.model import CourseMapping, course_iri, normalize_wwwroot
 from plugin.mapping.rules import ActivityIndex
 from plugin.models import Course, Enrolment, User
 from plugin.models.mapping import CoverageProgress
@@ -31,7 +31,7 @@ from xapi.models import Statement, StatementActivity
 from xapi.prepare import index_key, to_micros
 
 __all__ = [
-    "ActorReach", "CourseEvidence", "CourseReach", "actor_key", "course_iri", "course_reach", "course_statements",
+    "ActorReach", "CourseEvidence", "CourseReach", "actor_key", "course_reach", "course_statements",
     "enrol_lrs_learners", "learner_actors", "learners_of", "statement_summary",
 ]
 
@@ -49,11 +49,6 @@ class CourseEvidence:
     by_learner: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     last_stored: str | None = None  # the newest ``stored`` seen, for incremental runs
-
-
-def course_iri(mapping: CourseMapping) -> str:
-    """The course as Moodle's log store names it: the parent of every activity IRI in the course."""
-    return f"{normalize_wwwroot(mapping.wwwroot)}/course/view.php?id={mapping.course_id}"
 
 
 def actor_key(actor: Any) -> tuple[str, str] | None:

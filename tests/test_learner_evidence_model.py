@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from plugin.learner_evidence.files import FileRefused, read_evidence_file, shown_inline
-from plugin.learner_evidence.vocabulary import course_iri, evidence_codes, evidence_statement
-from tests.test_portfolio_compiler import LAB, LEARNER, MAPPING, compile_, criterion, item, lab_statements
+from plugin.learner_evidence.vocabulary import evidence_codes, evidence_statement
+from plugin.mapping.model import course_iri
+from tests.test_portfolio_compiler import LEARNER, MAPPING, compile_, criterion, item, lab_statements
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -76,7 +78,7 @@ def _piece(codes: list[str], *, course: str | None = None, sid: str = "5f0c7a8e-
     statement = evidence_statement(
         actor=LEARNER["actor"], codes=codes, titles={}, account="I led the records audit in 2025.",
         link="https://example.org/audit-report", files=files or [], piece="7",
-        course=course or course_iri(LAB, MAPPING.course_id), course_title="DG-OPSR-023",
+        course=course or course_iri(MAPPING), course_title="DG-OPSR-023",
         now=datetime(2026, 6, 1, tzinfo=UTC))
     return {**statement, "id": sid, "stored": "2026-06-01T00:00:00.000Z"}
 
@@ -85,7 +87,7 @@ def test_a_piece_evidences_exactly_what_it_names_in_its_own_course() -> None:
     piece = _piece(["DG-OPSR-023.PE1", "DS601.03"],
                    files=[("cv.pdf", "application/pdf", len(PDF), "ab" * 32)])
     assert piece["attachments"][0]["sha2"] == "ab" * 32
-    assert evidence_codes(piece, course_iri(LAB, MAPPING.course_id)) == ("DG-OPSR-023.PE1", "DS601.03")
+    assert evidence_codes(piece, course_iri(MAPPING)) == ("DG-OPSR-023.PE1", "DS601.03")
     portfolio = compile_([*lab_statements(), piece])
     assert item(portfolio, "DG-OPSR-023.PE1").status == "evidenced"
     assert criterion(portfolio, "DS601.03").status == "evidenced"
@@ -93,5 +95,6 @@ def test_a_piece_evidences_exactly_what_it_names_in_its_own_course() -> None:
     filed = next(e for e in portfolio.evidence if e.statement_id == piece["id"])
     assert filed.source == "learner" and filed.activities == ()
     # A piece for another course of the same learner is not this course's evidence.
-    elsewhere = _piece(["DG-OPSR-023.PE2"], course=course_iri(LAB, "99"), sid="5f0c7a8e-0000-4000-8000-000000000002")
+    elsewhere = _piece(["DG-OPSR-023.PE2"], course=course_iri(replace(MAPPING, course_id="99")),
+                       sid="5f0c7a8e-0000-4000-8000-000000000002")
     assert item(compile_([*lab_statements(), elsewhere]), "DG-OPSR-023.PE2").status == "none"

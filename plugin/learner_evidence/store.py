@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 import xapi
 from plugin.learner_evidence.files import EvidenceFile
-from plugin.learner_evidence.vocabulary import course_iri, evidence_statement
-from plugin.mapping.model import normalize_wwwroot
+from plugin.learner_evidence.vocabulary import evidence_statement
+from plugin.mapping.activities import moodle_course_iri
 from plugin.models import Course, User
 from plugin.models.judgements import Judgement
 from plugin.models.learner_evidence import EvidencePiece
@@ -80,7 +80,7 @@ def add_piece(session: Session, course: Course, learner: User, *, codes: Sequenc
     session.flush()
     statement = evidence_statement(
         actor=learner.xapi_actor, codes=piece.codes, titles=titles, account=piece.account, link=link,
-        files=described, course=course_iri(normalize_wwwroot(course.issuer), course.context_id),
+        files=described, course=moodle_course_iri(course),
         course_title=course.title, piece=str(piece.id), now=now)
     xapi.record_statements(session, [{**statement, "id": piece.statement_id}], authority=_authority(base_url),
                            clock=clock)

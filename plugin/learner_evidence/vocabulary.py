@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["ATTACHMENT_USAGE", "LINK_EXTENSION", "PIECE_EXTENSION", "REQUIREMENT_PREFIX", "VERB", "course_iri",
-           "evidence_codes", "evidence_statement", "requirement_iri"]
+__all__ = ["ATTACHMENT_USAGE", "LINK_EXTENSION", "PIECE_EXTENSION", "REQUIREMENT_PREFIX", "VERB", "evidence_codes",
+           "evidence_statement", "requirement_iri"]
 
 VERB = "https://samattha.dev/xapi/verbs/submitted-evidence"
 REQUIREMENT_PREFIX = "https://samattha.dev/xapi/activities/standard/"
@@ -35,13 +35,9 @@ def _code(activity: object) -> str | None:
     return None
 
 
-def course_iri(wwwroot: str, course_id: str) -> str:
-    """The course as Moodle's log store names it (its parent activity), which a piece carries as its parent."""
-    return f"{wwwroot}/course/view.php?id={course_id}"
-
-
 def evidence_codes(statement: Mapping[str, Any], course: str) -> tuple[str, ...]:
-    """The criteria and evidence items a learner's piece for ``course`` (its IRI) is for; () for any other
+    """The criteria and evidence items a learner's piece for ``course`` (its IRI, as Moodle's log store names the
+    course: plugin.mapping.model.course_iri) is for; () for any other
     statement, a piece for another course among them."""
     verb = statement.get("verb")
     if not isinstance(verb, Mapping) or verb.get("id") != VERB:

@@ -96,6 +96,11 @@ def normalize_wwwroot(wwwroot: str) -> str:
     return wwwroot.rstrip("/")
 
 
+def course_iri(mapping: CourseMapping) -> str:
+    """The course as Moodle's log store names it: the parent of every activity IRI in the course."""
+    return f"{normalize_wwwroot(mapping.wwwroot)}/course/view.php?id={mapping.course_id}"
+
+
 def cmid_of(iri: str, wwwroot: str) -> int | None:
     """The course-module id when ``iri`` is a module IRI of the site at ``wwwroot``, else None."""
     found = _MODULE_IRI.fullmatch(iri)

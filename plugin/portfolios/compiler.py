@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from plugin.learner_evidence.vocabulary import PIECE_EXTENSION, course_iri, evidence_codes
+from plugin.learner_evidence.vocabulary import PIECE_EXTENSION, evidence_codes
 from plugin.learner_evidence.vocabulary import VERB as EVIDENCE_VERB
-from plugin.mapping.model import CourseMapping, StandardIndex, expand_targets, linked_items, mapped_units
+from plugin.mapping.model import CourseMapping, StandardIndex, course_iri, expand_targets, linked_items, mapped_units
 from plugin.mapping.rules import ActivityIndex, score_fraction
 from plugin.portfolios.model import (
     CriterionRecord,
@@ -134,7 +134,7 @@ def compile_portfolio(
     plan = _plan(mapping, standard)
     kept: dict[str, tuple[Evidence, dict[int, bool]]] = {}
     named: dict[str, tuple[str, ...]] = {}  # a learner's own piece → the criteria and items it is for
-    this_course = course_iri(mapping.wwwroot, mapping.course_id)
+    this_course = course_iri(mapping)
     for statement in statements:
         relations = plan.index.relations(statement)  # {} for voiding statements and unmapped activities
         codes = () if relations else evidence_codes(statement, this_course)
