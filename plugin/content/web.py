@@ -225,9 +225,12 @@ def _install_guard(state: BlueprintSetupState) -> None:
 
 def _page(course: Course, status: int = 200, /, **context: object) -> tuple[str, int]:
     db = get_session()
-    return render("content/packages.html", status, course=course, packages=packages_of(db, course),
-                  csrf=access.csrf_token(), quota=_quota(), used=space_used(db), learners=learners_of(db, course),
-                  waive_reasons=cmi5.WAIVE_REASONS, **context)
+    packages = packages_of(db, course)
+    # The learners are read only for the waive form, which only a cmi5 course has.
+    learners = learners_of(db, course) if any(package.kind == "cmi5" for package in packages) else []
+    return render("content/packages.html", status, course=course, packages=packages, csrf=access.csrf_token(),
+                  quota=_quota(), used=space_used(db), learners=learners, waive_reasons=cmi5.WAIVE_REASONS,
+                  **context)
 
 
 @bp.get("/course/<int:course_pk>/content")
