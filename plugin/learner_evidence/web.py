@@ -124,9 +124,7 @@ def withdraw(course_pk: int, piece_id: int) -> BaseResponse | tuple[str, int]:
         raise access.AccessDenied(403, "forbidden", f"piece {piece_id}: only the learner who added it withdraws it")
     db = get_session()
     standard = mapping_store.standard_index(db)
-    units = sorted({u for u, info in standard.units.items() for code in piece.codes
-                    if code in info.knowledge_evidence or code in info.performance_evidence
-                    or any(code in standard.elements[e].criteria for e in info.elements)})
+    units = sorted({unit for code in piece.codes if (unit := standard.unit_of(code)) is not None})
     config = current_app.config["SAMATTHA"]
     try:
         withdraw_piece(db, piece, learner, units=units, base_url=str(config.base_url), now=utcnow(), clock=utcnow)
