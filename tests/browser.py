@@ -6,9 +6,11 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -34,3 +36,22 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def page_problems(page: Page, name: str) -> list[str]:
+    """What is wrong with the page as shown: sideways scrolling and axe-core's serious and critical violations.
+    Saves a screenshot named ``name`` under SAMATTHA_SHOTS_DIR when that is set."""
+    page.evaluate("document.fonts.ready.then(() => true)")
+    problems = []
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    used = page.evaluate("document.documentElement.scrollWidth")
+    if used > width:
+        problems.append(f"the page is {used} px wide in a {width} px window")
+    results = Axe().run(page, options={"resultTypes": ["violations"]})
+    problems += [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+                 for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    folder = os.environ.get("SAMATTHA_SHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+    return problems

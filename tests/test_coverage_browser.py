@@ -7,13 +7,10 @@ Screenshots go to SAMATTHA_SHOTS_DIR when it is set (e.g. /tmp/shots-h5)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
@@ -23,7 +20,7 @@ from plugin.mapping import store
 from plugin.mapping.files import load_mapping
 from plugin.standards import catalog
 from plugin.standards.sources import shipped_documents
-from tests.browser import chromium
+from tests.browser import chromium, page_problems
 from tests.lti_platform import LTI, MoodlePlatform
 from tests.test_coverage_web import EXAMPLE, VIEWED, moodle_statement
 from tests.test_lti_flow import Env, browser_site, customise
@@ -66,21 +63,7 @@ def _coordinator(browser: Browser, env: Env, language: str) -> Page:
 
 
 def problems(page: Page, name: str) -> list[str]:
-    """Sideways scrolling and axe-core's serious and critical violations; a screenshot when asked for."""
-    page.evaluate("document.fonts.ready.then(() => true)")
-    found = []
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    used = page.evaluate("document.documentElement.scrollWidth")
-    if used > width:
-        found.append(f"{name}: the page is {used} px wide in a {width} px window")
-    results = Axe().run(page, options={"resultTypes": ["violations"]})
-    found += [f"{name}: axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-              for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    folder = os.environ.get("SAMATTHA_SHOTS_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-    return found
+    return [f"{name}: {problem}" for problem in page_problems(page, name)]
 
 
 @pytest.mark.parametrize("language", ["th", "en"])

@@ -7,19 +7,16 @@ Screenshots of every case go to SAMATTHA_SHOTS_DIR (e.g. /tmp/shots-h4) when it 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Browser, Page
 
 from plugin.demo.site import NON_EDITING_TEACHER
-from tests.browser import chromium
+from tests.browser import chromium, page_problems
 from tests.conftest import TEST_DATABASE_URL, FreshDatabases
 from tests.lti_platform import MoodlePlatform
 from tests.test_demo import Demo, run_demo
@@ -153,23 +150,9 @@ def _use_language(page: Page, language: str) -> None:
 
 
 def check(page: Page, name: str) -> list[str]:
-    """What is wrong with the page as shown: sideways scrolling, Thai split inside a word, axe-core's serious
-    and critical violations. Saves a screenshot under SAMATTHA_SHOTS_DIR."""
-    page.evaluate("document.fonts.ready.then(() => true)")
-    problems = []
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    used = page.evaluate("document.documentElement.scrollWidth")
-    if used > width:
-        problems.append(f"the page is {used} px wide in a {width} px window")
-    problems += [f"Thai broken inside a word: {where}" for where in page.evaluate(MID_WORD_BREAKS)]
-    results = Axe().run(page, options={"resultTypes": ["violations"]})
-    problems += [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-                 for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    folder = os.environ.get("SAMATTHA_SHOTS_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-    return problems
+    """page_problems, and Thai split inside a word."""
+    return [*page_problems(page, name),
+            *(f"Thai broken inside a word: {where}" for where in page.evaluate(MID_WORD_BREAKS))]
 
 
 def test_administrator_pages_fit_read_and_pass_axe(site: Site, app: Flask) -> None:
