@@ -116,6 +116,10 @@ DECISIONS: dict[tuple[str, str], frozenset[str]] = {
     ("/course/<int:course_pk>/evidence", "POST"): LEARNERS,
     ("/course/<int:course_pk>/evidence/<int:piece_id>/withdraw", "POST"): frozenset({"learner_a"}),  # A's piece
     ("/course/<int:course_pk>/evidence/<int:piece_id>/files/<sha2>", "GET"): STAFF | {"learner_a"},
+    # A unit's conversation: learner A's own, and the course's staff
+    ("/course/<int:course_pk>/portfolios/<int:user_id>/units/<code>/conversation", "GET"): STAFF | {"learner_a"},
+    ("/course/<int:course_pk>/portfolios/<int:user_id>/units/<code>/comments", "POST"): STAFF | {"learner_a"},
+    ("/course/<int:course_pk>/news/seen", "POST"): LEARNERS,
     ("/course/<int:course_pk>/admin", "GET"): ADMIN,
     ("/course/<int:course_pk>/admin/webservice", "GET"): ADMIN,
     ("/course/<int:course_pk>/admin/webservice", "POST"): ADMIN,

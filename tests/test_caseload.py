@@ -130,7 +130,8 @@ def states(page: str, name: str) -> dict[str, str]:
 
 def judge(client: FlaskClient, world: World, name: str, unit: str, outcome: str, query: str = "") -> Any:
     return client.post(f"/course/{world.course}/portfolios/{world.learners[name]}/judgements{query}",
-                       data={"csrf": "t", "snapshot": "1", "unit": unit, "outcome": outcome})
+                       data={"csrf": "t", "snapshot": "1", "unit": unit, "outcome": outcome,
+                             "comments": "ขาดหลักฐานการปฏิบัติงาน" if outcome == "more_evidence" else ""})
 
 
 def test_the_caseload_lists_every_learner_with_each_units_state_paged(app: Flask, world: World) -> None:

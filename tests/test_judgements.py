@@ -209,7 +209,7 @@ def test_a_judgement_stays_bound_to_the_snapshot_it_was_made_on(site: Site) -> N
     assert new_number == old_number + 1 and new_digest != old_digest
     posted = site.ann.post(f"{site.base}/portfolios/{site.sam_id}/judgements", timeout=30, allow_redirects=False,
                            data={"csrf": csrf(page), "snapshot": str(old_number), "unit": unit,
-                                 "outcome": "more_evidence"})
+                                 "outcome": "more_evidence", "comments": "the audit report"})
     assert posted.status_code == 303
     [judgement] = site.judgements()
     assert (judgement.snapshot_number, judgement.content_hash) == (old_number, old_digest)
@@ -355,7 +355,7 @@ def test_each_rule_is_met_not_met_or_not_assessed_and_the_learner_is_not_told_wh
     number, _, document = site.snapshot()
     unit = document["units"][0]["code"]
     codes = criteria_of(document, unit)
-    site.judge({"snapshot": str(number), "unit": unit, "outcome": "more_evidence",
+    site.judge({"snapshot": str(number), "unit": unit, "outcome": "more_evidence", "comments": "the audit report",
                 f"rule:{codes[0]}:valid": "met", f"rule:{codes[0]}:sufficient": "not_met"})
     [judged] = site.judgements()
     assert judged.criteria[codes[0]] == {"valid": "met", "sufficient": "not_met", "authentic": "not_assessed",

@@ -41,7 +41,8 @@ def test_the_assessors_caseload_lists_learners_with_progress_and_each_units_judg
     assert f'/portfolios/{site.sam_id}"' in case.group(1)
     assert re.findall(r'data-unit="([^"]+)" data-state="none"', case.group(1)) == [u["code"] for u in document["units"]]
     unit = document["units"][0]["code"]
-    assert site.judge({"snapshot": str(number), "unit": unit, "outcome": "more_evidence"}).status_code == 303
+    assert site.judge({"snapshot": str(number), "unit": unit, "outcome": "more_evidence",
+                       "comments": "the audit report"}).status_code == 303
     after = site.ann.get(f"{site.base}/portfolios?status=more_evidence&unit={unit}", timeout=10).text
     assert f'data-unit="{unit}" data-state="more_evidence"' in after and "Sam Student" in after
     # Tina never compiled anything for herself: she is staff, not listed.

@@ -62,6 +62,7 @@ __all__ = [
 from plugin.models import (  # noqa: E402, F401
     caseload,
     content,
+    conversations,
     judgements,
     learner_evidence,
     portfolios,

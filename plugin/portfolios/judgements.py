@@ -47,11 +47,13 @@ MAX_COMMENTS = 10_000
 
 
 class JudgementError(ValueError):
-    """Bad input from the assessor's form: ``field`` names what to fix."""
+    """Bad input from the assessor's form: ``field`` names what to fix; ``key``, when given, is the message that
+    says so in the page's language."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, key: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.key = key
 
 
 def unit_activity(code: str) -> str:
@@ -114,6 +116,9 @@ def record_judgement(
         raise JudgementError("outcome", f"must be one of {', '.join(OUTCOMES)}")
     if len(comments) > MAX_COMMENTS:
         raise JudgementError("comments", f"at most {MAX_COMMENTS} characters")
+    # The learner is told what to add: "more evidence needed" without saying what is no answer they can act on.
+    if outcome == "more_evidence" and not comments.strip():
+        raise JudgementError("comments", "name what is missing when more evidence is needed", key="pf.bad.missing")
     unit = _unit(snapshot.document, unit_code)
     learner = session.get(User, snapshot.learner_id)
     if learner is None or snapshot.course_id != course.id:

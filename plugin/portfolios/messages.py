@@ -83,6 +83,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lo.nothing": ("Every criterion of this unit is evidenced.", "ทุกเกณฑ์ของหน่วยนี้มีหลักฐานครบแล้ว"),
     "lo.go": ("Work on it in", "ทำได้ใน"),
     "lo.comment": ("Assessor's comment", "ความเห็นของผู้ประเมิน"),
+    "lo.missing": ("What is missing", "สิ่งที่ยังขาด"),
+    "pf.bad.missing": ("comments: name what is missing when more evidence is needed",
+                       "ความเห็น (comments): โปรดระบุว่ายังขาดหลักฐานอะไร เมื่อตัดสินว่าต้องการหลักฐานเพิ่มเติม"),
+    "ws.missing_hint": ("For \"more evidence needed\", name what is missing here: the learner reads it.",
+                        "หากตัดสินว่า \"ต้องการหลักฐานเพิ่มเติม\" โปรดระบุที่นี่ว่ายังขาดอะไร ผู้เรียนจะเห็นข้อความนี้"),
     "lo.portfolio": ("See your whole portfolio", "ดูแฟ้มสะสมผลงานทั้งหมด"),
 }
 

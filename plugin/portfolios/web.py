@@ -13,6 +13,7 @@ from plugin.clock import utcnow
 from plugin.db import get_session
 from plugin.evidence import learners_of
 from plugin.launch import access, calls
+from plugin.launch.i18n import translate
 from plugin.launch.rendering import render
 from plugin.learner_evidence.store import pieces_of
 from plugin.models import Course, User
@@ -114,7 +115,7 @@ def judge(course_pk: int, user_id: int) -> BaseResponse:
         call_id = judging.queue_grade(db, course, judgement, snapshot.document, now=now)
     except judging.JudgementError as error:
         db.rollback()
-        return _bad(str(error))
+        return _bad(translate(error.key) if error.key else str(error))
     db.commit()
     flash("", "pf.recorded")
     calls.runner_for(current_app.extensions).kick()

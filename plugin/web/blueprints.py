@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from plugin.content.web import bp as content
+from plugin.conversations.web import bp as conversations
 from plugin.learner_evidence.web import bp as learner_evidence
 from plugin.mapping.editor import bp as mapping_editor
 from plugin.mapping.refresh_web import bp as mapping_refresh
@@ -20,4 +21,4 @@ __all__ = ["blueprints"]
 
 def blueprints() -> list[Blueprint]:
     return [pages, api, coverage, mapping_editor, mapping_refresh, portfolios, caseload, content, webservice_admin,
-            learner_evidence]
+            learner_evidence, conversations]
