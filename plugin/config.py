@@ -8,6 +8,13 @@ Services token, LRS credentials, everyone's learning records) with its journals,
 So it is 0700, and the process's umask is 0077 from the moment the instance is prepared, whatever umask the
 shell or service manager gave: SQLite creates its files 0644 less the umask, and its -wal, -shm and -journal
 files take the database's mode.
+
+``SAMATTHA_CLAMD_SOCKET``: where ClamAV's clamd listens, a unix socket's absolute path
+(``/run/clamav/clamd.ctl``) or ``tcp://host:port``; unset, nothing is scanned. When set, every file a learner
+adds as evidence is sent to clamd (INSTREAM) before it is stored: an infected file is refused naming the file
+and the signature, and while clamd cannot be reached (or answers an error, such as a file over its
+StreamMaxLength, which must therefore be at least SAMATTHA_EVIDENCE_MAX_FILE_SIZE) every upload is refused
+and logged, never stored unscanned.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from plugin.learner_evidence.scanner import address
 from xapi import Limits
 
 __all__ = ["Config", "load_config", "make_private", "prepare_instance"]
@@ -52,6 +60,7 @@ class Config:
     packages_max_bytes: int = 20 * 1024**3  # SAMATTHA_PACKAGES_MAX_SIZE: all content packages together
     evidence_file_bytes: int = 20 * 1024**2  # SAMATTHA_EVIDENCE_MAX_FILE_SIZE: one file a learner adds
     evidence_files: int = 5  # SAMATTHA_EVIDENCE_MAX_FILES: files in one piece of evidence
+    clamd_socket: str | None = None  # SAMATTHA_CLAMD_SOCKET: scan uploads with clamd (see the docstring)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Config:
@@ -166,6 +175,14 @@ def _timezone(value: str | None) -> str:
     return name
 
 
+def _clamd(value: str | None) -> str | None:
+    setting = (value or "").strip()
+    if not setting:
+        return None
+    address(setting)  # a typo fails at start-up, not at a learner's first upload
+    return setting
+
+
 def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     """Read the configuration; ``overrides`` (keyword names of :class:`Config`) win over the environment."""
     env = os.environ if env is None else env
@@ -188,6 +205,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Confi
                                                       "EVIDENCE_MAX_FILE_SIZE", Config.evidence_file_bytes))
     overrides.setdefault("evidence_files", _size(env.get(ENV_PREFIX + "EVIDENCE_MAX_FILES"), "EVIDENCE_MAX_FILES",
                                                  Config.evidence_files, bytes_=False))
+    overrides.setdefault("clamd_socket", _clamd(env.get(ENV_PREFIX + "CLAMD_SOCKET")))
     base_url = overrides.pop("base_url", None) or env.get(ENV_PREFIX + "BASE_URL")
     return Config(
         instance_path=instance_path,

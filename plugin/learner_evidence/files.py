@@ -3,15 +3,20 @@ against its name. Nothing here trusts the browser's Content-Type: a page that a 
 named ".pdf" is refused, and the type a file is served with is the one found here.
 
 Accepted: PDF, PNG, JPEG, GIF, WebP, Office Open XML and OpenDocument files (zip containers recognised by their
-own manifest), the older Office formats (OLE compound files), and plain UTF-8 text."""
+own manifest), the older Office formats (OLE compound files), and plain UTF-8 text. With a scanner configured
+(SAMATTHA_CLAMD_SOCKET), a file of an accepted type is then scanned by clamd; an infected file, or any file
+while clamd cannot be asked, is refused."""
 
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import IO
+
+from plugin.learner_evidence.scanner import ScannerUnavailable, scan
 
 __all__ = ["EvidenceFile", "FileRefused", "read_evidence_file", "shown_inline"]
 
@@ -33,13 +38,16 @@ _TYPES = {
 _INLINE = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
 _MAX_NAME = 200
 
+log = logging.getLogger(__name__)
+
 
 class FileRefused(ValueError):
-    """``reason`` is a message key (plugin.learner_evidence.messages); ``detail`` the technical words."""
+    """``reason`` is a message key (plugin.learner_evidence.messages); ``detail`` the technical words; ``status``
+    400 for what the learner sent, 503 when the scanner could not look at it."""
 
-    def __init__(self, reason: str, detail: str, **params: object) -> None:
+    def __init__(self, reason: str, detail: str, *, status: int = 400, **params: object) -> None:
         super().__init__(detail)
-        self.reason, self.detail = reason, detail
+        self.reason, self.detail, self.status = reason, detail, status
         self.params = {name: str(value) for name, value in params.items()}
 
 
@@ -110,8 +118,20 @@ def _kind(data: bytes) -> str | None:
     return "text"
 
 
-def read_evidence_file(stream: IO[bytes], filename: str, *, limit: int) -> EvidenceFile:
-    """The upload, checked: its name, its size while it is read, and that its bytes are what its name says."""
+def _scanned(clamd: str, name: str, data: bytes) -> None:
+    try:
+        signature = scan(clamd, data)
+    except ScannerUnavailable as error:
+        log.error("%s: the upload of %r is refused, not stored unscanned", error, name)
+        raise FileRefused("ev.file.not_scanned", str(error), status=503, name=name) from None
+    if signature is not None:
+        log.warning("clamd found %s in %r: the upload is refused", signature, name)
+        raise FileRefused("ev.file.infected", f"clamd found {signature}", name=name, signature=signature)
+
+
+def read_evidence_file(stream: IO[bytes], filename: str, *, limit: int, clamd: str | None = None) -> EvidenceFile:
+    """The upload, checked: its name, its size while it is read, that its bytes are what its name says, and
+    with ``clamd`` (SAMATTHA_CLAMD_SOCKET) that clamd finds it clean."""
     name = _safe_name(filename)
     suffix = PurePosixPath(name.lower()).suffix
     expected = _TYPES.get(suffix)
@@ -125,4 +145,6 @@ def read_evidence_file(stream: IO[bytes], filename: str, *, limit: int) -> Evide
     if found != wanted:
         raise FileRefused("ev.file.mismatch", f"named {suffix} but its content is {found or 'not a known type'}",
                           name=name)
+    if clamd is not None:
+        _scanned(clamd, name, data)
     return EvidenceFile(name, content_type, data)

@@ -55,6 +55,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev.file.type": ("{name}: this kind of file is not accepted. Use PDF, an image, an office document or text.",
                      "{name}: ไม่รับไฟล์ประเภทนี้ โปรดใช้ PDF รูปภาพ เอกสารสำนักงาน หรือข้อความ"),
     "ev.file.empty": ("{name} is empty.", "{name} เป็นไฟล์ว่าง"),
+    "ev.file.infected": ("{name} was refused: the virus scanner found {signature} in it.",
+                         "ไม่รับไฟล์ {name}: โปรแกรมตรวจไวรัสพบ {signature} ในไฟล์นี้"),
+    "ev.file.not_scanned": ("{name} was not added: the virus scanner cannot be reached, so no file can be checked "
+                            "now. Please try again later or tell the course's coordinator.",
+                            "ยังไม่ได้เพิ่มไฟล์ {name}: ติดต่อโปรแกรมตรวจไวรัสไม่ได้ จึงยังตรวจไฟล์ไม่ได้ในขณะนี้ "
+                            "โปรดลองอีกครั้งภายหลัง หรือแจ้งผู้ประสานงานรายวิชา"),
     "ev.file.mismatch": ("{name}: its content is not what its name says.",
                          "{name}: เนื้อหาของไฟล์ไม่ตรงกับชนิดที่ชื่อไฟล์ระบุ"),
 }

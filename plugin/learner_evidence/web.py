@@ -74,10 +74,10 @@ def mine(course_pk: int) -> tuple[str, int]:
     return _page(access.course_or_404(course_pk))
 
 
-def _uploads(limit: int) -> Iterator[EvidenceFile]:
+def _uploads(limit: int, clamd: str | None) -> Iterator[EvidenceFile]:
     for sent in request.files.getlist("files"):
         if sent.filename:
-            yield read_evidence_file(sent.stream, sent.filename, limit=limit)
+            yield read_evidence_file(sent.stream, sent.filename, limit=limit, clamd=clamd)
 
 
 @bp.post("/course/<int:course_pk>/evidence")
@@ -89,15 +89,15 @@ def add(course_pk: int) -> BaseResponse | tuple[str, int]:
     codes = request.form.getlist("codes")
     db = get_session()
     try:
-        files = list(_uploads(config.evidence_file_bytes))
+        files = list(_uploads(config.evidence_file_bytes, config.clamd_socket))
         add_piece(db, course, learner, codes=codes, titles=_titles(_requirements(course)),
                   account=request.form.get("account", ""), link=request.form.get("link"), files=files,
                   limits=Limits(config.evidence_file_bytes, config.evidence_files),
                   base_url=str(config.base_url), now=utcnow(), clock=utcnow)
     except FileRefused as refused:
         db.rollback()
-        return _page(course, 400, error=translate(refused.reason, **refused.params), detail=refused.detail,
-                     field="files", chosen=codes)
+        return _page(course, refused.status, error=translate(refused.reason, **refused.params),
+                     detail=refused.detail, field="files", chosen=codes)
     except EvidenceRefused as refused:
         db.rollback()
         return _page(course, 400, error=translate(refused.reason, **refused.params), detail=str(refused),
