@@ -2,7 +2,8 @@
 
 ``--course`` is Moodle's course id (the LTI ``context.id``) and ``--issuer`` picks the platform when two
 have that id, as for ``samattha mappings``. Each learner's newest snapshot goes in, with their judgement
-trail in ``index.json`` (SCHEMA.md, "The course ZIP"). The ZIP is written beside ``--out`` and renamed into
+trail in ``index.json`` (SCHEMA.md, "The course ZIP"), and the files of the pieces of evidence learners added
+themselves, each checked against its SHA-256 as it is packed. The ZIP is written beside ``--out`` and renamed into
 place at the end, so an export that fails leaves no half-written file and an older export intact."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from flask.cli import with_appcontext
 from plugin.mapping.commands import find_course
 from plugin.portfolios import judgements as judging
 from plugin.portfolios import repository
-from plugin.portfolios.exports import FORMATS, course_zip
+from plugin.portfolios.exports import FORMATS, course_zip, learner_pieces
 
 __all__ = ["export"]
 
@@ -62,7 +63,8 @@ def export(context_id: str, issuer: str | None, fmt: str, out: Path, language: s
         entries = [(s.document, {"number": s.number, "content_hash": s.content_hash}, trails.get(s.learner_id, []))
                    for s in snapshots]
         with click.progressbar(length=len(entries), label=f"{fmt.upper()} portfolios", file=sys.stderr) as bar:
-            data = course_zip(entries, fmt, language=language, progress=lambda: bar.update(1))
+            data = course_zip(entries, fmt, language=language, progress=lambda: bar.update(1),
+                              evidence=learner_pieces(session, course))
     _write(out, data)
     click.echo(f"{len(entries)} portfolios of {course.title or context_id} ({fmt}) written to {out}")
 

@@ -21,7 +21,15 @@ from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios import judgements as judging
 from plugin.portfolios import repository
 from plugin.portfolios.caseload_web import caseload_nav
-from plugin.portfolios.exports import FORMATS, course_zip, file_name, portfolio_context, render_record_json
+from plugin.portfolios.exports import (
+    FORMATS,
+    course_zip,
+    file_name,
+    learner_pieces,
+    pieces_shown,
+    portfolio_context,
+    render_record_json,
+)
 from plugin.portfolios.exports import messages as _messages  # noqa: F401 - registers the texts
 from plugin.portfolios.exports import render as render_export
 from plugin.portfolios.outcome import open_request
@@ -163,8 +171,10 @@ def export_one(course_pk: int, user_id: int, fmt: str) -> Response:
     from plugin.launch.i18n import current_language
 
     trail = _judgements(course, learner)
+    pieces = pieces_shown(snapshot.document, learner_pieces(get_session(), course, learner.id).pieces, packed=False)
     body = render_record_json(snapshot.document, _snap(snapshot), trail) if fmt == "json" else render_export(
-        snapshot.document, fmt, language=current_language(), judgements=trail, snapshot=_snap(snapshot))
+        snapshot.document, fmt, language=current_language(), judgements=trail, snapshot=_snap(snapshot),
+        pieces=pieces)
     return _download(body, _TYPES[fmt], file_name(snapshot.document, fmt))
 
 
@@ -181,7 +191,7 @@ def export_course(course_pk: int) -> Response:
     entries: list[tuple[Mapping[str, Any], Mapping[str, Any], list[Mapping[str, Any]]]] = [
         (s.document, _snap(s), judging.trail_json(db, course, judging.judgements_for(db, course, s.learner_id)))
         for s in repository.snapshots_for_course(db, course)]
-    body = course_zip(entries, fmt, language=current_language())
+    body = course_zip(entries, fmt, language=current_language(), evidence=learner_pieces(db, course))
     return _download(body, "application/zip", f"portfolios-{course.context_id}-{fmt}.zip")
 
 

@@ -9,9 +9,10 @@ from plugin.portfolios.exports.archive import (
     render_record_json,
 )
 from plugin.portfolios.exports.html import render_html
+from plugin.portfolios.exports.pieces import LearnerPieces, learner_pieces, pieces_shown
 from plugin.portfolios.exports.view import latest_by_unit, missing, portfolio_context
 
 __all__ = [
-    "FORMATS", "course_zip", "file_name", "latest_by_unit", "missing", "portfolio_context", "render",
-    "render_html", "render_json", "render_record_json",
+    "FORMATS", "LearnerPieces", "course_zip", "file_name", "latest_by_unit", "learner_pieces", "missing",
+    "pieces_shown", "portfolio_context", "render", "render_html", "render_json", "render_record_json",
 ]

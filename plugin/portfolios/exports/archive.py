@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from plugin.portfolios.exports.pieces import NO_PIECES, LearnerPieces, pieces_shown, verified
 from plugin.portfolios.exports.view import judgement_trail
 
 __all__ = ["FORMATS", "INDEX_SCHEMA", "RECORD_SCHEMA", "course_zip", "file_name", "render", "render_json",
@@ -35,18 +36,20 @@ def render_record_json(document: Mapping[str, Any], snapshot: Mapping[str, Any],
 
 
 def render(document: Mapping[str, Any], fmt: str, *, language: str, judgements: Iterable[Mapping[str, Any]] = (),
-           snapshot: Mapping[str, Any] | None = None) -> bytes:
-    """One file of an export; JSON is the document alone (a course ZIP's index carries the judgements)."""
+           snapshot: Mapping[str, Any] | None = None, pieces: Mapping[str, Mapping[str, Any]] | None = None) -> bytes:
+    """One file of an export; JSON is the document alone (a course ZIP's index carries the judgements and the
+    learners' files). ``pieces``: the learner's own pieces the HTML and PDF show (pieces.pieces_shown)."""
     if fmt == "json":
         return render_json(document)
     if fmt == "html":
         from plugin.portfolios.exports.html import render_html
 
-        return render_html(document, language=language, judgements=judgements, snapshot=snapshot).encode("utf-8")
+        return render_html(document, language=language, judgements=judgements, snapshot=snapshot,
+                           pieces=pieces).encode("utf-8")
     if fmt == "pdf":
         from plugin.portfolios.exports.pdf import render_pdf
 
-        return render_pdf(document, language=language, judgements=judgements, snapshot=snapshot)
+        return render_pdf(document, language=language, judgements=judgements, snapshot=snapshot, pieces=pieces)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
@@ -62,23 +65,33 @@ RECORD_SCHEMA = "samattha-portfolio-record/1"
 
 def course_zip(
     entries: Iterable[tuple[Mapping[str, Any], Mapping[str, Any], Sequence[Mapping[str, Any]]]], fmt: str, *,
-    language: str, progress: Callable[[], None] | None = None,
+    language: str, progress: Callable[[], None] | None = None, evidence: LearnerPieces = NO_PIECES,
 ) -> bytes:
     """``entries``: (document, snapshot {"number", "content_hash"}, judgements) per learner. ``index.json`` lists
     each file with its snapshot, so a reader can check a file against the hash, and the learner's judgement
-    trail (SCHEMA.md, "The course ZIP")."""
+    trail; with ``evidence`` (pieces.learner_pieces), the files of the pieces each learner added are packed
+    beside (pieces.file_path) and listed with their SHA-256 (SCHEMA.md, "The course ZIP")."""
     buffer = io.BytesIO()
     index: list[dict[str, Any]] = []
+    files: list[dict[str, Any]] = []
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for document, snapshot, judgements in entries:
+            shown = pieces_shown(document, evidence.pieces, packed=True)
+            for statement, piece in shown.items():
+                for described in piece["files"]:
+                    archive.writestr(described["path"], verified(evidence.read, described["sha2"]))
+                    files.append({"path": described["path"], "sha256": described["sha2"], "size": described["size"],
+                                  "content_type": described["content_type"], "name": described["name"],
+                                  "piece": piece["id"], "statement": statement, "learner": piece["learner"]})
             name = file_name(document, fmt)
-            archive.writestr(name, render(document, fmt, language=language, judgements=judgements, snapshot=snapshot))
+            archive.writestr(name, render(document, fmt, language=language, judgements=judgements, snapshot=snapshot,
+                                          pieces=shown))
             index.append({"file": name, "learner": document["learner"]["id"], "name": document["learner"]["name"],
                           "snapshot": snapshot["number"], "content_hash": snapshot["content_hash"],
                           "as_of": document["as_of"],
                           "judgements": judgement_trail(judgements, document, snapshot)})
             if progress is not None:
                 progress()
-        archive.writestr("index.json", json.dumps({"schema": INDEX_SCHEMA, "format": fmt, "portfolios": index},
-                                                  ensure_ascii=False, indent=2))
+        archive.writestr("index.json", json.dumps({"schema": INDEX_SCHEMA, "format": fmt, "portfolios": index,
+                                                   "evidence_files": files}, ensure_ascii=False, indent=2))
     return buffer.getvalue()

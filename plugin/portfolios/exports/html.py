@@ -16,6 +16,7 @@ import plugin.portfolios.exports.messages  # noqa: F401 - registers the texts
 import plugin.portfolios.exports.record as record
 from plugin import localtime
 from plugin.launch import i18n
+from plugin.learner_evidence import messages as _evidence_messages  # noqa: F401 - a learner's piece's "ev." texts
 from plugin.portfolios import messages as _workspace_messages  # noqa: F401 - _portfolio.html's "ws." texts
 from plugin.portfolios.exports.view import portfolio_context
 
@@ -58,9 +59,11 @@ def stylesheet(embed_fonts: bool) -> str:
 def render_html(
     document: Mapping[str, Any], *, language: str, judgements: Iterable[Mapping[str, Any]] = (),
     snapshot: Mapping[str, Any] | None = None, css: str | None = None, organisation: str | None = None,
+    pieces: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """The whole HTML page, with ``css`` inline (default: portfolio.css with its fonts embedded); the
-    organisation on its cover is SAMATTHA_ORGANISATION unless ``organisation`` is given."""
+    organisation on its cover is SAMATTHA_ORGANISATION unless ``organisation`` is given; ``pieces``: the
+    learner's own pieces, each shown in full with its files (pieces.pieces_shown), as the portfolio page does."""
     def t(key: str, **params: object) -> str:
         return i18n.translate(key, language, **params)
 
@@ -75,4 +78,4 @@ def render_html(
         t=t, lang=language, css=stylesheet(True) if css is None else css, organisation=name,
         standards=record.standard_titles(document), assessors=record.assessors(context["judgements"]),
         page_css=record.page_css(document, language=language, organisation_name=name, snapshot=snapshot),
-        **context)
+        pieces=pieces or {}, **context)

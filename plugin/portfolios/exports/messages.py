@@ -122,6 +122,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pf.grade_failed": ("Recorded, but the grade did not reach Moodle: {reason}",
                         "บันทึกแล้ว แต่ส่งคะแนนไป Moodle ไม่สำเร็จ: {reason}"),
     "pf.history": ("Judgement history", "ประวัติการตัดสิน"),
+    "pf.piece.in_zip": ("In this ZIP:", "อยู่ใน ZIP นี้ที่:"),
 }
 
 i18n.register_messages(MESSAGES)

@@ -34,10 +34,11 @@ def _pdf_stylesheet() -> str:
 def render_pdf(
     document: Mapping[str, Any], *, language: str, judgements: Iterable[Mapping[str, Any]] = (),
     snapshot: Mapping[str, Any] | None = None, organisation: str | None = None,
+    pieces: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> bytes:
     import weasyprint  # imported on use: it loads Pango and fonts, which no other command needs
 
     page = render_html(document, language=language, judgements=judgements, snapshot=snapshot,
-                       css=_pdf_stylesheet(), organisation=organisation)
+                       css=_pdf_stylesheet(), organisation=organisation, pieces=pieces)
     pdf: bytes = weasyprint.HTML(string=page).write_pdf()
     return pdf
