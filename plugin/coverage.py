@@ -9,6 +9,8 @@ Learner status of one criterion (first that holds):
 * ``evidenced`` — some mapping entry whose targets expand to the criterion has its rule met by at least one
   of the learner's statements (plugin.mapping.rules: a result on the activity or its attempt/submission
   for completed/passed/score, any statement inside the activity for verbs/any);
+* ``evidenced`` too — a piece of evidence the learner added themself names the criterion (plugin.learner_evidence),
+  unless the mapping switches learner evidence off: the portfolio compiler counts it so;
 * ``some`` — at least one of the learner's statements relates to such an entry's activity (object or
   any context parent) without meeting its rule: work has started, the rule is not met yet;
 * ``none`` — nothing.
@@ -31,7 +33,16 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from plugin.mapping.model import CourseMapping, MappingEntry, StandardIndex, expand_targets, linked_items, mapped_units
+from plugin.learner_evidence.vocabulary import evidence_codes
+from plugin.mapping.model import (
+    CourseMapping,
+    MappingEntry,
+    StandardIndex,
+    course_iri,
+    expand_targets,
+    linked_items,
+    mapped_units,
+)
 from plugin.mapping.rules import ActivityIndex
 
 __all__ = [
@@ -110,8 +121,14 @@ def learner_progress(
 ) -> Progress:
     """One pass over each learner's statements; the activity → entries lookup is built once per call."""
     index = ActivityIndex(mapping)
-    reached = {learner: entries_reached(index, statements) for learner, statements in statements_by_learner.items()}
-    return progress_from_reach(mapping, standard, reached, signed_off, units=units)
+    course = course_iri(mapping)
+    reached: dict[str, tuple[Set[int], Set[int]]] = {}
+    claimed: dict[str, set[str]] = {}
+    for learner, statements in statements_by_learner.items():
+        kept = list(statements)
+        reached[learner] = entries_reached(index, kept)
+        claimed[learner] = {code for statement in kept for code in evidence_codes(statement, course)}
+    return progress_from_reach(mapping, standard, reached, signed_off, units=units, claimed=claimed)
 
 
 def progress_from_reach(
@@ -121,15 +138,17 @@ def progress_from_reach(
     signed_off: Mapping[str, Set[str]] | None = None,
     *,
     units: Iterable[str] | None = None,
+    claimed: Mapping[str, Set[str]] | None = None,
 ) -> Progress:
     """:func:`learner_progress` from each learner's (met, touched) entry indexes — what
     :func:`entries_reached` returns and plugin.evidence.course_reach keeps up to date without re-reading
-    every statement."""
+    every statement. ``claimed``: learner → the codes the evidence they added themselves names."""
     scope = _scope(mapping, standard, units)
     criteria = tuple(c for u in scope for c in standard.units[u].criteria)
     position = {code: i for i, code in enumerate(criteria)}
     reach = [tuple(position[c] for c in expand_targets(e.targets, standard) if c in position) for e in mapping.entries]
     signed_off = signed_off or {}
+    claimed = (claimed or {}) if mapping.learner_evidence else {}
     learners = tuple(reached) + tuple(k for k in signed_off if k not in reached)
     nothing: tuple[Set[int], Set[int]] = (frozenset(), frozenset())
     statuses: dict[str, tuple[Status, ...]] = {}
@@ -142,6 +161,9 @@ def progress_from_reach(
         for i in met:
             for p in reach[i]:
                 row[p] = 2
+        for code in claimed.get(learner, ()):
+            if code in position:
+                row[position[code]] = 2
         for code in signed_off.get(learner, ()):
             if code in position:
                 row[position[code]] = 3

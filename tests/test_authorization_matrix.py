@@ -111,6 +111,7 @@ DECISIONS: dict[tuple[str, str], frozenset[str]] = {
     ("/course/<int:course_pk>/mapping/history", "GET"): COORDINATORS,
     ("/course/<int:course_pk>/mapping/history/<int:number>/restore", "POST"): COORDINATORS,
     ("/course/<int:course_pk>/mapping/undo", "POST"): COORDINATORS,
+    ("/course/<int:course_pk>/mapping/learner-evidence", "POST"): COORDINATORS,
     ("/course/<int:course_pk>/mapping/refresh", "POST"): COORDINATORS,
     ("/course/<int:course_pk>/evidence", "GET"): LEARNERS,  # a learner's own evidence, added and listed
     ("/course/<int:course_pk>/evidence", "POST"): LEARNERS,

@@ -34,6 +34,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev.details": ("Details", "รายละเอียด"),
     "ev.no_units": ("This course maps no unit of the standard yet, so there is nothing to add evidence for.",
                     "รายวิชานี้ยังไม่ได้จับคู่กับหน่วยสมรรถนะ จึงยังเพิ่มหลักฐานไม่ได้"),
+    "ev.off": ("This course does not take evidence you add yourself: the course's coordinator has switched it off. "
+               "Evidence you added before stays in your records.",
+               "รายวิชานี้ไม่รับหลักฐานที่ผู้เรียนเพิ่มเอง ผู้ประสานงานรายวิชาได้ปิดการรับหลักฐานนี้ไว้ "
+               "หลักฐานที่คุณเพิ่มไว้ก่อนหน้านี้ยังอยู่ในบันทึกของคุณ"),
+    "ev.off.short": ("This course does not take evidence you add yourself.",
+                     "รายวิชานี้ไม่รับหลักฐานที่ผู้เรียนเพิ่มเอง"),
     "ev.back": ("Back to my progress", "กลับไปที่ความก้าวหน้าของฉัน"),
     "pf.piece.download": ("download", "ดาวน์โหลด"),
     "ev.refused.no_codes": ("Choose at least one criterion or evidence item this is evidence for.",

@@ -23,7 +23,7 @@ from xapi.models import Attachment
 from xapi.prepare import VOIDED_VERB
 from xapi.store import store_attachments
 
-__all__ = ["EvidenceRefused", "Limits", "add_piece", "file_of", "pieces_of", "withdraw_piece"]
+__all__ = ["EvidenceRefused", "Limits", "add_piece", "claimed_codes", "file_of", "pieces_of", "withdraw_piece"]
 
 _MAX_ACCOUNT = 5000
 _MAX_LINK = 2000
@@ -94,6 +94,17 @@ def pieces_of(session: Session, course: Course, learner_id: int, *, withdrawn: b
     if not withdrawn:
         query = query.where(EvidencePiece.withdrawn_at.is_(None))
     return list(session.scalars(query))
+
+
+def claimed_codes(session: Session, course: Course) -> dict[int, set[str]]:
+    """Learner id → the criteria and evidence items their pieces in the course name, withdrawn ones left out:
+    what the portfolio compiler files a learner's own evidence under, for the coordinator's coverage."""
+    claimed: dict[int, set[str]] = {}
+    query = select(EvidencePiece.user_id, EvidencePiece.codes).where(EvidencePiece.course_id == course.id,
+                                                                     EvidencePiece.withdrawn_at.is_(None))
+    for user_id, codes in session.execute(query):
+        claimed.setdefault(user_id, set()).update(codes)
+    return claimed
 
 
 def _judged_since(session: Session, piece: EvidencePiece, unit_codes: Sequence[str]) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.clock import utcnow
@@ -21,11 +21,11 @@ from plugin.learner_evidence import messages as _messages  # noqa: F401 - regist
 from plugin.learner_evidence.files import EvidenceFile, FileRefused, read_evidence_file, shown_inline
 from plugin.learner_evidence.store import EvidenceRefused, Limits, add_piece, file_of, pieces_of, withdraw_piece
 from plugin.mapping import store as mapping_store
-from plugin.mapping.model import mapped_units
+from plugin.mapping.model import CourseMapping, StandardIndex, mapped_units
 from plugin.models import Course
 from plugin.models.learner_evidence import EvidencePiece
 
-__all__ = ["bp"]
+__all__ = ["bp", "takes_learner_evidence"]
 
 bp = Blueprint("learner_evidence", __name__)
 _READERS = ("assessor", "coordinator")
@@ -40,11 +40,32 @@ class _Unit:
     items: list[tuple[str, str]]
 
 
+def _mapping(course: Course) -> tuple[StandardIndex, CourseMapping | None]:
+    """The course's mapping, read once per request: a portfolio page asks for each of its criteria and items."""
+    read: dict[int, tuple[StandardIndex, CourseMapping | None]] = g.setdefault("learner_evidence_mappings", {})
+    if course.id not in read:
+        db = get_session()
+        standard = mapping_store.standard_index(db)
+        read[course.id] = (standard, mapping_store.current_mapping(db, course, standard))
+    return read[course.id]
+
+
+def takes_learner_evidence(course: Course) -> bool:
+    """Whether the course's mapping lets its learners add evidence of their own (a course not mapped yet says
+    so on the page: there is nothing to add evidence for)."""
+    mapping = _mapping(course)[1]
+    return mapping is None or mapping.learner_evidence
+
+
+@bp.app_context_processor
+def _for_templates() -> dict[str, object]:
+    # The learner's portfolio (templates/portfolios/_portfolio.html) words its "Add evidence" links by this.
+    return {"takes_learner_evidence": takes_learner_evidence}
+
+
 def _requirements(course: Course) -> list[_Unit]:
     """The course's mapped units, each with its criteria and evidence items: what a learner may add evidence for."""
-    db = get_session()
-    standard = mapping_store.standard_index(db)
-    mapping = mapping_store.current_mapping(db, course, standard)
+    standard, mapping = _mapping(course)
     units = []
     for code in mapped_units(mapping, standard) if mapping else ():
         unit = standard.units[code]
@@ -64,6 +85,7 @@ def _page(course: Course, status: int = 200, /, **context: object) -> tuple[str,
     config = current_app.config["SAMATTHA"]
     chosen: list[str] = list(context.pop("chosen", None) or request.args.getlist("for"))  # type: ignore[call-overload]
     return render("evidence/mine.html", status, course=course, user=user, units=units,
+                  takes=takes_learner_evidence(course),
                   pieces=pieces_of(get_session(), course, user.id), csrf=access.csrf_token(),
                   titles=_titles(units), chosen=set(chosen), max_files=config.evidence_files,
                   max_mb=round(config.evidence_file_bytes / 2**20, 1), **context)
@@ -85,6 +107,9 @@ def add(course_pk: int) -> BaseResponse | tuple[str, int]:
     course = access.course_or_404(course_pk)
     learner = access.require_role(course, "learner")
     access.check_csrf()
+    if not takes_learner_evidence(course):
+        # Refused before anything of the upload is checked or stored.
+        return _page(course, 409, refused=True)
     config = current_app.config["SAMATTHA"]
     codes = request.form.getlist("codes")
     db = get_session()

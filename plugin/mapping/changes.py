@@ -17,6 +17,10 @@ i18n.register_messages({
     "map.change.changed": ("Changed {activity}: {details}", "แก้ไข {activity}: {details}"),
     "map.change.reordered": ("Reordered the activities", "เรียงลำดับกิจกรรมใหม่"),
     "map.change.course": ("Changed the course details", "แก้ไขรายละเอียดรายวิชา"),
+    "map.change.learner_evidence.on": ("Learners may add evidence of their own again",
+                                       "เปิดให้ผู้เรียนเพิ่มหลักฐานของตนเองอีกครั้ง"),
+    "map.change.learner_evidence.off": ("Switched off evidence learners add themselves",
+                                        "ปิดการรับหลักฐานที่ผู้เรียนเพิ่มเอง"),
     "map.change.none": ("No change", "ไม่มีการเปลี่ยนแปลง"),
     "map.change.undo": ("Undo: back to revision {number}", "ย้อนการแก้ไข: กลับไปเป็นฉบับที่ {number}"),
     "map.change.restore": ("Restore: back to revision {number}", "นำฉบับเดิมกลับมา: กลับไปเป็นฉบับที่ {number}"),
@@ -60,6 +64,8 @@ def describe_change(old: CourseMapping | None, new: CourseMapping, language: str
         lines.append(say("reordered"))
     if (old.title, old.wwwroot) != (new.title, new.wwwroot):
         lines.append(say("course"))
+    if old.learner_evidence != new.learner_evidence:
+        lines.append(say(f"learner_evidence.{'on' if new.learner_evidence else 'off'}"))
     return "; ".join(lines) or say("none")
 
 

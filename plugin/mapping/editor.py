@@ -29,7 +29,7 @@ from plugin.mapping.editor_form import (
     slots_from_form,
     slots_of,
 )
-from plugin.mapping.model import StandardIndex, normalize_wwwroot, unnamed_report
+from plugin.mapping.model import CourseMapping, StandardIndex, normalize_wwwroot, unnamed_report
 from plugin.mapping.moodle_backup import BackupError, activity_iri, read_course_backup
 from plugin.mapping.refresh_web import failures
 from plugin.models import Course, MappingRevision, User
@@ -44,11 +44,12 @@ def _editor(course: Course, user: User, slots: list[Slot], status: int = 200, *,
     standard = store.standard_index(db)
     rows = activity_rows(activities.course_activities(db, course), slots)
     known = {row.key for row in rows if row.source}
+    mapping = store.current_mapping(db, course, standard)
     return render("mapping/editor.html", status, course=course, user=user, role="coordinator",
                   roles=access.roles_in(course, user), csrf=access.csrf_token(), rows=rows, known=known,
                   standard=standard, verbs=COMMON_VERBS, errors=[s for s in slots if s.errors], general=general or [],
                   backup_error=backup_error, backup_detail=backup_detail, revision=store.current_revision(db, course),
-                  says=says)
+                  says=says, learner_evidence=mapping is None or mapping.learner_evidence)
 
 
 def _coordinator(course_pk: int) -> tuple[Course, User]:
@@ -87,6 +88,27 @@ def save(course_pk: int) -> Response | tuple[str, int]:
     db.commit()
     flash(i18n.translate("map.saved", number=revision.number), "map")
     return redirect(url_for("mapping_editor.editor", course_pk=course.id), code=303)
+
+
+@bp.post("/course/<int:course_pk>/mapping/learner-evidence")
+def learner_evidence(course_pk: int) -> Response | tuple[str, int]:
+    """Switch the evidence learners add themselves on or off for the course: a revision like any other edit."""
+    course, user = _coordinator(course_pk)
+    access.check_csrf()
+    db = get_session()
+    standard = store.standard_index(db)
+    current = store.current_mapping(db, course, standard)
+    wanted = request.form.get("learner_evidence", "")
+    if wanted not in ("on", "off"):
+        return _editor(course, user, slots_of(current), 400,
+                       general=[i18n.translate("map.le.bad", value=wanted[:20])])
+    base = current or CourseMapping(course_id=course.context_id, wwwroot=normalize_wwwroot(course.issuer),
+                                    entries=(), title=course.title or "")
+    revision = store.save_mapping(db, course, replace(base, learner_evidence=wanted == "on"), standard,
+                                  author=user, now=utcnow(), source="editor")
+    db.commit()
+    flash(i18n.translate(f"map.le.saved.{wanted}", number=revision.number), "map")
+    return redirect(url_for("mapping_editor.editor", course_pk=course.id, _anchor="learner-evidence"), code=303)
 
 
 @dataclass

@@ -230,10 +230,12 @@ def build_mapping(course: Course, slots: list[Slot], standard: StandardIndex,
         entry = _entry(slot, shown.get((slot.key, slot.evidence)))
         if entry is not None:
             entries.append((slot, entry))
-    # The title is kept: a mapping file may have set it, and the form does not show it.
+    # The title is kept: a mapping file may have set it, and the form does not show it. Learner evidence has
+    # its own switch on the page (editor.learner_evidence).
     title = current.title if current else course.title or ""
     mapping = CourseMapping(course_id=course.context_id, wwwroot=normalize_wwwroot(course.issuer),
-                            entries=tuple(entry for _, entry in entries), title=title)
+                            entries=tuple(entry for _, entry in entries), title=title,
+                            learner_evidence=current.learner_evidence if current else True)
     general: list[str] = []
     try:  # the mapping file's checks: known codes, kinds that fit the evidence, one slot per activity and kind
         checked = load_mapping(dump_mapping(mapping), standard=standard, file_name="editor")

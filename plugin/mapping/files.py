@@ -73,13 +73,14 @@ def load_mapping(text: str, *, standard: StandardIndex, file_name: str = "<mappi
 
 _MISSING: Any = object()
 _TOP_KEYS = ("format", "course", "activity")
-_COURSE_KEYS = ("id", "wwwroot", "title", "version")
+_COURSE_KEYS = ("id", "wwwroot", "title", "version", "learner_evidence")
 _ACTIVITY_KEYS = ("cmid", "iri", "title", "evidence", "rule", "targets")
 _RULE_KEYS: dict[str, tuple[str, ...]] = {
     **{kind: ("kind", "threshold") for kind in THRESHOLD_KINDS}, "verbs": ("kind", "verbs")
 }
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
+_TYPE_NAMES = {bool: "true or false", str: "a string", int: "an integer", float: "a number", list: "a list",
+               dict: "a table"}
 
 
 class _Checker:
@@ -146,6 +147,7 @@ class _Checker:
         wwwroot = self.get(table, (*path, "wwwroot"), str)
         title = self.get(table, (*path, "title"), str, default="")
         version = self.get(table, (*path, "version"), int, default=1)
+        learner_evidence = self.get(table, (*path, "learner_evidence"), bool, default=True)
         if course_id == "":
             self.report((*path, "id"), "must not be empty: Moodle's course id, as LTI sends it in context.id",
                         key="course_id")
@@ -154,11 +156,10 @@ class _Checker:
                         key="wwwroot")
         if version is not None and version < 1:
             self.report((*path, "version"), "must be 1 or more", key="version")
-        if not course_id or wwwroot is None or title is None or version is None:
+        if not course_id or wwwroot is None or title is None or version is None or learner_evidence is None:
             return None
-        return CourseMapping(
-            course_id=course_id, wwwroot=normalize_wwwroot(wwwroot), entries=(), version=version, title=title
-        )
+        return CourseMapping(course_id=course_id, wwwroot=normalize_wwwroot(wwwroot), entries=(), version=version,
+                             title=title, learner_evidence=learner_evidence)
 
     def activity(self, index: int, table: dict[str, Any], wwwroot: str) -> MappingEntry | None:
         path: KeyPath = ("activity", index)
@@ -396,6 +397,8 @@ def dump_mapping(mapping: CourseMapping) -> str:
     if mapping.title:
         lines.append(f"title = {_string(mapping.title)}")
     lines.append(f"version = {mapping.version}")
+    if not mapping.learner_evidence:  # written only when off: files from before the key read back unchanged
+        lines.append("learner_evidence = false")
     for entry in mapping.entries:
         lines += ["", *_dump_entry(entry)]
     return "\n".join(lines) + "\n"

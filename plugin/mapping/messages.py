@@ -112,6 +112,23 @@ i18n.register_messages({
     "map.items.knowledge": ("Knowledge evidence", "หลักฐานความรู้"),
     "map.items.performance": ("Performance evidence", "หลักฐานการปฏิบัติงาน"),
     "map.undo": ("Undo last change", "ย้อนการแก้ไขล่าสุด"),
+    "map.le.title": ("Evidence learners add themselves", "หลักฐานที่ผู้เรียนเพิ่มเอง"),
+    "map.le.on": ("On: learners may add files, links and their own account of their work beside each criterion "
+                  "and evidence item of their portfolio. It counts for what they name, for an assessor to judge.",
+                  "เปิดอยู่: ผู้เรียนเพิ่มไฟล์ ลิงก์ และคำอธิบายผลงานของตนเองไว้ข้างเกณฑ์และรายการหลักฐานในแฟ้มสะสมผลงานได้ "
+                  "หลักฐานนั้นนับสำหรับรายการที่ผู้เรียนระบุ เพื่อให้ผู้ประเมินตัดสิน"),
+    "map.le.off": ("Off: learners cannot add evidence of their own in this course. Pieces already added stay in "
+                   "the learning records, uncounted, and count again if you switch this back on.",
+                   "ปิดอยู่: ผู้เรียนเพิ่มหลักฐานของตนเองในรายวิชานี้ไม่ได้ หลักฐานที่เพิ่มไว้แล้วยังอยู่ในบันทึกการเรียนรู้ "
+                   "แต่ไม่นับ และจะนับอีกครั้งเมื่อเปิดใช้งานอีกครั้ง"),
+    "map.le.switch.off": ("Switch off", "ปิดการรับหลักฐาน"),
+    "map.le.switch.on": ("Switch on", "เปิดการรับหลักฐาน"),
+    "map.le.saved.off": ("Learners can no longer add evidence of their own (revision {number}).",
+                         "ปิดการรับหลักฐานที่ผู้เรียนเพิ่มเองแล้ว (ฉบับที่ {number})"),
+    "map.le.saved.on": ("Learners may add evidence of their own (revision {number}).",
+                        "เปิดให้ผู้เรียนเพิ่มหลักฐานของตนเองแล้ว (ฉบับที่ {number})"),
+    "map.le.bad": ("learner_evidence: say on or off, not \"{value}\".",
+                   "learner_evidence: ต้องเป็น on หรือ off ไม่ใช่ \"{value}\""),
     "map.undone": ("Undone: revision {number} brings back the earlier mapping.",
                    "ย้อนแล้ว: ฉบับที่ {number} นำการจับคู่ก่อนหน้ากลับมา"),
     "map.nothing_to_undo": ("There is nothing to undo.", "ไม่มีการแก้ไขให้ย้อน"),

@@ -89,6 +89,9 @@ class CourseMapping:
     entries: tuple[MappingEntry, ...]
     version: int = 1  # the mapping's own revision, recorded in every portfolio compiled from it
     title: str = ""
+    # Whether the course takes evidence its learners add themselves (plugin.learner_evidence). Off, the pieces
+    # already in the LRS stay there, uncounted, and count again when it is switched back on.
+    learner_evidence: bool = True
 
 
 def normalize_wwwroot(wwwroot: str) -> str:

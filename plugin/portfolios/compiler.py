@@ -9,6 +9,9 @@ reproducible later, whatever arrives afterwards. It is filed under
 * the knowledge/performance-evidence items the entries link to (plugin.mapping.model.linked_items: the
   items an entry names, else every item of its evidence kind in each unit it reaches).
 
+A piece of evidence the learner added (plugin.learner_evidence) is filed, as evidenced, under the criteria and
+items it names, unless the mapping switches learner evidence off for the course.
+
 The caller picks the learner's statements (all the actor IFIs the identity table joins) and drops voided
 ones; inputs in any order give the same portfolio.
 """
@@ -135,9 +138,10 @@ def compile_portfolio(
     kept: dict[str, tuple[Evidence, dict[int, bool]]] = {}
     named: dict[str, tuple[str, ...]] = {}  # a learner's own piece → the criteria and items it is for
     this_course = course_iri(mapping)
+    takes_pieces = mapping.learner_evidence  # off: the pieces stay in the LRS, and out of the portfolio
     for statement in statements:
         relations = plan.index.relations(statement)  # {} for voiding statements and unmapped activities
-        codes = () if relations else evidence_codes(statement, this_course)
+        codes = evidence_codes(statement, this_course) if takes_pieces and not relations else ()
         piece = _evidence(statement, relations, plan, as_of, currency_days) if relations or codes else None
         if piece is not None and piece.statement_id not in kept:
             # Statement ids are unique in an LRS (xAPI 1.0.3 Data §2.4.1): a repeat is the same statement.

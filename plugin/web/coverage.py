@@ -26,6 +26,7 @@ from plugin.db import get_session
 from plugin.evidence import LEARNER_ROLE, actor_key, enrol_lrs_learners, learners_of
 from plugin.launch import access, i18n
 from plugin.launch.rendering import render
+from plugin.learner_evidence.store import claimed_codes
 from plugin.localtime import format_time, zone_label
 from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.mapping.store import current_mapping, standard_index
@@ -76,8 +77,10 @@ def course_coverage(session: Session, course: Course, standard: StandardIndex, *
     staff = _staff_actors(session, course)
     unmatched = [summary for key, _, summary in reach.others
                  if key is None or (key not in by_actor and key not in staff)]
+    # A learner's own pieces count as their portfolio counts them (plugin.coverage, on the mapping's switch).
+    own = {str(user_id): codes for user_id, codes in claimed_codes(session, course).items()}
     return CourseCoverage(course, mapping, coverage_matrix(mapping, standard),
-                          progress_from_reach(mapping, standard, reached, signed_off or {}), names,
+                          progress_from_reach(mapping, standard, reached, signed_off or {}, claimed=own), names,
                           lrs_only & set(names), unmatched, met_at)
 
 
