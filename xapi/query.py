@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from xapi.models import Statement, StatementActivity, StatementAgent
@@ -47,74 +48,109 @@ class StatementFilters:
         return any(v is not None for v in (self.agent, self.verb, self.activity, self.registration))
 
 
-def _match_conditions(stmt: type[Statement] | Any, filters: StatementFilters) -> list[Any]:
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a query has, not their values: the SQL is built once per shape (building it costs more
+    than running it on a GET) and the values travel as bound parameters."""
+
+    agent: bool
+    verb: bool
+    activity: bool
+    registration: bool
+    related_agents: bool
+    related_activities: bool
+    since: bool
+    until: bool
+    credential: bool
+    cursor: bool
+    ascending: bool
+
+    @classmethod
+    def of(cls, filters: StatementFilters, cursor: Cursor | None) -> _Shape:
+        return cls(filters.agent is not None, filters.verb is not None, filters.activity is not None,
+                   filters.registration is not None, filters.related_agents, filters.related_activities,
+                   filters.since_us is not None, filters.until_us is not None, filters.credential_key is not None,
+                   cursor is not None, filters.ascending)
+
+
+def _values(filters: StatementFilters, cursor: Cursor | None) -> dict[str, Any]:
+    values: dict[str, Any] = {"agent": filters.agent, "verb": filters.verb, "activity": filters.activity,
+                              "registration": filters.registration.lower() if filters.registration else None,
+                              "since": filters.since_us, "until": filters.until_us,
+                              "credential": filters.credential_key}
+    if cursor is not None:
+        values["cursor_stored"], values["cursor_id"] = cursor
+    return values
+
+
+def _match_conditions(stmt: type[Statement] | Any, shape: _Shape) -> list[Any]:
     """The non-time filters applied to ``stmt`` (an alias of Statement)."""
     conditions: list[Any] = []
-    if filters.verb is not None:
-        conditions.append(stmt.verb_iri == filters.verb)
-    if filters.registration is not None:
-        conditions.append(stmt.registration == filters.registration.lower())
-    if filters.activity is not None:
+    if shape.verb:
+        conditions.append(stmt.verb_iri == bindparam("verb"))
+    if shape.registration:
+        conditions.append(stmt.registration == bindparam("registration"))
+    if shape.activity:
         activity = aliased(StatementActivity)
         # The link table's whole key (activity_iri, stored_us, statement_id): one lookup per candidate statement.
-        where = [activity.activity_iri == filters.activity, activity.stored_us == stmt.stored_us,
+        where = [activity.activity_iri == bindparam("activity"), activity.stored_us == stmt.stored_us,
                  activity.statement_id == stmt.statement_id]
-        if not filters.related_activities:
+        if not shape.related_activities:
             where.append(activity.direct.is_(True))  # the statement's object (prepare._statement_activities)
         conditions.append(select(activity.statement_id).where(*where).exists())
-    if filters.agent is not None:
+    if shape.agent:
         agent = aliased(StatementAgent)
-        where = [agent.ifi == filters.agent, agent.stored_us == stmt.stored_us, agent.statement_id == stmt.statement_id]
-        if not filters.related_agents:
+        where = [agent.ifi == bindparam("agent"), agent.stored_us == stmt.stored_us,
+                 agent.statement_id == stmt.statement_id]
+        if not shape.related_agents:
             where.append(agent.direct.is_(True))
         conditions.append(select(agent.statement_id).where(*where).exists())
     return conditions
 
 
-def _page(query: Select[int, str, str], filters: StatementFilters, cursor: Cursor | None,
-          order: tuple[Any, Any] = (Statement.stored_us, Statement.statement_id)) -> Select[int, str, str]:
+def _page(query: Select[Any], shape: _Shape,
+          order: tuple[Any, Any] = (Statement.stored_us, Statement.statement_id)) -> Select[Any]:
     """Time range, cursor and order on ``order`` (the driving table's (stored_us, statement_id))."""
     stored, statement_id = order
     key = tuple_(stored, statement_id)
-    if filters.since_us is not None:
-        query = query.where(stored > filters.since_us)
-    if filters.until_us is not None:
-        query = query.where(stored <= filters.until_us)
-    if filters.credential_key is not None:
-        query = query.where(Statement.credential_key == filters.credential_key)
-    if cursor is not None:
-        query = query.where(key > tuple_(*cursor) if filters.ascending else key < tuple_(*cursor))
-    if filters.ascending:
-        query = query.order_by(stored, statement_id)
-    else:
-        query = query.order_by(stored.desc(), statement_id.desc())
-    return query.limit(filters.limit + 1) if filters.limit else query
+    if shape.since:
+        query = query.where(stored > bindparam("since"))
+    if shape.until:
+        query = query.where(stored <= bindparam("until"))
+    if shape.credential:
+        query = query.where(Statement.credential_key == bindparam("credential"))
+    if shape.cursor:
+        after = tuple_(bindparam("cursor_stored"), bindparam("cursor_id"))
+        query = query.where(key > after if shape.ascending else key < after)
+    if shape.ascending:
+        return query.order_by(stored, statement_id)
+    return query.order_by(stored.desc(), statement_id.desc())
 
 
-_COLUMNS = (Statement.stored_us, Statement.statement_id, Statement.raw)
+_COLUMNS: tuple[Any, ...] = (Statement.stored_us, Statement.statement_id, Statement.raw)
 
 
-def _matching(stmt: type[Statement] | Any, filters: StatementFilters, columns: tuple[Any, ...]
+def _matching(stmt: type[Statement] | Any, shape: _Shape, columns: tuple[Any, ...]
               ) -> tuple[Select[Any], tuple[Any, Any]]:
     """``columns`` of the statements (``stmt``, an alias of Statement) matching the non-time filters, and the
     (stored_us, statement_id) pair to page them by. With an agent or activity filter the query is driven by
     its link table: (ifi, [verb_iri,] stored_us, statement_id) or (activity_iri, stored_us, statement_id) is
     an index range already in stored order, so a page costs its own rows whatever the store's size."""
     link: Any
-    if filters.agent is not None:
+    if shape.agent:
         link = aliased(StatementAgent)
-        where = [link.ifi == filters.agent]
-        if filters.verb is not None:
-            where.append(link.verb_iri == filters.verb)
-        rest = replace(filters, agent=None, verb=None)
-        related = filters.related_agents
-    elif filters.activity is not None:
+        where = [link.ifi == bindparam("agent")]
+        if shape.verb:
+            where.append(link.verb_iri == bindparam("verb"))
+        rest = replace(shape, agent=False, verb=False)
+        related = shape.related_agents
+    elif shape.activity:
         link = aliased(StatementActivity)
-        where = [link.activity_iri == filters.activity]
-        rest = replace(filters, activity=None)
-        related = filters.related_activities
+        where = [link.activity_iri == bindparam("activity")]
+        rest = replace(shape, activity=False)
+        related = shape.related_activities
     else:
-        return select(*columns).where(*_match_conditions(stmt, filters)), (stmt.stored_us, stmt.statement_id)
+        return select(*columns).where(*_match_conditions(stmt, shape)), (stmt.stored_us, stmt.statement_id)
     if not related:
         where.append(link.direct.is_(True))
     query = (select(*columns).select_from(link).join(stmt, stmt.statement_id == link.statement_id)
@@ -122,18 +158,32 @@ def _matching(stmt: type[Statement] | Any, filters: StatementFilters, columns: t
     return query, (link.stored_us, link.statement_id)
 
 
+@lru_cache(maxsize=256)
+def _direct_query(shape: _Shape) -> Select[Any]:
+    matching, order = _matching(Statement, shape, _COLUMNS)
+    return _page(matching.where(Statement.voided.is_(False)), shape, order)
+
+
+@lru_cache(maxsize=256)
+def _refs_query(shape: _Shape) -> Select[Any]:
+    """§2.1.3 "Filter Conditions for StatementRefs": statements targeting a match also match."""
+    target = aliased(Statement)
+    matching_targets, _ = _matching(target, shape, (target.statement_id,))
+    refs = select(*_COLUMNS).where(Statement.voided.is_(False), Statement.target_id.in_(matching_targets))
+    return _page(refs, shape)
+
+
 def _rows(session: Session, filters: StatementFilters, cursor: Cursor | None) -> list[tuple[int, str, str]]:
-    matching, order = _matching(Statement, filters, _COLUMNS)
-    query = _page(matching.where(Statement.voided.is_(False)), filters, cursor, order)
-    rows = [(r[0], r[1], r[2]) for r in session.execute(query).all()]
+    shape, values = _Shape.of(filters, cursor), _values(filters, cursor)
+
+    def run(query: Select[Any]) -> list[tuple[int, str, str]]:
+        limited = query.limit(filters.limit + 1) if filters.limit else query
+        return [(r[0], r[1], r[2]) for r in session.execute(limited, values).all()]
+
+    rows = run(_direct_query(shape))
     if not filters.has_match_filters or not _has_statement_refs(session):
         return rows
-    # §2.1.3 "Filter Conditions for StatementRefs": a statement targeting a match also matches.
-    target = aliased(Statement)
-    matching_targets, _ = _matching(target, filters, (target.statement_id,))
-    refs = select(*_COLUMNS).where(Statement.voided.is_(False), Statement.target_id.in_(matching_targets))
-    more = [(r[0], r[1], r[2]) for r in session.execute(_page(refs, filters, cursor)).all()]
-    unique = {r[1]: r for r in rows + more}.values()
+    unique = {r[1]: r for r in rows + run(_refs_query(shape))}.values()
     merged = sorted(unique, key=lambda r: (r[0], r[1]), reverse=not filters.ascending)
     return merged[: filters.limit + 1] if filters.limit else merged
 
