@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 import pypdfium2 as pdfium
 from click.testing import CliRunner
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from plugin.cli import main
 from plugin.clock import utcnow
@@ -25,6 +25,7 @@ from plugin.portfolios.run import compile_all
 from tests.test_authorization_matrix import World, build_world
 from tests.test_learner_evidence_web import PDF, PNG, _client
 from tests.test_portfolio_cli import cli_env  # noqa: F401  (fixture)
+from xapi.models import Attachment
 
 ACCOUNT = "ฉันจัดทำทะเบียนข้อมูลส่วนบุคคลของกองในปี 2568\nแล้วนำเสนอต่อที่ประชุม (I presented it to the board.)"
 HOSTILE = "../../../../etc/passwd\\..\\..\\x.png"
@@ -83,6 +84,14 @@ def test_the_course_zip_packs_every_file_by_its_hash_and_its_index_lists_them(
         path = PurePosixPath(name)
         assert not path.is_absolute() and ".." not in path.parts and "\\" not in name, name
     assert len({e["path"] for e in listed}) == len(listed)
+    # A file the LRS no longer holds as its piece names it stops the export: nothing half-made is written.
+    with app.extensions["samattha.sessionmaker"]() as db:
+        db.execute(delete(Attachment).where(Attachment.sha2 == png["sha256"]))
+        db.commit()
+    again = CliRunner().invoke(main, ["portfolios", "export", "--course", "2", "--format", "json",
+                                      "--out", str(tmp_path / "again.zip")])
+    assert again.exit_code == 1 and png["sha256"] in again.output and "no export written" in again.output
+    assert not (tmp_path / "again.zip").exists() and not list(tmp_path.glob(".again.zip.*"))
 
 
 def test_the_html_in_the_zip_shows_the_account_in_full_and_links_the_packed_files(app: Flask, standard: object,

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from flask import current_app
@@ -22,7 +23,7 @@ from flask.cli import with_appcontext
 from plugin.mapping.commands import find_course
 from plugin.portfolios import judgements as judging
 from plugin.portfolios import repository
-from plugin.portfolios.exports import FORMATS, course_zip, learner_pieces
+from plugin.portfolios.exports import FORMATS, learner_pieces, write_course_zip
 
 __all__ = ["export"]
 
@@ -62,18 +63,24 @@ def export(context_id: str, issuer: str | None, fmt: str, out: Path, language: s
             trails.setdefault(judgement.learner_id, []).append(row)
         entries = [(s.document, {"number": s.number, "content_hash": s.content_hash}, trails.get(s.learner_id, []))
                    for s in snapshots]
-        with click.progressbar(length=len(entries), label=f"{fmt.upper()} portfolios", file=sys.stderr) as bar:
-            data = course_zip(entries, fmt, language=language, progress=lambda: bar.update(1),
-                              evidence=learner_pieces(session, course))
-    _write(out, data)
+        # Written straight to disk: with the learners' files a course's ZIP can be larger than memory.
+        with _staged(out) as file, click.progressbar(length=len(entries), label=f"{fmt.upper()} portfolios",
+                                                     file=sys.stderr) as bar:
+            try:
+                write_course_zip(file, entries, fmt, language=language, progress=lambda: bar.update(1),
+                                 evidence=learner_pieces(session, course))
+            except LookupError as missing:  # a learner's file that is not in the LRS as its piece names it
+                raise click.ClickException(f"{missing}: no export written") from None
     click.echo(f"{len(entries)} portfolios of {course.title or context_id} ({fmt}) written to {out}")
 
 
-def _write(out: Path, data: bytes) -> None:
+@contextmanager
+def _staged(out: Path) -> Iterator[IO[bytes]]:
+    """A file beside ``out`` that becomes ``out`` once written whole, and is gone if writing fails."""
     handle, staging = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            yield file
         os.replace(staging, out)
     except BaseException:
         Path(staging).unlink(missing_ok=True)

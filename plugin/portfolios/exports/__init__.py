@@ -7,6 +7,7 @@ from plugin.portfolios.exports.archive import (
     render,
     render_json,
     render_record_json,
+    write_course_zip,
 )
 from plugin.portfolios.exports.html import render_html
 from plugin.portfolios.exports.pieces import LearnerPieces, learner_pieces, pieces_shown
@@ -15,4 +16,5 @@ from plugin.portfolios.exports.view import latest_by_unit, missing, portfolio_co
 __all__ = [
     "FORMATS", "LearnerPieces", "course_zip", "file_name", "latest_by_unit", "learner_pieces", "missing",
     "pieces_shown", "portfolio_context", "render", "render_html", "render_json", "render_record_json",
+    "write_course_zip",
 ]

@@ -8,13 +8,13 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 from plugin.portfolios.exports.pieces import NO_PIECES, LearnerPieces, pieces_shown, verified
 from plugin.portfolios.exports.view import judgement_trail
 
 __all__ = ["FORMATS", "INDEX_SCHEMA", "RECORD_SCHEMA", "course_zip", "file_name", "render", "render_json",
-           "render_record_json"]
+           "render_record_json", "write_course_zip"]
 
 FORMATS = ("pdf", "html", "json")
 INDEX_SCHEMA = "samattha-portfolio-index/1"
@@ -63,18 +63,18 @@ def file_name(document: Mapping[str, Any], fmt: str) -> str:
 RECORD_SCHEMA = "samattha-portfolio-record/1"
 
 
-def course_zip(
-    entries: Iterable[tuple[Mapping[str, Any], Mapping[str, Any], Sequence[Mapping[str, Any]]]], fmt: str, *,
-    language: str, progress: Callable[[], None] | None = None, evidence: LearnerPieces = NO_PIECES,
-) -> bytes:
-    """``entries``: (document, snapshot {"number", "content_hash"}, judgements) per learner. ``index.json`` lists
-    each file with its snapshot, so a reader can check a file against the hash, and the learner's judgement
-    trail; with ``evidence`` (pieces.learner_pieces), the files of the pieces each learner added are packed
-    beside (pieces.file_path) and listed with their SHA-256 (SCHEMA.md, "The course ZIP")."""
-    buffer = io.BytesIO()
+def write_course_zip(
+    target: IO[bytes], entries: Iterable[tuple[Mapping[str, Any], Mapping[str, Any], Sequence[Mapping[str, Any]]]],
+    fmt: str, *, language: str, progress: Callable[[], None] | None = None, evidence: LearnerPieces = NO_PIECES,
+) -> None:
+    """Write the course ZIP into ``target``. ``entries``: (document, snapshot {"number", "content_hash"},
+    judgements) per learner. ``index.json`` lists each file with its snapshot, so a reader can check a file
+    against the hash, and the learner's judgement trail; with ``evidence`` (pieces.learner_pieces), the files of
+    the pieces each learner added are packed beside (pieces.file_path), read one at a time, and listed with
+    their SHA-256 (SCHEMA.md, "The course ZIP")."""
     index: list[dict[str, Any]] = []
     files: list[dict[str, Any]] = []
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for document, snapshot, judgements in entries:
             shown = pieces_shown(document, evidence.pieces, packed=True)
             for statement, piece in shown.items():
@@ -94,4 +94,13 @@ def course_zip(
                 progress()
         archive.writestr("index.json", json.dumps({"schema": INDEX_SCHEMA, "format": fmt, "portfolios": index,
                                                    "evidence_files": files}, ensure_ascii=False, indent=2))
+
+
+def course_zip(
+    entries: Iterable[tuple[Mapping[str, Any], Mapping[str, Any], Sequence[Mapping[str, Any]]]], fmt: str, *,
+    language: str, progress: Callable[[], None] | None = None, evidence: LearnerPieces = NO_PIECES,
+) -> bytes:
+    """:func:`write_course_zip` in memory."""
+    buffer = io.BytesIO()
+    write_course_zip(buffer, entries, fmt, language=language, progress=progress, evidence=evidence)
     return buffer.getvalue()
