@@ -218,7 +218,7 @@ def authenticate(session: Session, key: str | None, secret: str | None, *, now: 
         verified = _verified.get(key)
     if verified is None or not hmac.compare_digest(verified.digest, _digest(verified.salt, secret)):
         verified = _verify(session, key, secret)
-    standing = sqltext.run(session.connection(), _STANDING, {"key": key}) if verified is not None else []
+    standing = sqltext.read_first(session.connection(), _STANDING, {"key": key}) if verified is not None else []
     if verified is None or not standing:
         raise AuthError(401, "unknown key or wrong secret")
     if _standing(standing[0][0], standing[0][1], to_micros(now)) != "active":

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from xapi.prepare import to_micros
@@ -34,7 +35,16 @@ TURN_KEY = 0x5841_5049_5354_4D54  # "XAPISTMT", an advisory lock key only the LR
 def writer_turn(connection: Connection) -> None:
     """Inside a statement write transaction, before ``stored`` is read: a shared turn, released at commit."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": TURN_KEY})
+        _advisory_lock(connection, "pg_advisory_xact_lock_shared")
+
+
+def _advisory_lock(connection: Connection, function: str) -> None:
+    """``function``'s lock on the turn, pipelined with the BEGIN the driver sends first when no transaction is
+    open: one round trip instead of two (measured: 0.14 ms against 0.40 ms with the COMMIT, 7-20 % of a
+    single statement's POST)."""
+    driver: Any = connection.connection.driver_connection  # psycopg.Connection
+    with driver.pipeline():
+        driver.execute(f"SELECT {function}(%s)", (TURN_KEY,))
 
 
 def hold_writer_turn(session: Session) -> None:
@@ -51,17 +61,18 @@ def hold_writer_turn(session: Session) -> None:
 
 def consistent_through(session: Session, clock: Callable[[], datetime]) -> int:
     """The moment (µs since the epoch) through which every statement is visible to ``session``'s next query.
-    Ends the session's transaction first (a read-only request has nothing to keep): SQLite keeps a read
-    transaction's snapshot, which must start after this moment is taken."""
-    session.commit()
+    Ends the session's transaction (a read-only request has nothing to keep), so that query's snapshot starts
+    after this moment is taken."""
     # The session's own connection, not a second one from the pool: checking one out and handing it back
     # (a reset ROLLBACK) cost PostgreSQL two more round trips on every GET.
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TURN_KEY})
+        _advisory_lock(connection, "pg_advisory_xact_lock")
         moment = to_micros(clock())
         session.commit()  # releases the turn; the query that follows begins after it, seeing every writer
     else:
+        session.commit()  # SQLite keeps a read transaction's snapshot
+        connection = session.connection()
         # The LRS's writers queue on the file lock; the app's own (hold_writer_turn) hold SQLite's write lock,
         # which BEGIN IMMEDIATE waits for. The query that follows starts its snapshot after the ROLLBACK.
         with sqlite_writer(connection):

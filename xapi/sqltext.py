@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Executable
 
-__all__ = ["copy_rows", "run", "run_many", "script"]
+__all__ = ["copy_rows", "read_first", "run", "run_many", "script"]
 
 
 Params = Callable[[dict[str, Any]], Any]
@@ -53,6 +53,20 @@ def run(connection: Connection, statement: Executable, values: dict[str, Any]) -
         return [tuple(row) for row in cursor.fetchall()] if statement.is_select else []
     finally:
         cursor.close()
+
+
+def read_first(connection: Connection, statement: Executable, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """:func:`run` for a read that needs no transaction of its own, such as a request's first (its credential's
+    standing). On PostgreSQL, with no transaction open yet, it runs in autocommit: psycopg would otherwise send
+    a BEGIN first and wait for it, a round trip of its own (0.13 ms here, 5 % of a single statement's POST)."""
+    driver: Any = connection.connection.driver_connection
+    if connection.dialect.name != "postgresql" or driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return run(connection, statement, values)
+    driver.autocommit = True
+    try:
+        return run(connection, statement, values)
+    finally:
+        driver.autocommit = False
 
 
 def run_many(connection: Connection, statement: Executable, rows: list[dict[str, Any]]) -> None:
