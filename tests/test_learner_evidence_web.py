@@ -130,6 +130,13 @@ def test_a_piece_is_withdrawn_until_it_is_judged(app: Flask, standard: object, t
         newest = db.scalars(select(EvidencePiece).order_by(EvidencePiece.id.desc())).first()
         assert newest is not None
         first, second = world.piece, newest.id
+    # The assessor's portfolio says which piece came after their judgement.
+    with app.extensions["samattha.sessionmaker"]() as db:
+        compile_all(db, now=utcnow())
+    page = assessor.get(f"/course/{world.course}/portfolios/{world.users['learner_a']}").get_data(as_text=True)
+    shown = {chunk.split('"', 1)[0]: "added after the last judgement" in chunk.split("</div>", 1)[0]
+             for chunk in page.split('class="learner-piece" data-piece="')[1:]}
+    assert shown == {str(first): False, str(second): True}
     refused = learner.post(f"/course/{world.course}/evidence/{first}/withdraw", data={"csrf": "t"})
     assert refused.status_code == 409 and "judged" in refused.get_data(as_text=True)
     # A piece added after that judgement is not judged yet: it can go.

@@ -26,6 +26,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev.mine": ("Evidence you have added", "หลักฐานที่คุณเพิ่มแล้ว"),
     "ev.none": ("You have not added any evidence yet.", "คุณยังไม่ได้เพิ่มหลักฐาน"),
     "ev.added_at": ("Added {when}", "เพิ่มเมื่อ {when}"),
+    "ev.after_judgement": ("added after the last judgement", "เพิ่มหลังการตัดสินครั้งล่าสุด"),
     "ev.withdraw": ("Withdraw", "ถอนหลักฐานนี้"),
     "ev.added": ("Your evidence was added. Your assessor will see it in your portfolio.",
                  "เพิ่มหลักฐานแล้ว ผู้ประเมินจะเห็นในแฟ้มสะสมผลงานของคุณ"),

@@ -7,9 +7,9 @@ import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import xapi
@@ -23,7 +23,16 @@ from xapi.models import Attachment
 from xapi.prepare import VOIDED_VERB
 from xapi.store import store_attachments
 
-__all__ = ["EvidenceRefused", "Limits", "add_piece", "claimed_codes", "file_of", "pieces_of", "withdraw_piece"]
+__all__ = [
+    "EvidenceRefused",
+    "Limits",
+    "add_piece",
+    "added_after_judgement",
+    "claimed_codes",
+    "file_of",
+    "pieces_of",
+    "withdraw_piece",
+]
 
 _MAX_ACCOUNT = 5000
 _MAX_LINK = 2000
@@ -105,6 +114,23 @@ def claimed_codes(session: Session, course: Course) -> dict[int, set[str]]:
     for user_id, codes in session.execute(query):
         claimed.setdefault(user_id, set()).update(codes)
     return claimed
+
+
+def added_after_judgement(session: Session, course: Course, learner_id: int, pieces: Sequence[EvidencePiece],
+                          unit_of: Callable[[str], str | None]) -> set[int]:
+    """Ids of the pieces added after the latest judgement of a unit they belong to: what the assessor had not
+    seen when judging it. A unit never judged marks nothing (everything in it is unseen alike)."""
+    latest = {unit: (when if when.tzinfo else when.replace(tzinfo=UTC)) for unit, when in session.execute(
+        select(Judgement.unit_code, func.max(Judgement.recorded_at))
+        .where(Judgement.course_id == course.id, Judgement.learner_id == learner_id)
+        .group_by(Judgement.unit_code))}
+    after = set()
+    for piece in pieces:
+        added = piece.created_at if piece.created_at.tzinfo else piece.created_at.replace(tzinfo=UTC)
+        units = {unit_of(code) for code in piece.codes}
+        if any(unit in latest and added > latest[unit] for unit in units):
+            after.add(piece.id)
+    return after
 
 
 def _judged_since(session: Session, piece: EvidencePiece, unit_codes: Sequence[str]) -> bool:

@@ -15,7 +15,8 @@ from plugin.evidence import learners_of
 from plugin.launch import access, calls
 from plugin.launch.i18n import translate
 from plugin.launch.rendering import render
-from plugin.learner_evidence.store import pieces_of
+from plugin.learner_evidence.store import added_after_judgement, pieces_of
+from plugin.mapping.store import standard_index
 from plugin.models import Course, User
 from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios import judgements as judging
@@ -76,13 +77,16 @@ def _page(course: Course, viewer: User, learner: User, *, mine: bool) -> tuple[s
     context = portfolio_context(snapshot.document, judgements=trail, snapshot=_snap(snapshot),
                                 show_missing=True) if snapshot else {}
     roles = access.roles_in(course, viewer)
+    db = get_session()
+    pieces = pieces_of(db, course, learner.id)
+    after = added_after_judgement(db, course, learner.id, pieces, standard_index(db).unit_of) if pieces else set()
     return render("portfolios/view.html", course=course, user=viewer, learner=learner, mine=mine,
                   compiled=snapshot is not None, history=trail, outcomes=judging.OUTCOMES, rules=judging.RULES,
                   rule_states=judging.RULE_STATES, can_judge="assessor" in roles and not mine,
                   csrf=access.csrf_token(), formats=FORMATS,
                   case_nav=caseload_nav(course, viewer, learner.id) if roles & set(STAFF) and not mine else None,
                   request_open=open_request(get_session(), course, learner.id),
-                  pieces={p.statement_id: p for p in pieces_of(get_session(), course, learner.id)}, **context)
+                  pieces={p.statement_id: p for p in pieces}, pieces_after_judgement=after, **context)
 
 
 @bp.get("/course/<int:course_pk>/portfolios/<int:user_id>")
