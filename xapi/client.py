@@ -2,7 +2,8 @@
 
 tincan (1.0.0) imports and runs on Python 3.11, but its model classes re-serialise statements (dropping
 2.0 properties and changing shapes), so only its transport (RemoteLRS + HTTPRequest) is used and the
-statement JSON passes through untouched.  Both functions commit once per page so an interrupted run
+statement JSON passes through untouched. A page whose statements carry attachments goes as multipart/mixed
+with their files, through requests.  Both functions commit once per page so an interrupted run
 resumes from the last page stored (the caller keeps the returned position).
 """
 
@@ -15,10 +16,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
+import requests
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tincan import RemoteLRS
 from tincan.http_request import HTTPRequest
 
+from xapi.models import Attachment
+from xapi.multipart import encode_multipart
 from xapi.prepare import prepare_statement, to_micros
 from xapi.query import StatementFilters, find_statements
 from xapi.service import new_statement_id
@@ -26,6 +31,8 @@ from xapi.store import store_statements, write_statements
 from xapi.validation import validate_statement
 
 __all__ = ["ClientError", "Progress", "forward", "pull"]
+
+_TIMEOUT = 300  # seconds for one page: a page of statements with their files may be large
 
 
 class ClientError(Exception):
@@ -108,8 +115,26 @@ def forward(
     while True:
         raws, cursor = find_statements(session, filters, cursor)
         if raws:
-            _send(lrs, "POST", "statements", content="[" + ",".join(raws) + "]")
+            _post_page(session, lrs, raws)
             progress.statements += len(raws)
             progress.position = str(to_micros(datetime.fromisoformat(json.loads(raws[-1])["stored"])))
         if cursor is None:
             return progress
+
+
+def _post_page(session: Session, lrs: RemoteLRS, raws: list[str]) -> None:
+    """POST one page; statements carrying attachments go with their files (multipart/mixed, §2.4.11), since the
+    other LRS refuses an attachment without a fileUrl whose part is missing."""
+    body = "[" + ",".join(raws) + "]"
+    wanted = {a["sha2"] for raw in raws for a in json.loads(raw).get("attachments") or ()}
+    if not wanted:
+        _send(lrs, "POST", "statements", content=body)
+        return
+    rows = session.execute(select(Attachment.sha2, Attachment.content_type, Attachment.content)
+                           .where(Attachment.sha2.in_(wanted)))
+    data, content_type = encode_multipart(body.encode(), rows)
+    # Not through tincan's transport: its request decodes a body as UTF-8 text, which files are not.
+    response = requests.post(lrs.endpoint + "statements", data=data, timeout=_TIMEOUT, headers={
+        "Authorization": lrs.auth, "X-Experience-API-Version": lrs.version, "Content-Type": content_type})
+    if not response.ok:
+        raise ClientError(f"POST statements: HTTP {response.status_code} {response.text[:200]}")
