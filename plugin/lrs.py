@@ -25,6 +25,7 @@ def init_lrs(app: Flask) -> None:
     """Mount the LRS (its own WSGI application) at /xapi/, with a Session per request and the app's clock.
 
     The statement guard is whatever a feature has installed as ``app.extensions["samattha.statement_guard"]``,
+    the request guard (every request of a launch credential) ``app.extensions["samattha.request_guard"]``, each
     looked up per request so it can be installed after the LRS is mounted."""
 
     def guard(session: Session, credential: dict[str, Any], statements: list[dict[str, Any]]) -> None:
@@ -32,8 +33,14 @@ def init_lrs(app: Flask) -> None:
         if installed is not None:
             installed(session, credential, statements)
 
+    def request_guard(session: Session, credential: dict[str, Any], request: xapi.GuardedRequest) -> None:
+        installed = app.extensions.get("samattha.request_guard")
+        if installed is not None:
+            installed(session, credential, request)
+
     limits = replace(app.config["SAMATTHA"].lrs_limits, body_bytes=app.config["MAX_CONTENT_LENGTH"])
-    lrs_app = xapi.create_app(app.extensions["samattha.sessionmaker"], utcnow, limits=limits, guard=guard)
+    lrs_app = xapi.create_app(app.extensions["samattha.sessionmaker"], utcnow, limits=limits, guard=guard,
+                               request_guard=request_guard)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/xapi": lrs_app})  # type: ignore[method-assign]
 
 

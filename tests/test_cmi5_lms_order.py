@@ -6,6 +6,7 @@ names the AU's fully qualified URL; the course structure's entitlementKey reache
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from tests.test_content_launch import (
     login_url,
     params,
     place,
+    read_as_an_au,
     wait_for,
 )
 from tests.test_content_upload import coordinator, upload
@@ -52,7 +54,8 @@ def _verbs_by_stored(statements: list[dict[str, Any]], *, descending: bool = Fal
 
 def test_a_not_applicable_au_is_satisfied_at_registration_before_launched(env: Env, tmp_path: Path) -> None:
     custom = place(env, cmi5_zip(tmp_path / "na.zip", NOT_APPLICABLE_XML))
-    launch = params(content_url(env, "3", int(custom["cmid"])))
+    location = content_url(env, "3", int(custom["cmid"]))
+    launch = params(location)
     statements = wait_for(env, launch["registration"], "launched")
     # The course (its one AU needs nothing) satisfied, then launched: each at its own stored moment, so a
     # reader ordering by stored meets them in this order ascending and in the reverse descending, whatever
@@ -61,8 +64,9 @@ def test_a_not_applicable_au_is_satisfied_at_registration_before_launched(env: E
     assert _verbs_by_stored(statements, descending=True) == ["launched", "satisfied"]
     assert len({s["stored"] for s in statements}) == 2
     launched = next(s for s in statements if s["verb"]["id"] == VERB + "launched")
-    url = launched["context"]["extensions"][EXT + "launchurl"]  # §9.6.3.4: fully qualified, no launch secrets
-    assert url.startswith(env.url + "/content/") and url.endswith("/au/index.html") and "fetch" not in url
+    # §9.6.3.4: the fully qualified URL the AU was launched at, less the launch parameters (no fetch URL).
+    url = launched["context"]["extensions"][EXT + "launchurl"]
+    assert url == location.split("?", 1)[0] and url.startswith(env.url + "/content/") and "fetch" not in url
 
 
 def test_the_entitlement_key_reaches_the_launch_data(env: Env, tmp_path: Path) -> None:
@@ -88,6 +92,7 @@ def test_a_teacher_offers_an_au_to_browse_and_it_records_no_result(env: Env, tmp
         "stateId": "LMS.LaunchData", "activityId": launch["activityId"], "agent": launch["actor"],
         "registration": launch["registration"]}).json()
     assert state["launchMode"] == "Browse"
+    read_as_an_au(launch, auth)
     statements = wait_for(env, launch["registration"], "launched")
     launched = next(s for s in statements if s["verb"]["id"] == VERB + "launched")
     assert launched["context"]["extensions"][EXT + "launchmode"] == "Browse"
@@ -95,7 +100,8 @@ def test_a_teacher_offers_an_au_to_browse_and_it_records_no_result(env: Env, tmp
 
     def send(verb: str, categories: list[str], result: dict[str, Any] | None = None) -> requests.Response:
         statement: dict[str, Any] = {
-            "actor": actor, "verb": {"id": VERB + verb}, "object": {"id": launch["activityId"]},
+            "id": str(uuid.uuid4()), "timestamp": "2026-01-05T09:00:00Z", "actor": actor, "verb": {"id": VERB + verb},
+            "object": {"id": launch["activityId"]},
             "context": {"registration": launch["registration"], "extensions": state["contextTemplate"]["extensions"],
                         "contextActivities": {"category": [{"id": c} for c in categories]}}}
         if result:
@@ -105,7 +111,7 @@ def test_a_teacher_offers_an_au_to_browse_and_it_records_no_result(env: Env, tmp
     cmi5 = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
     assert send("initialized", [cmi5]).status_code == 200
     refused = send("passed", [cmi5, "https://w3id.org/xapi/cmi5/context/categories/moveon"],
-                   {"success": True, "score": {"scaled": 0.9}})
+                   {"success": True, "duration": "PT1S"})
     assert refused.status_code == 403 and "only allowed in Normal launch mode" in refused.text
 
 

@@ -10,6 +10,7 @@ import base64
 import json
 import re
 import time
+import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -66,7 +67,8 @@ CMI5_XML = f"""<?xml version="1.0" encoding="utf-8"?>
 </courseStructure>
 """
 
-# The AU as an authoring tool would write it: fetch the token, read LMS.LaunchData, send its statements.
+# The AU as an authoring tool would write it: fetch the token, read LMS.LaunchData and the learner preferences,
+# send its statements.
 AU_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>AU</title></head><body><script>
 const CMI5 = "@CMI5@", MOVEON = "@MOVEON@";
 const p = new URLSearchParams(location.search);
@@ -79,12 +81,17 @@ async function run() {
   const q = new URLSearchParams({stateId: "LMS.LaunchData", activityId: activityId,
                                  agent: JSON.stringify(actor), registration: registration});
   const launchData = await (await fetch(endpoint + "activities/state?" + q, {headers})).json();
+  const prefs = new URLSearchParams({profileId: "cmi5LearnerPreferences", agent: JSON.stringify(actor)});
+  await fetch(endpoint + "agents/profile?" + prefs, {headers});  // cmi5 §11: read before initialized
   const template = launchData.contextTemplate;
-  async function send(verb, categories, result) {
-    const context = {registration: registration, extensions: template.extensions,
+  const uuid = () => ([1e7]+-1e3+-4e3+-8e3+-1e11).replace(/[018]/g,
+    c => (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16));
+  async function send(verb, categories, result, extensions) {
+    const context = {registration: registration, extensions: Object.assign({}, template.extensions, extensions),
       contextActivities: Object.assign({}, template.contextActivities,
                                        {category: categories.map(id => ({id: id}))})};
-    const statement = {actor: actor, verb: {id: "http://adlnet.gov/expapi/verbs/" + verb, display: {"en-US": verb}},
+    const statement = {id: uuid(), actor: actor,
+      verb: {id: "http://adlnet.gov/expapi/verbs/" + verb, display: {"en-US": verb}},
       object: {objectType: "Activity", id: activityId}, context: context, timestamp: new Date().toISOString()};
     if (result) { statement.result = result; }
     const response = await fetch(endpoint + "statements", {method: "POST", headers: headers,
@@ -92,15 +99,16 @@ async function run() {
     return response.status;
   }
   const statuses = [await send("initialized", [CMI5]),
-                    await send("passed", [CMI5, MOVEON], {success: true, score: {scaled: 0.9}}),
-                    await send("terminated", [CMI5])];
+                    await send("passed", [CMI5, MOVEON], {success: true, score: {scaled: 0.9}, duration: "PT1S"},
+                               {"@EXT@masteryscore": launchData.masteryScore}),
+                    await send("terminated", [CMI5], {duration: "PT2S"})];
   const again = await (await fetch(fetchUrl, {method: "POST"})).json();
   document.body.dataset.result = JSON.stringify({statuses: statuses, launchData: launchData, again: again,
                                                  query: location.search});
 }
 run().catch(e => { document.body.dataset.result = JSON.stringify({error: String(e)}); });
 </script></body></html>
-""".replace("@CMI5@", CMI5_CATEGORY).replace("@MOVEON@", MOVEON)
+""".replace("@CMI5@", CMI5_CATEGORY).replace("@MOVEON@", MOVEON).replace("@EXT@", EXT)
 
 
 def cmi5_zip(path: Path, xml: str = CMI5_XML) -> bytes:
@@ -310,16 +318,18 @@ def test_cmi5_rules_are_enforced_on_what_the_au_sends(env: Env, tmp_path: Path) 
     launch = params(content_url(env, "3", int(custom["cmid"])))
     token = requests.post(launch["fetch"], timeout=10).json()["auth-token"]
     headers = {"Authorization": f"Basic {token}", **XAPI}
+    read_as_an_au(launch, headers)
     actor = json.loads(launch["actor"])
     with env.db() as db:
         session_id = db.scalars(select(ContentLaunch.session_id)).one()
 
     def send(verb: str, *, categories: tuple[str, ...] = (CMI5_CATEGORY,), result: Json | None = None,
              session: str | None = None, verb_base: str = VERB) -> requests.Response:
-        statement: Json = {"actor": actor, "verb": {"id": verb_base + verb}, "object": {"id": launch["activityId"]},
+        statement: Json = {"id": str(uuid.uuid4()), "timestamp": utcnow().isoformat(), "actor": actor,
+                           "verb": {"id": verb_base + verb}, "object": {"id": launch["activityId"]},
                            "context": {"registration": launch["registration"],
                                        "contextActivities": {"category": [{"id": c} for c in categories]},
-                                       "extensions": {SESSION: session or session_id}}}
+                                       "extensions": {SESSION: session or session_id, EXT + "masteryscore": 0.8}}}
         if result is not None:
             statement["result"] = result
         return requests.post(env.url + "/xapi/statements", json=statement, headers=headers, timeout=10)
@@ -330,23 +340,25 @@ def test_cmi5_rules_are_enforced_on_what_the_au_sends(env: Env, tmp_path: Path) 
 
     refused(send("passed", categories=(CMI5_CATEGORY, MOVEON), result={"score": {"scaled": 0.9}}), 403,
             "first statement after launched must be initialized")
-    refused(send("initialized", categories=()), 400, "category")
-    refused(send("initialized", session="00000000-0000-4000-8000-000000000000"), 400, "session id")
+    refused(send("initialized", categories=()), 403, "category")
+    refused(send("initialized", session="00000000-0000-4000-8000-000000000000"), 403, "session id")
     assert send("initialized").status_code == 200
     refused(send("initialized"), 403, "initialized is sent once per session")
     refused(send("satisfied", verb_base="https://w3id.org/xapi/adl/verbs/"), 403, "LMS only")
-    refused(send("passed", categories=(CMI5_CATEGORY, MOVEON), result={"score": {"scaled": 0.5}}), 403,
-            "at least the masteryScore")
-    refused(send("failed", categories=(CMI5_CATEGORY, MOVEON), result={"score": {"scaled": 0.9}}), 403,
-            "below the masteryScore")
-    refused(send("completed"), 400, "moveon")
-    assert send("completed", categories=(CMI5_CATEGORY, MOVEON), result={"completion": True}).status_code == 200
-    refused(send("completed", categories=(CMI5_CATEGORY, MOVEON), result={"completion": True}), 403,
-            "at most once per registration")
+    judged = (CMI5_CATEGORY, MOVEON)
+    refused(send("passed", categories=judged, result={"success": True, "score": {"scaled": 0.5}, "duration": "PT1S"}),
+            403, "at least the masteryScore")
+    refused(send("failed", categories=judged, result={"success": False, "score": {"scaled": 0.9}, "duration": "PT1S"}),
+            403, "below the masteryScore")
+    completion = {"completion": True, "duration": "PT1S"}
+    refused(send("completed", result=completion), 403, "moveon")
+    assert send("completed", categories=judged, result=completion).status_code == 200
+    refused(send("completed", categories=judged, result=completion), 403, "at most once per registration")
     # §9.3.4 holds a score to the masteryScore only when one is sent: a pass without a score stands.
-    assert send("passed", categories=(CMI5_CATEGORY, MOVEON), result={"success": True}).status_code == 200
-    refused(send("failed", categories=(CMI5_CATEGORY, MOVEON)), 403, "no failed after passed")
-    assert send("terminated").status_code == 200
+    assert send("passed", categories=judged, result={"success": True, "duration": "PT1S"}).status_code == 200
+    refused(send("failed", categories=judged, result={"success": False, "duration": "PT1S"}), 403,
+            "no failed after passed")
+    assert send("terminated", result={"duration": "PT2S"}).status_code == 200
     refused(send("experienced"), 403, "no statements may follow terminated")
     # The fetch URL worked once; a second call gets cmi5's error, an unknown one a security error.
     assert requests.post(launch["fetch"], timeout=10).json()["error-code"] == "1"
@@ -426,6 +438,17 @@ NESTED_XML = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+def read_as_an_au(launch: dict[str, str], headers: dict[str, str]) -> None:
+    """What an AU reads before it sends initialized (cmi5 §10, §11): LMS.LaunchData and the learner preferences
+    (none written yet: 404)."""
+    state = requests.get(launch["endpoint"] + "activities/state", headers=headers, timeout=10, params={
+        "stateId": "LMS.LaunchData", "activityId": launch["activityId"], "agent": launch["actor"],
+        "registration": launch["registration"]})
+    prefs = requests.get(launch["endpoint"] + "agents/profile", headers=headers, timeout=10, params={
+        "profileId": "cmi5LearnerPreferences", "agent": launch["actor"]})
+    assert state.status_code == 200 and prefs.status_code == 404, (state.text, prefs.text)
+
+
 class AuSession:
     """One launch of an AU, driven as the AU would: it fetches its credential, reads LMS.LaunchData, and sends
     statements built from the contextTemplate to the endpoint it was given."""
@@ -440,6 +463,7 @@ class AuSession:
                              timeout=10)
         assert state.status_code == 200, state.text
         self.launch_data: Json = state.json()
+        read_as_an_au(self.launch, self.headers)
 
     @property
     def activity_id(self) -> str:
@@ -457,9 +481,15 @@ class AuSession:
         template = self.launch_data["contextTemplate"]
         judged = result is not None and ("success" in result or "completion" in result)
         categories = [{"id": CMI5_CATEGORY}] + ([{"id": MOVEON}] if judged else [])  # cmi5 §9.6.2.2
-        statement: Json = {"actor": json.loads(self.launch["actor"]), "verb": {"id": VERB + verb},
+        extensions = dict(template["extensions"])
+        if result and "score" in result and "masteryScore" in self.launch_data:  # cmi5 §9.6.3.2
+            extensions[EXT + "masteryscore"] = self.launch_data["masteryScore"]
+        if verb == "terminated":
+            result = result or {"duration": "PT6M"}  # cmi5 §9.5.4.1
+        statement: Json = {"id": str(uuid.uuid4()), "timestamp": utcnow().isoformat(),
+                           "actor": json.loads(self.launch["actor"]), "verb": {"id": VERB + verb},
                            "object": {"id": self.activity_id},
-                           "context": {"registration": self.registration, "extensions": template["extensions"],
+                           "context": {"registration": self.registration, "extensions": extensions,
                                        "contextActivities": {**template["contextActivities"], "category": categories}}}
         if result:
             statement["result"] = result

@@ -16,7 +16,7 @@ from xapi.http import create_app, keeps_connection
 from xapi.limits import Limits
 from xapi.models import metadata
 from xapi.query import StatementFilters, iter_statements, query_statements
-from xapi.service import StatementGuard, record_statements
+from xapi.service import GuardedRequest, RequestGuard, StatementGuard, record_statements
 from xapi.validation import validate_statement, validate_statements
 from xapi.validation_activity import validate_activity, validate_activity_definition, validate_activity_id
 from xapi.validation_agents import validate_actor, validate_agent, validate_authority, validate_group
@@ -40,7 +40,9 @@ from xapi.validation_values import (
 __all__ = [
     "LAUNCH_SCOPES",
     "SCOPES",
+    "GuardedRequest",
     "Limits",
+    "RequestGuard",
     "StatementFilters",
     "StatementGuard",
     "create_app",

@@ -32,7 +32,7 @@ from xapi.http_statements import STATEMENT_ROUTES
 from xapi.http_types import Handler, XapiError, XapiRequest
 from xapi.limits import Limits, give_back_memory
 from xapi.prepare import format_stored, to_micros
-from xapi.service import StatementGuard
+from xapi.service import GuardedRequest, RequestGuard, StatementGuard
 from xapi.store import ConflictError
 from xapi.validation_time import validate_version_header
 
@@ -240,14 +240,15 @@ def keeps_connection(request: Request) -> bool:
 
 def create_app(
     session_factory: Callable[[], Session], clock: Callable[[], datetime], *, limits: Limits | None = None,
-    guard: StatementGuard | None = None,
+    guard: StatementGuard | None = None, request_guard: RequestGuard | None = None,
 ) -> WSGIApplication:
     """The LRS (xAPI 1.0.3 and 2.0) as a WSGI application to mount at /xapi, storing through
     ``session_factory()`` sessions, one per request.
 
     ``guard`` is called with every POST/PUT batch before it is stored and may refuse it by raising
-    StatementError (its status, 400 or 403, is the response's). ``limits`` (xapi.limits) bound what one request
-    may hold; a body over ``limits.body_bytes`` gets 413."""
+    StatementError (its status, 400 or 403, is the response's). ``request_guard`` sees every request of a launch
+    credential once it is authenticated, before it is handled, and may refuse it the same way. ``limits``
+    (xapi.limits) bound what one request may hold; a body over ``limits.body_bytes`` gets 413."""
     limits = limits or Limits()
 
     def respond(request: Request) -> tuple[Response, str]:
@@ -267,6 +268,9 @@ def create_app(
                 if resource != "about":
                     user, password = _credentials(xreq.headers)
                     xreq.principal = authenticate(session, user, password, now=clock())
+                    if request_guard is not None and xreq.principal.bound:
+                        request_guard(session, xreq.principal.as_dict(), GuardedRequest(
+                            resource, xreq.method, xreq.params, xreq.content_type, xreq.body))
                 response = handler(xreq, session, clock)
             if request.method == "HEAD":
                 response.set_data(b"")

@@ -2,12 +2,13 @@
 judgements) take, so ids, ``stored``, ``authority`` and the voiding rules are the same whoever writes.
 
 Also the launch-credential binding (a content package may write only for its own agent and registration)
-and the statement-guard hook through which a feature (cmi5 rules) may refuse a whole request.
+and the statement-guard and request-guard hooks through which a feature (cmi5 rules) may refuse a whole request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,8 @@ from xapi.validation import validate_statements
 from xapi.validation_agents import validate_authority
 
 __all__ = [
+    "GuardedRequest",
+    "RequestGuard",
     "StatementGuard",
     "check_binding",
     "check_voiding_binding",
@@ -35,6 +38,24 @@ __all__ = [
 
 # guard(session, credential {key, name, agent, registration, scopes}, statements as they will be stored).
 StatementGuard = Callable[[Session, dict[str, Any], list[dict[str, Any]]], None]
+
+
+@dataclass(frozen=True)
+class GuardedRequest:
+    """A request a launch credential makes, as a request guard sees it before the LRS handles it: the resource
+    ("statements", "activities/state", …), the method (that of the 1.0.3 alternate syntax when used), the
+    parameters, and the body as sent."""
+
+    resource: str
+    method: str
+    params: dict[str, str]
+    content_type: str
+    body: bytes
+
+
+# request_guard(session, credential, request): may refuse any request of a launch credential (raise
+# StatementError), or note what it read; called once the credential is known, before the request is handled.
+RequestGuard = Callable[[Session, dict[str, Any], GuardedRequest], None]
 
 
 def new_statement_id() -> str:

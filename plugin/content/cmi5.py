@@ -1,19 +1,20 @@
 """The cmi5 rules (cmi5 §9) for what an AU sends through its launch credential, and the statements and
 context the LMS itself provides. Installed as the LRS's statement guard: a request breaking a rule is
-refused whole, with 403 (a rule about order or who may send) or 400 (a malformed cmi5 statement), and
-the message names the rule. A statement that meets moveOn criteria brings the LMS's ``satisfied``
+refused whole with 403, as cmi5 §9 asks (CATAPULT counts any other status as a failure), and the message names
+the rule; plugin.content.cmi5_rules holds the rules on one statement's shape, plugin.content.cmi5_requests those
+on the other requests of a launch credential. A statement that meets moveOn criteria brings the LMS's ``satisfied``
 statements (plugin.content.cmi5_satisfied), stored in the same transaction."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import xapi
+from plugin.content.cmi5_rules import CATEGORY, EXT, MOVEON, VERB, categories, check_any, check_defined, refuse
 from plugin.content.cmi5_satisfied import newly_satisfied
 from plugin.launch.repository import aware
 from plugin.models.content import ContentLaunch, ContentPackage
@@ -22,11 +23,7 @@ __all__ = ["CATEGORY", "MOVEON", "SESSION_ID", "WAIVE_REASONS", "abandoned_state
            "launched_statement", "record_in_order", "registration_launches", "satisfied_statements",
            "waived_statement"]
 
-VERB = "http://adlnet.gov/expapi/verbs/"
 CMI5_VERB = "https://w3id.org/xapi/adl/verbs/"
-CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
-MOVEON = "https://w3id.org/xapi/cmi5/context/categories/moveon"
-EXT = "https://w3id.org/xapi/cmi5/context/extensions/"
 SESSION_ID = EXT + "sessionid"
 # §9.3: the verbs only the LMS may send (launched, satisfied; abandoned and waived are LMS verdicts too).
 LMS_ONLY = {VERB + "launched", CMI5_VERB + "satisfied", CMI5_VERB + "abandoned", CMI5_VERB + "waived"}
@@ -142,89 +139,73 @@ def registration_launches(session: Session, registration: str) -> list[ContentLa
     return list(session.scalars(query))
 
 
-def _refuse(status: int, where: str, rule: str) -> xapi.StatementError:
-    return xapi.StatementError(where, rule, status=status)
-
-
-def _categories(statement: dict[str, Any]) -> set[str]:
-    context = statement.get("context") or {}
-    listed = (context.get("contextActivities") or {}).get("category") or []
-    return {str(c.get("id")) for c in listed if isinstance(c, dict)}
-
-
-def _scaled(statement: dict[str, Any]) -> Decimal | None:
-    value = ((statement.get("result") or {}).get("score") or {}).get("scaled")
-    try:
-        return Decimal(str(value)) if isinstance(value, int | float) and not isinstance(value, bool) else None
-    except InvalidOperation:
-        return None
-
-
 def _earlier(launches: list[ContentLaunch], launch: ContentLaunch) -> list[ContentLaunch]:
     """The other sessions of the same AU in the registration (§9.3: completed and passed once per AU)."""
     return [other for other in launches if other is not launch and other.activity_iri == launch.activity_iri]
 
 
 def _check(launches: list[ContentLaunch], launch: ContentLaunch, statement: dict[str, Any], where: str) -> None:
-    verb = (statement.get("verb") or {}).get("id")
+    verb = str((statement.get("verb") or {}).get("id"))
     context = statement.get("context") or {}
     if verb in LMS_ONLY:
-        raise _refuse(403, f"{where}verb", f"cmi5 §9.3: {verb} is sent by the LMS only, never by the AU")
+        raise refuse(f"{where}verb", f"cmi5 §9.3: {verb} is sent by the LMS only, never by the AU")
     if launch.abandoned_at is not None:
-        raise _refuse(403, f"{where}verb", "cmi5 §9.3.6: the session was abandoned (the AU was launched again "
-                      "before it terminated); no statements may follow")
+        raise refuse(f"{where}verb", "cmi5 §9.3.6: the session was abandoned (the AU was launched again "
+                     "before it terminated); no statements may follow")
     if launch.terminated:
-        raise _refuse(403, f"{where}verb", "cmi5 §9.3.8: no statements may follow terminated in a session")
+        raise refuse(f"{where}verb", "cmi5 §9.3.8: no statements may follow terminated in a session")
     if not launch.initialized and verb != VERB + "initialized":
-        raise _refuse(403, f"{where}verb", "cmi5 §9.3.2: the first statement after launched must be initialized")
+        raise refuse(f"{where}verb", "cmi5 §9.3.2: the first statement after launched must be initialized")
     if (context.get("extensions") or {}).get(SESSION_ID) != launch.session_id:
-        raise _refuse(400, f"{where}context.extensions", "cmi5 §9.6.3.1: the session id of the launch "
-                      "(LMS.LaunchData contextTemplate) is required")
+        raise refuse(f"{where}context.extensions", "cmi5 §9.6.3.1: the session id of the launch "
+                     "(LMS.LaunchData contextTemplate) is required")
+    check_any(statement, verb, where)
     if verb not in DEFINED:
         return  # a cmi5 "allowed" statement: inside the session, nothing more to check
     if (statement.get("object") or {}).get("id") != launch.activity_iri:
-        raise _refuse(400, f"{where}object.id", "cmi5 §9.4: a cmi5 defined statement's object is the AU (activityId)")
-    categories = _categories(statement)
-    if CATEGORY not in categories:
-        raise _refuse(400, f"{where}context.contextActivities.category",
-                      f"cmi5 §9.6.2.1: a cmi5 defined statement carries the category {CATEGORY}")
-    if verb == VERB + "initialized":
-        if launch.initialized:
-            raise _refuse(403, f"{where}verb", "cmi5 §9.3.2: initialized is sent once per session")
-        launch.initialized = True
-    elif verb == VERB + "terminated":
+        raise refuse(f"{where}object.id", "cmi5 §9.4: a cmi5 defined statement's object is the AU (activityId)")
+    if CATEGORY not in categories(statement):
+        raise refuse(f"{where}context.contextActivities.category",
+                     f"cmi5 §9.6.2.1: a cmi5 defined statement carries the category {CATEGORY}")
+    name = verb.removeprefix(VERB)
+    check_defined(statement, name, launch.mastery_score, where)
+    if name == "initialized":
+        _initialize(launch, where)
+    elif name == "terminated":
         launch.terminated = True
     else:
-        _judgement(launches, launch, statement, verb, categories, where)
+        _judgement(launches, launch, statement, name, where)
 
 
-def _judgement(launches: list[ContentLaunch], launch: ContentLaunch, statement: dict[str, Any], verb: str,
-               categories: set[str], where: str) -> None:
-    """completed / passed / failed (§9.3.3-§9.3.5)."""
-    name = verb.removeprefix(VERB)
+def _initialize(launch: ContentLaunch, where: str) -> None:
+    if launch.initialized:
+        raise refuse(f"{where}verb", "cmi5 §9.3.2: initialized is sent once per session")
+    unread = [name for name, read in (("LMS.LaunchData (State API)", launch.launch_data_read),
+                                      ("cmi5LearnerPreferences (Agent Profile API)", launch.preferences_read))
+              if not read]
+    if unread:
+        raise refuse(f"{where}verb", f"cmi5 §10, §11: the AU reads {' and '.join(unread)} before it sends "
+                     "initialized")
+    launch.initialized = True
+
+
+def _judgement(launches: list[ContentLaunch], launch: ContentLaunch, statement: dict[str, Any], name: str,
+               where: str) -> None:
+    """completed / passed / failed (§9.3.3-§9.3.5), their result already checked (plugin.content.cmi5_rules)."""
     if launch.launch_mode != "Normal":
-        raise _refuse(403, f"{where}verb", f"cmi5 §10.2.2: {name} is only allowed in Normal launch mode")
-    if MOVEON not in categories:
-        raise _refuse(400, f"{where}context.contextActivities.category",
-                      f"cmi5 §9.6.2.2: {name} carries the category {MOVEON}")
+        raise refuse(f"{where}verb", f"cmi5 §10.2.2: {name} is only allowed in Normal launch mode")
+    if MOVEON not in categories(statement):
+        raise refuse(f"{where}context.contextActivities.category",
+                     f"cmi5 §9.6.2.2: {name} carries the category {MOVEON}")
     if name == "completed":
         if launch.completed or any(other.completed for other in _earlier(launches, launch)):
-            raise _refuse(403, f"{where}verb", "cmi5 §9.3.3: completed is sent at most once per registration")
+            raise refuse(f"{where}verb", "cmi5 §9.3.3: completed is sent at most once per registration")
         launch.completed = True
         return
     if launch.passed or any(other.passed for other in _earlier(launches, launch)):
-        raise _refuse(403, f"{where}verb", f"cmi5 §9.3.4: no {name} after passed in the same registration")
-    scaled = _scaled(statement)
-    # §9.3.4 and §9.3.5 hold a score to the masteryScore only when one is sent: passed or failed without a
-    # score stands as the AU's own verdict.
-    if launch.mastery_score is not None and scaled is not None:
-        mastery = Decimal(launch.mastery_score)
-        if name == "passed" and scaled < mastery:
-            raise _refuse(403, f"{where}result.score.scaled",
-                          f"cmi5 §9.3.4: passed needs a scaled score of at least the masteryScore {mastery}")
-        if name == "failed" and scaled >= mastery:
-            raise _refuse(403, f"{where}result.score.scaled",
-                          f"cmi5 §9.3.5: failed needs a scaled score below the masteryScore {mastery}")
+        raise refuse(f"{where}verb", f"cmi5 §9.3.4: no {name} after passed in the same registration")
+    if launch.failed:  # a later session may pass what this one failed
+        raise refuse(f"{where}verb", f"cmi5 §9.3.5: no {name} after failed in the same session")
     if name == "passed":
         launch.passed = True
     else:

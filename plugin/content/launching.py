@@ -170,10 +170,13 @@ def start_launch(session: Session, package: ContentPackage, activity_iri: str | 
     # so before the first launched), then launched. The moments are read once this transaction holds the LRS's
     # writer turn, so a poller following Consistent-Through misses none of them.
     xapi.hold_writer_turn(session)
+    # §9.6.3.4: launchurl is the URL the AU was launched at, less the §8.1 parameters, so the browser's file grant
+    # stays in it (CATAPULT compares the paths). Whoever reads the statement could read this package's files with
+    # it until the launch expires: course material, which the grant opens to no other package or to the LRS.
     cmi5.record_in_order(session, [
         *_abandon(package, earlier, actor, now),
         *cmi5.satisfied_statements(session, package, [*earlier, launch], launch, now),
-        cmi5.launched_statement(launch, item, actor, now, url=_au_url(package, item, base_url))],
+        cmi5.launched_statement(launch, item, actor, now, url=_au_url(package, item, base_url, grant))],
         authority=lms_authority(base_url), after=max(utcnow(), now))
     return _content_url(package, item, base_url, {
         "endpoint": endpoint, "fetch": f"{base_url}/content/fetch/{token}",

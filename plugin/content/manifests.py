@@ -239,9 +239,11 @@ class _Cmi5Reader:
         course = root.find(self.q("course"))
         if course is None:
             raise ManifestError("cmi5.xml: no <course> element")
+        found = root.iterfind(f"{self.q('objectives')}/{self.q('objective')}")
         objectives = tuple(
-            Cmi5Objective(_iri(element, "cmi5.xml: <objective>"), *self.texts(element, "cmi5.xml: <objective>"))
-            for element in root.iterfind(f"{self.q('objectives')}/{self.q('objective')}")
+            Cmi5Objective(self.unique(element, f"cmi5.xml: <objective> #{number}"),
+                          *self.texts(element, "cmi5.xml: <objective>"))
+            for number, element in enumerate(found, start=1)
         )
         result = Cmi5Course(_iri(course, "cmi5.xml: <course>"), *self.texts(course, "cmi5.xml: <course>"),
                             children=self.children(root, "cmi5.xml: <courseStructure>"), objectives=objectives)
@@ -290,16 +292,23 @@ class _Cmi5Reader:
         parts = urlsplit(url)
         if not (parts.scheme in ("http", "https") and parts.netloc):
             _relative_path(url, f"{where} <url>")
+        elif any(char.isspace() for char in url):  # RFC 3986 has no room for white space (cmi5 §13.1.4 url)
+            raise ManifestError(f"{where} <url>: {url!r} is not a URL: white space must be %-encoded")
         return Cmi5Au(
             identifier, *self.texts(element, where), url=url,
             launch_method=_choice(LaunchMethod, element, "launchMethod", LaunchMethod.ANY_WINDOW, where),
             move_on=_choice(MoveOn, element, "moveOn", MoveOn.NOT_APPLICABLE, where),
             mastery_score=_mastery_score(element.get("masteryScore"), where),
             activity_type=element.get("activityType") or None,
-            launch_parameters=element.findtext(self.q("launchParameters")),
-            entitlement_key=element.findtext(self.q("entitlementKey")),
+            # Authoring tools (and CATAPULT) indent these on lines of their own; the value is what is inside.
+            launch_parameters=_trimmed(element.findtext(self.q("launchParameters"))),
+            entitlement_key=_trimmed(element.findtext(self.q("entitlementKey"))),
             objectives=self.refs(element),
         )
+
+
+def _trimmed(text: str | None) -> str | None:
+    return None if text is None else text.strip()
 
 
 def _choice(kind: type[_E], element: Any, attribute: str, default: _E, where: str) -> _E:

@@ -20,7 +20,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from plugin.clock import utcnow
-from plugin.content import cmi5
+from plugin.content import cmi5, cmi5_requests
 from plugin.content.launching import (
     LAUNCH_LIFETIME,
     FetchRefused,
@@ -213,14 +213,16 @@ def _refusal(form: str, refused: PackageRefused) -> dict[str, str | None]:
 
 @bp.record_once
 def _install_guard(state: BlueprintSetupState) -> None:
-    """The LRS asks for ``samattha.statement_guard`` before it stores a batch (plugin.lrs). The satisfied
-    statements a batch brings speak with the authority ``launched`` had: the base URL configured at the time."""
+    """The LRS asks for ``samattha.statement_guard`` before it stores a batch, and ``samattha.request_guard``
+    before it handles any request of a launch credential (plugin.lrs). The satisfied statements a batch brings
+    speak with the authority ``launched`` had: the base URL configured at the time."""
     app = state.app
 
     def guard(session: Session, credential: dict[str, Any], statements: list[dict[str, Any]]) -> None:
         cmi5.guard(session, credential, statements, authority=lms_authority(str(app.config["SAMATTHA"].base_url)))
 
     app.extensions["samattha.statement_guard"] = guard
+    app.extensions["samattha.request_guard"] = cmi5_requests.request_guard
 
 
 def _page(course: Course, status: int = 200, /, **context: object) -> tuple[str, int]:

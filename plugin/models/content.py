@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plugin.models.base import Base
@@ -69,6 +69,10 @@ class ContentLaunch(Base):
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
     failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the AU has read LMS.LaunchData and the learner preferences with this launch's credential: cmi5
+    # §10 and §11 want both read before initialized, and only the LMS sees the reads.
+    launch_data_read: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    preferences_read: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # When the AU's last statement of the session was stored, and when the LMS abandoned the session because the
     # registration was launched again before it terminated (cmi5 §9.3.6; the duration runs from launch to the last).
     last_statement_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
