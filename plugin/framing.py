@@ -13,11 +13,10 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from plugin.models import Platform
+from plugin.launch import registrations
 
 __all__ = ["REGISTRATION_PATH", "frame_ancestors", "install"]
 
@@ -36,16 +35,24 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _trusted_issuers() -> list[str]:
+    """The active platforms' issuers, as plugin.launch.registrations keeps them (read at most every few seconds,
+    and again at once after this process registers a platform), not a query per page."""
+    known = registrations.cached(current_app.extensions["samattha.engine"])
+    if known is None:
+        # A fresh short-lived session: the request's own may be gone or failed by now.
+        with current_app.extensions["samattha.sessionmaker"]() as session:
+            known = registrations.active(session)
+    return known.issuers
+
+
 def install(app: Flask) -> None:
     @app.after_request
     def _frame_policy(response: Response) -> Response:
         if response.mimetype != "text/html" or "Content-Security-Policy" in response.headers:
             return response
-        # A fresh short-lived session: the request's own may be gone or failed by now.
         try:
-            with current_app.extensions["samattha.sessionmaker"]() as session:
-                query = select(Platform.issuer).where(Platform.active.is_(True)).distinct()
-                issuers = list(session.scalars(query))
+            issuers = _trusted_issuers()
         except SQLAlchemyError:
             # Failing closed: only our own pages may frame this one until the database answers again.
             logging.getLogger(__name__).warning("platform list unavailable; framing limited to 'self'", exc_info=True)

@@ -6,16 +6,18 @@ each other (two tabs, a double click) meet on the unique index instead of failin
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import lti
+from plugin.launch.registrations import to_registration
 from plugin.launch.staff import LIMITS, effective_roles
 from plugin.models import (
     AssessorAppointment,
@@ -25,14 +27,13 @@ from plugin.models import (
     Enrolment,
     LaunchNonce,
     Platform,
-    ResourceLink,
     StaffLimit,
     User,
 )
 
 __all__ = [
-    "LaunchRecord", "active_assessors", "appoint_assessor", "apply_moodle_roles", "aware", "consume_nonce",
-    "enrol_seen", "find_registrations", "is_assessor", "lift_staff_limit", "members", "record_launch",
+    "active_assessors", "appoint_assessor", "apply_moodle_roles", "aware", "consume_nonce",
+    "enrol_seen", "is_assessor", "lift_staff_limit", "members",
     "revoke_assessor", "save_registration", "set_staff_limit", "staff_limit", "staff_limits", "to_registration",
     "upsert_roster",
 ]
@@ -45,16 +46,24 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+_inserts: dict[tuple[str, type[Base], tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
 def _insert_ignoring_conflict(
     session: Session, model: type[Base], keys: Sequence[str], values: Mapping[str, Any]
 ) -> bool:
-    """True if the row was inserted. RETURNING, not rowcount: psycopg reports -1 for this statement."""
+    """True if the row was inserted. RETURNING, not rowcount: psycopg reports -1 for this statement. Built once
+    per shape, its values bound, as the launch's writes are (plugin.launch.recording)."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__
-    statement = (insert(table).values(**values)  # type: ignore[arg-type]
-                 .on_conflict_do_nothing(index_elements=list(keys)).returning(*table.primary_key.columns))  # type: ignore[attr-defined]
-    return session.execute(statement).first() is not None
+    shape = (dialect, model, tuple(keys), tuple(values))
+    statement = _inserts.get(shape)
+    if statement is None:
+        table = cast(Table, model.__table__)
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        statement = _inserts[shape] = (
+            insert.values({name: bindparam(name, type_=table.c[name].type) for name in values})
+            .on_conflict_do_nothing(index_elements=list(keys)).returning(*table.primary_key.columns))
+    return session.execute(statement, dict(values)).first() is not None
 
 
 def _ensure(session: Session, model: type[Row], keys: Mapping[str, Any], defaults: Mapping[str, Any]) -> Row:
@@ -66,20 +75,6 @@ def _ensure(session: Session, model: type[Row], keys: Mapping[str, Any], default
 
 
 # --- registrations and nonces -------------------------------------------------------------------------
-
-def to_registration(platform: Platform) -> lti.Registration:
-    return lti.Registration(
-        issuer=platform.issuer, client_id=platform.client_id, auth_login_url=platform.auth_login_url,
-        auth_token_url=platform.auth_token_url, key_set_url=platform.key_set_url,
-        deployment_ids=tuple(d.deployment_id for d in platform.deployments), auth_audience=platform.auth_audience,
-    )
-
-
-def find_registrations(session: Session, issuer: str) -> list[lti.Registration]:
-    """Active registrations of one issuer (Moodle gives course-level tools their own client_id)."""
-    rows = session.scalars(select(Platform).where(Platform.issuer == issuer, Platform.active.is_(True)))
-    return [to_registration(row) for row in rows]
-
 
 def save_registration(
     session: Session, registration: lti.Registration, *, source: str, now: datetime, name: str | None = None
@@ -106,7 +101,8 @@ def save_registration(
 
 
 _NONCE_SWEEP = timedelta(minutes=1)
-_swept: dict[str, datetime] = {}  # database URL → when this process last removed expired nonces
+# engine → when this process last removed expired nonces there
+_swept: weakref.WeakKeyDictionary[Engine, datetime] = weakref.WeakKeyDictionary()
 
 
 def consume_nonce(session: Session, issuer: str, nonce: str, until: datetime, *, now: datetime) -> bool:
@@ -114,7 +110,7 @@ def consume_nonce(session: Session, issuer: str, nonce: str, until: datetime, *,
     makes it atomic: a concurrent replay waits for our commit and then inserts nothing. Expired nonces are
     removed at most once a minute per process, not at every launch: a nonce is remembered until its token
     expires, and a token past that is refused by its expiry before its nonce is looked at."""
-    database = str(session.get_bind().engine.url)
+    database = session.get_bind().engine
     last = _swept.get(database)
     if last is None or now - last >= _NONCE_SWEEP or now < last:
         session.execute(delete(LaunchNonce).where(LaunchNonce.expires_at < now))
@@ -123,63 +119,15 @@ def consume_nonce(session: Session, issuer: str, nonce: str, until: datetime, *,
                                      {"issuer": issuer, "nonce": nonce, "expires_at": until})
 
 
-# --- what a launch says ------------------------------------------------------------------------------
+# --- enrolments -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class LaunchRecord:
-    user: User
-    course: Course | None
-    link: ResourceLink | None
-
-
-def _user(session: Session, ctx: lti.LaunchContext, now: datetime) -> User:
-    user = _ensure(session, User, {"issuer": ctx.issuer, "subject": ctx.subject},
-                   {"created_at": now, "xapi_actor": ctx.xapi_actor()})
-    user.name, user.given_name, user.family_name = ctx.name, ctx.given_name, ctx.family_name
-    user.email, user.locale, user.last_launch_at = ctx.email, ctx.locale, now
-    user.xapi_actor = ctx.xapi_actor()
-    return user
-
-
-def _course(session: Session, ctx: lti.LaunchContext, platform: Platform, now: datetime) -> Course | None:
-    if ctx.context is None:
-        return None
-    course = _ensure(session, Course, {"issuer": ctx.issuer, "context_id": ctx.context.id},
-                     {"updated_at": now, "ags_scopes": []})
-    course.title, course.label, course.platform_id, course.updated_at = (
-        ctx.context.title, ctx.context.label, platform.id, now)
-    # Service URLs are only as good as the last launch that carried them (AGS 2.0 §3.1, NRPS 2.0 §3.6.1.1).
-    if ctx.ags is not None:
-        course.lineitems_url, course.ags_scopes = ctx.ags.lineitems, list(ctx.ags.scope)
-    if ctx.nrps is not None:
-        course.memberships_url = ctx.nrps.context_memberships_url
-    return course
-
-
-def _link(session: Session, ctx: lti.LaunchContext, course: Course, now: datetime) -> ResourceLink | None:
-    if ctx.resource_link is None:
-        return None
-    link = _ensure(session, ResourceLink, {"issuer": ctx.issuer, "resource_link_id": ctx.resource_link.id},
-                   {"course_id": course.id, "updated_at": now, "custom": {}})
-    link.course_id, link.title, link.updated_at = course.id, ctx.resource_link.title, now
-    # Deep Linking 2.0 §3.1: custom parameters of the content item come back in every launch (and survive
-    # a Moodle course copy), so they are the source of truth for the bound unit.
-    link.custom = dict(ctx.custom)
-    link.unit_code = ctx.custom.get("unit_code") or None
-    link.lineitem_url = ctx.ags.lineitem if ctx.ags is not None else None
-    return link
-
-
-def _enrol(session: Session, course: Course, user: User, roles: Sequence[str], source: str, status: str,
-           now: datetime) -> Enrolment:
+def _listed(session: Session, course: Course, user: User, roles: Sequence[str], status: str,
+            now: datetime) -> Enrolment:
+    """The enrolment a roster (NRPS) shows."""
     enrolment = _ensure(session, Enrolment, {"course_id": course.id, "user_id": user.id},
-                        {"roles": list(roles), "source": source, "status": status, "updated_at": now})
-    if source == "launch":
-        enrolment.source = "launch"  # once launched, always "launch": the roster must not hide that
-        enrolment.launch_roles = list(roles)
-    else:
-        enrolment.source = "nrps" if enrolment.source == "lrs" else enrolment.source  # the roster knows them now
-        enrolment.nrps_roles = list(roles)
+                        {"roles": list(roles), "source": "nrps", "status": status, "updated_at": now})
+    enrolment.source = "nrps" if enrolment.source == "lrs" else enrolment.source  # the roster knows them now
+    enrolment.nrps_roles = list(roles)
     enrolment.status, enrolment.updated_at = status, now
     _settle_roles(enrolment)
     return enrolment
@@ -207,18 +155,6 @@ def apply_moodle_roles(session: Session, course: Course, by_subject: Mapping[str
     return found
 
 
-def record_launch(session: Session, ctx: lti.LaunchContext, platform: Platform, *, now: datetime) -> LaunchRecord:
-    """Upsert the user, course, resource link and membership a validated launch describes."""
-    user = _user(session, ctx, now)
-    course = _course(session, ctx, platform, now)
-    link = None
-    if course is not None:
-        link = _link(session, ctx, course, now)
-        _enrol(session, course, user, ctx.roles, "launch", "Active", now)
-    session.flush()
-    return LaunchRecord(user, course, link)
-
-
 def upsert_roster(session: Session, course: Course, roster: Sequence[lti.Member], *, now: datetime) -> int:
     """Store an NRPS roster (NRPS 2.0 §3.6.2); members no longer listed are marked "Deleted"."""
     seen: set[int] = set()
@@ -230,7 +166,7 @@ def upsert_roster(session: Session, course: Course, roster: Sequence[lti.Member]
         user.given_name = member.given_name or user.given_name
         user.family_name = member.family_name or user.family_name
         user.email = member.email or user.email
-        seen.add(_enrol(session, course, user, member.roles, "nrps", member.status, now).id)
+        seen.add(_listed(session, course, user, member.roles, member.status, now).id)
     for enrolment in session.scalars(select(Enrolment).where(Enrolment.course_id == course.id)):
         if enrolment.id not in seen:
             enrolment.status, enrolment.updated_at = "Deleted", now

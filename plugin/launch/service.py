@@ -5,10 +5,10 @@ grades to the Moodle gradebook (AGS) and the roster from it (NRPS). Each takes t
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from sqlalchemy import delete, select
@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 import lti
 from lti.services import SCOPE_LINEITEM, service_url
 from plugin import moodle_ws
+from plugin.launch import registrations
 from plugin.launch import repository as repo
 from plugin.launch.keys import current_key
+from plugin.launch.recording import LaunchRecord, record_launch
 from plugin.launch.staff import is_staff
 from plugin.models import AgsLineItem, AgsScoreLog, Course, Element, Platform, ResourceLink, Unit, User
 from plugin.standards import catalog
@@ -53,7 +55,23 @@ class StateRefused(Exception):
 @dataclass(frozen=True)
 class LaunchResult:
     context: lti.LaunchContext
-    record: repo.LaunchRecord
+    record: LaunchRecord
+
+
+# Refusals that a registration or deployment added by another process since this one last read them would answer.
+_MISSES = frozenset({"unknown_issuer", "unknown_client_id", "unknown_deployment", "ambiguous_registration", "bad_aud",
+                     "azp_mismatch"})
+Answer = TypeVar("Answer")
+
+
+def _with_registrations(session: Session, use: Callable[[registrations.Active], Answer]) -> Answer:
+    """``use`` the cached registrations; a refusal for want of a registration is decided on a fresh read."""
+    try:
+        return use(registrations.active(session))
+    except lti.LtiError as error:
+        if error.code not in _MISSES:
+            raise
+    return use(registrations.active(session, fresh=True))
 
 
 def login(session: Session, params: Mapping[str, str], *, base_url: str, secret: bytes, binding: str | None,
@@ -62,14 +80,18 @@ def login(session: Session, params: Mapping[str, str], *, base_url: str, secret:
     is bound to the browser's binding cookie (kept if the browser already has one, so two tabs launching
     at once do not overwrite each other's) and carries Moodle's relaunch URL for the new-window fallback."""
     issuer = params.get("iss") or ""
-    registration = lti.choose_registration(params, repo.find_registrations(session, issuer) if issuer else [])
     binding = binding or lti.new_binding()
-    relaunch = lti.moodle_relaunch_url(registration.issuer, params.get("lti_message_hint"))
     nonce = lti.new_nonce()
-    # The state carries the nonce's hash: the launch must answer this very request (OIDC Core §3.1.3.7 step 11).
-    state = lti.sign_state(binding, secret, now=now, nonce=nonce, relaunch_url=relaunch)
-    url = lti.build_auth_redirect(params, registration, redirect_uri=base_url + "/lti/launch", state=state,
-                                  nonce=nonce, tool_origin=base_url)
+
+    def redirect_url(known: registrations.Active) -> str:
+        registration = lti.choose_registration(params, known.registrations(issuer))
+        relaunch = lti.moodle_relaunch_url(registration.issuer, params.get("lti_message_hint"))
+        # The state carries the nonce's hash: the launch must answer this very request (OIDC Core §3.1.3.7 step 11).
+        state = lti.sign_state(binding, secret, now=now, nonce=nonce, relaunch_url=relaunch)
+        return lti.build_auth_redirect(params, registration, redirect_uri=base_url + "/lti/launch", state=state,
+                                       nonce=nonce, tool_origin=base_url)
+
+    url = _with_registrations(session, redirect_url)
     return LoginResult(url, binding)
 
 
@@ -84,15 +106,17 @@ def launch(session: Session, form: Mapping[str, str], *, binding: str | None, se
         consumed.append(nonce)
         return repo.consume_nonce(session, issuer, nonce, until, now=now)
 
-    context = lti.validate_id_token(
-        form.get("id_token", ""), find_registrations=lambda issuer: repo.find_registrations(session, issuer),
-        keys=keys, consume_nonce=consume_nonce, now=now)
+    def validated(known: registrations.Active) -> tuple[lti.LaunchContext, int]:
+        context = lti.validate_id_token(form.get("id_token", ""), find_registrations=known.registrations, keys=keys,
+                                        consume_nonce=consume_nonce, now=now)
+        return context, known.platform_ids[(context.issuer, context.client_id)]
+
+    context, platform_id = _with_registrations(session, validated)
     check = lti.check_state(form.get("state"), binding, secret, now=now, document_target=context.document_target,
                             nonce=consumed[-1])
     if not check.is_ok:
         raise StateRefused(check, context.locale)
-    platform = session.scalars(select(Platform).filter_by(issuer=context.issuer, client_id=context.client_id)).one()
-    record = repo.record_launch(session, context, platform, now=now)
+    record = record_launch(session, context, platform_id, now=now)
     if record.course is not None and is_staff(context.roles):
         # Moodle sends Instructor for editing and non-editing teachers alike: its own roles tell them apart.
         # Read at each staff launch (rare, and a role changed in Moodle then counts from the next one), never
