@@ -15,6 +15,7 @@ from plugin.framing import install as install_frame_policy
 from plugin.launch.web import init_launch
 from plugin.lrs import init_lrs
 from plugin.web.blueprints import blueprints
+from plugin.web.form_text import install_text_checks
 
 __all__ = ["create_app"]
 
@@ -41,6 +42,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
     init_db(app, make_engine(config.database_url))
     register_error_handlers(app)
+    install_text_checks(app)
     install_frame_policy(app)
     keep_connections(app)
     init_lrs(app)

@@ -105,6 +105,26 @@ def test_bad_input_is_a_400_naming_the_field_in_the_pages_language(app: Flask, w
         "comments: name what is missing when more evidence is needed")
     with app.extensions["samattha.sessionmaker"]() as db:
         assert db.scalars(select(Judgement)).all() == []
+    # A NUL, which PostgreSQL's text cannot hold (a 500 there), is refused naming the field, before anything runs.
+    nul = learner.post(f"{_base(world)}/comments", data={"csrf": "t", "body": "a\x00b"})
+    assert nul.status_code == 400 and "body: มีอักขระ NUL" in nul.get_data(as_text=True)
+    assert _comments(app) == []
+
+
+def test_an_assessor_returns_to_the_caseload_view_they_came_from_whatever_else_the_url_holds(
+        app: Flask, world: World) -> None:
+    assessor = _client(app, world, "assessor")
+    # Stray names that are the route's own (user_id, course_pk) or nothing the caseload knows: dropped, not a 500.
+    sent = assessor.post(f"{_base(world)}/comments?status=requested&user_id=9&course_pk=1&_x=y",
+                         data={"csrf": "t", "body": "ส่วนอื่นครบแล้ว", "from": "workspace"})
+    assert sent.status_code == 303
+    assert sent.headers["Location"] == (f"/course/{world.course}/portfolios/{world.users['learner_a']}"
+                                        f"?status=requested#conversation-{UNIT}")
+    bad = assessor.post(f"{_base(world)}/comments?sort=nonsense&scope=all",
+                        data={"csrf": "t", "body": "อีกเรื่อง", "from": "workspace"})
+    assert bad.status_code == 303 and bad.headers["Location"].endswith(
+        f"/portfolios/{world.users['learner_a']}?scope=all#conversation-{UNIT}")
+    assert [body for _, _, body in _comments(app)] == ["ส่วนอื่นครบแล้ว", "อีกเรื่อง"]
 
 
 def test_the_learners_home_page_shows_what_is_new_until_they_mark_it_seen(app: Flask, world: World) -> None:

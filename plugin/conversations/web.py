@@ -20,8 +20,8 @@ from plugin.launch.i18n import translate
 from plugin.launch.rendering import render
 from plugin.models import Course, User
 from plugin.models.conversations import UnitComment
+from plugin.portfolios import caseload, repository
 from plugin.portfolios import judgements as judging
-from plugin.portfolios import repository
 from plugin.portfolios.outcome import open_request
 
 __all__ = ["bp"]
@@ -89,14 +89,25 @@ def comment(course_pk: int, user_id: int, code: str) -> BaseResponse | tuple[str
         db.rollback()
         return _page(course, user_id, code, 400, error=translate(refused.key, **refused.params), field=refused.field,
                      body=body)
-    db.commit()
-    flash(translate("cv.sent"), "cv.sent")
     if request.form.get("from") == "workspace" and role != "learner":
         # Back beside the unit's judge panel, in the caseload view the assessor came from.
-        args: dict[str, Any] = request.args.to_dict()
-        back = url_for("portfolios.portfolio_page", course_pk=course.id, user_id=user_id, **args)
-        return redirect(f"{back}#conversation-{code}", code=303)
-    return redirect(url_for("conversations.conversation", course_pk=course.id, user_id=user_id, code=code), code=303)
+        back = url_for("portfolios.portfolio_page", course_pk=course.id, user_id=user_id, **_caseload_view())
+        target = f"{back}#conversation-{code}"
+    else:
+        target = url_for("conversations.conversation", course_pk=course.id, user_id=user_id, code=code)
+    db.commit()
+    flash(translate("cv.sent"), "cv.sent")
+    return redirect(target, code=303)
+
+
+def _caseload_view() -> dict[str, Any]:
+    """The caseload view's query string as the workspace reads it (caseload_nav); one it cannot use is dropped,
+    so nothing else the client put in the URL reaches url_for."""
+    try:
+        args = caseload.parse_query(request.args).args()
+    except caseload.CaseloadError:
+        args = {}
+    return args | ({"scope": "all"} if request.args.get("scope") == "all" else {})
 
 
 @bp.post("/course/<int:course_pk>/news/seen")

@@ -3,10 +3,22 @@ sees only their own portfolio (``_viewer``: every route that shows a portfolio g
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.clock import utcnow
@@ -24,12 +36,12 @@ from plugin.portfolios import repository
 from plugin.portfolios.caseload_web import caseload_nav
 from plugin.portfolios.exports import (
     FORMATS,
-    course_zip,
     file_name,
     learner_pieces,
     pieces_shown,
     portfolio_context,
     render_record_json,
+    write_course_zip,
 )
 from plugin.portfolios.exports import messages as _messages  # noqa: F401 - registers the texts
 from plugin.portfolios.exports import render as render_export
@@ -195,8 +207,16 @@ def export_course(course_pk: int) -> Response:
     entries: list[tuple[Mapping[str, Any], Mapping[str, Any], list[Mapping[str, Any]]]] = [
         (s.document, _snap(s), judging.trail_json(db, course, judging.judgements_for(db, course, s.learner_id)))
         for s in repository.snapshots_for_course(db, course)]
-    body = course_zip(entries, fmt, language=current_language(), evidence=learner_pieces(db, course))
-    return _download(body, "application/zip", f"portfolios-{course.context_id}-{fmt}.zip")
+    # On disk, not in memory: with the learners' own files a course's archive may be large.
+    staging = tempfile.TemporaryFile()
+    try:
+        write_course_zip(staging, entries, fmt, language=current_language(), evidence=learner_pieces(db, course))
+    except LookupError as error:  # a piece's file the LRS no longer holds as it was sent
+        staging.close()
+        return Response(str(error), status=409, mimetype="text/plain")
+    staging.seek(0)
+    return send_file(staging, mimetype="application/zip", as_attachment=True,
+                     download_name=f"portfolios-{course.context_id}-{fmt}.zip")
 
 
 def _download(body: bytes, mimetype: str, name: str) -> Response:

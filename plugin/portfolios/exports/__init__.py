@@ -2,7 +2,6 @@
 
 from plugin.portfolios.exports.archive import (
     FORMATS,
-    course_zip,
     file_name,
     render,
     render_json,
@@ -14,7 +13,7 @@ from plugin.portfolios.exports.pieces import LearnerPieces, learner_pieces, piec
 from plugin.portfolios.exports.view import latest_by_unit, missing, portfolio_context
 
 __all__ = [
-    "FORMATS", "LearnerPieces", "course_zip", "file_name", "latest_by_unit", "learner_pieces", "missing",
+    "FORMATS", "LearnerPieces", "file_name", "latest_by_unit", "learner_pieces", "missing",
     "pieces_shown", "portfolio_context", "render", "render_html", "render_json", "render_record_json",
     "write_course_zip",
 ]

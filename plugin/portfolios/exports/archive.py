@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import unicodedata
@@ -13,7 +12,7 @@ from typing import IO, Any
 from plugin.portfolios.exports.pieces import NO_PIECES, LearnerPieces, pieces_shown, verified
 from plugin.portfolios.exports.view import judgement_trail
 
-__all__ = ["FORMATS", "INDEX_SCHEMA", "RECORD_SCHEMA", "course_zip", "file_name", "render", "render_json",
+__all__ = ["FORMATS", "INDEX_SCHEMA", "RECORD_SCHEMA", "file_name", "render", "render_json",
            "render_record_json", "write_course_zip"]
 
 FORMATS = ("pdf", "html", "json")
@@ -95,12 +94,3 @@ def write_course_zip(
         archive.writestr("index.json", json.dumps({"schema": INDEX_SCHEMA, "format": fmt, "portfolios": index,
                                                    "evidence_files": files}, ensure_ascii=False, indent=2))
 
-
-def course_zip(
-    entries: Iterable[tuple[Mapping[str, Any], Mapping[str, Any], Sequence[Mapping[str, Any]]]], fmt: str, *,
-    language: str, progress: Callable[[], None] | None = None, evidence: LearnerPieces = NO_PIECES,
-) -> bytes:
-    """:func:`write_course_zip` in memory."""
-    buffer = io.BytesIO()
-    write_course_zip(buffer, entries, fmt, language=language, progress=progress, evidence=evidence)
-    return buffer.getvalue()
