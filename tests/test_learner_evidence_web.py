@@ -116,6 +116,18 @@ def test_a_page_named_pdf_is_refused_in_thai_and_nothing_is_stored(app: Flask, s
         assert len(db.scalars(select(EvidencePiece)).all()) == before
 
 
+def test_a_nul_in_the_account_is_refused_naming_it_and_nothing_is_stored(app: Flask, standard: object,
+                                                                         tmp_path: Path) -> None:
+    world = build_world(app, tmp_path)
+    with app.extensions["samattha.sessionmaker"]() as db:
+        before = db.scalars(select(EvidencePiece.id)).all()
+    refused = _add(_client(app, world, "learner_a", "th"), world, [], account="ฉันทำ\x00แล้ว")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert "account: มีอักขระ NUL" in refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    with app.extensions["samattha.sessionmaker"]() as db:
+        assert db.scalars(select(EvidencePiece.id)).all() == before
+
+
 def test_a_piece_is_withdrawn_until_it_is_judged(app: Flask, standard: object, tmp_path: Path) -> None:
     world = build_world(app, tmp_path)
     learner = _client(app, world, "learner_a")

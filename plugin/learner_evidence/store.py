@@ -41,7 +41,7 @@ _MAX_LINK = 2000
 class EvidenceRefused(ValueError):
     """``reason``: a message key (plugin.learner_evidence.messages); ``field``: the form field it is about."""
 
-    def __init__(self, field: str, reason: str, **params: object) -> None:
+    def __init__(self, field: str, reason: str, /, **params: object) -> None:
         super().__init__(f"{field}: {reason}")
         self.field, self.reason = field, reason
         self.params = {name: str(value) for name, value in params.items()}
@@ -64,6 +64,9 @@ def _check(codes: Sequence[str], allowed: Mapping[str, str], account: str, link:
     unknown = [code for code in codes if code not in allowed]
     if unknown:
         raise EvidenceRefused("codes", "ev.refused.unknown_code", code=unknown[0])
+    for field, text in (("account", account), ("link", link or "")):
+        if "\x00" in text:  # PostgreSQL's text cannot hold one (plugin.web.form_text checks the other forms)
+            raise EvidenceRefused(field, "form.nul", field=field)
     if not account.strip():
         raise EvidenceRefused("account", "ev.refused.no_account")
     if len(account) > _MAX_ACCOUNT:
