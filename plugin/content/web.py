@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory, url_for
 from flask.blueprints import BlueprintSetupState
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
@@ -47,9 +46,9 @@ from plugin.content.store import (
 from plugin.db import get_session
 from plugin.evidence import learners_of
 from plugin.framing import frame_ancestors
-from plugin.launch import access, i18n
+from plugin.launch import access, i18n, registrations
 from plugin.launch.rendering import render
-from plugin.models import Course, Platform, User
+from plugin.models import Course, User
 from plugin.models.content import ContentPackage
 
 __all__ = ["bp", "launch_response"]
@@ -429,8 +428,7 @@ PACKAGE_SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-popups-t
 def package_policy(session: Session) -> str:
     """The sandbox, and who may frame the package: as every page (plugin.framing), ourselves and the platforms
     we trust. Set here in full because plugin.framing leaves a response that has a policy alone."""
-    issuers = list(session.scalars(select(Platform.issuer).where(Platform.active.is_(True)).distinct()))
-    return f"{PACKAGE_SANDBOX}; {frame_ancestors(issuers)}"
+    return f"{PACKAGE_SANDBOX}; {frame_ancestors(registrations.active(session).issuers)}"
 
 
 @bp.post("/content/fetch/<token>")
