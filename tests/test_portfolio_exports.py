@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from plugin.portfolios import content_hash, portfolio_to_json
-from plugin.portfolios.exports import course_zip, missing, render_html, render_json
+from plugin.portfolios.exports import missing, render_html, render_json, write_course_zip
 from plugin.portfolios.exports.pdf import render_pdf
 from tests.test_portfolio_compiler import compile_, lab_statements, package_statement
 
@@ -135,9 +135,10 @@ def test_course_zip_holds_one_file_per_learner_and_an_index(fmt: str) -> None:
     other = json.loads(json.dumps(DOCUMENT))
     other["learner"] = {"id": "7", "name": "สมชาย ใจดี", "actor": {}}
     ticks: list[int] = []
-    data = course_zip([(DOCUMENT, SNAPSHOT, []), (other, {"number": 1, "content_hash": "x" * 64}, [])], fmt,
-                      language="th", progress=lambda: ticks.append(1))
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    target = io.BytesIO()
+    write_course_zip(target, [(DOCUMENT, SNAPSHOT, []), (other, {"number": 1, "content_hash": "x" * 64}, [])], fmt,
+                     language="th", progress=lambda: ticks.append(1))
+    with zipfile.ZipFile(target) as archive:
         names = archive.namelist()
         assert names == [f"3-Sam-Student.{fmt}", f"7-สมชาย-ใจดี.{fmt}", "index.json"]
         index = json.loads(archive.read("index.json"))
