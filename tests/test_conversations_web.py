@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from plugin.models.conversations import UnitComment
 from plugin.models.judgements import Judgement
-from tests.test_authorization_matrix import World, build_world, sign_in
+from tests.test_authorization_matrix import World, build_world
+from tests.test_learner_evidence_web import _client
 
 UNIT = "DG-OPSR-023"
 # Thai with its tone marks and a line break, exactly as typed.
@@ -24,14 +24,6 @@ THAI = "ขอบคุณค่ะ ฉันจะแนบสำเนาท�
 @pytest.fixture
 def world(app: Flask, standard: object, tmp_path: Path) -> World:
     return build_world(app, tmp_path)
-
-
-def _client(app: Flask, world: World, persona: str, language: str = "en") -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, world, persona)
-    with client.session_transaction() as flask_session:
-        flask_session["locale"] = language
-    return client
 
 
 def _base(world: World, learner: str = "learner_a", course: int | None = None) -> str:

@@ -19,7 +19,8 @@ from plugin.models import Course
 from plugin.models.learner_evidence import EvidencePiece
 from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios.run import compile_all
-from tests.test_authorization_matrix import World, build_world, sign_in
+from tests.test_authorization_matrix import World, build_world
+from tests.test_learner_evidence_web import _client
 from tests.test_mapping_files import EXAMPLE, STANDARD, problems_of
 from xapi.models import Statement
 
@@ -38,14 +39,6 @@ def test_the_mapping_file_carries_the_switch_and_older_files_read_back_unchanged
     assert saved is not None and not general and not saved.learner_evidence
     [problem] = problems_of(text.replace("[course]\n", '[course]\nlearner_evidence = "no"\n', 1))
     assert problem.field == "course.learner_evidence" and "true or false" in problem.message and problem.line
-
-
-def _client(app: Flask, world: World, persona: str, language: str) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, world, persona)
-    with client.session_transaction() as flask_session:
-        flask_session["locale"] = language
-    return client
 
 
 def _add(client: FlaskClient, world: World, code: str) -> Any:
