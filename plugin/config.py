@@ -15,6 +15,13 @@ adds as evidence is sent to clamd (INSTREAM) before it is stored: an infected fi
 and the signature, and while clamd cannot be reached (or answers an error, such as a file over its
 StreamMaxLength, which must therefore be at least SAMATTHA_EVIDENCE_MAX_FILE_SIZE) every upload is refused
 and logged, never stored unscanned.
+
+``SAMATTHA_COVERAGE_BACKGROUND_AT``: how many statement links (statements about the course, counted once per
+course or mapped activity they name) make a full coverage read large; default 20000. When a course's coverage
+must be read in full (its mapping changed, a statement was voided, or it was never read) and the read is over
+this size, the coverage page, its CSV, SVG and JSON answer at once from the last figures, marked as being
+refreshed, while one process reads every statement in the background. Smaller reads happen inside the request,
+as always. The portfolio compile and the scheduler always read in full.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ class Config:
     evidence_file_bytes: int = 20 * 1024**2  # SAMATTHA_EVIDENCE_MAX_FILE_SIZE: one file a learner adds
     evidence_files: int = 5  # SAMATTHA_EVIDENCE_MAX_FILES: files in one piece of evidence
     clamd_socket: str | None = None  # SAMATTHA_CLAMD_SOCKET: scan uploads with clamd (see the docstring)
+    coverage_background_at: int = 20_000  # SAMATTHA_COVERAGE_BACKGROUND_AT: see the docstring
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Config:
@@ -206,6 +214,9 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Confi
     overrides.setdefault("evidence_files", _size(env.get(ENV_PREFIX + "EVIDENCE_MAX_FILES"), "EVIDENCE_MAX_FILES",
                                                  Config.evidence_files, bytes_=False))
     overrides.setdefault("clamd_socket", _clamd(env.get(ENV_PREFIX + "CLAMD_SOCKET")))
+    overrides.setdefault("coverage_background_at", _size(env.get(ENV_PREFIX + "COVERAGE_BACKGROUND_AT"),
+                                                         "COVERAGE_BACKGROUND_AT", Config.coverage_background_at,
+                                                         bytes_=False))
     base_url = overrides.pop("base_url", None) or env.get(ENV_PREFIX + "BASE_URL")
     return Config(
         instance_path=instance_path,

@@ -12,10 +12,10 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
@@ -31,8 +31,9 @@ from xapi.models import Statement, StatementActivity
 from xapi.prepare import index_key, to_micros
 
 __all__ = [
-    "ActorReach", "CourseEvidence", "CourseReach", "actor_key", "course_reach", "course_statements",
-    "enrol_lrs_learners", "learner_actors", "learners_of", "statement_summary",
+    "ActorReach", "CourseEvidence", "CourseReach", "LastFigures", "actor_key", "course_reach", "course_statements",
+    "enrol_lrs_learners", "entry_identities", "last_figures", "learner_actors", "learners_of", "refresh_reach",
+    "statement_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,15 @@ def learner_actors(session: Session, course: Course) -> dict[int, dict[str, Any]
 
 
 def enrol_lrs_learners(session: Session, course: Course, mapping: CourseMapping, *,
-                       now: datetime | None = None) -> CourseReach:
+                       now: datetime | None = None, reach: CourseReach | None = None) -> CourseReach:
     """The one definition of a course's learners is :func:`learner_actors`: the roster, those who launched as
     learners, and (this) the Moodle users the LRS shows acting in the course (account ``homePage`` = the
-    platform's issuer), less the staff. Enrols the last group, and returns the course's reach, read on the way."""
-    reach = course_reach(session, course, mapping, now=now)
+    platform's issuer), less the staff. Enrols the last group, and returns the course's reach, read on the way.
+
+    ``reach``: the actors to go by instead of an exact :func:`course_reach`; the coverage page passes the last
+    figures (:func:`last_figures`) while a full read runs in the background, so a Moodle user seen only in the
+    LRS since those figures is not enrolled, nor listed, until the refresh is done."""
+    reach = reach if reach is not None else course_reach(session, course, mapping, now=now)
     home = normalize_wwwroot(course.issuer)
     seen = {name: actor.name for (actor_home, name), actor in reach.actors.items() if actor_home == home}
     if seen and enrol_seen(session, course, seen, now=now or utcnow()):
@@ -164,17 +169,11 @@ def course_reach(session: Session, course: Course, mapping: CourseMapping, *,
     leaves the row alone."""
     through = consistent_through(session, utcnow)  # first: it ends the session's transaction
     now_us = to_micros(now or datetime.now(UTC))
-    # "met_at" names the row's shape: a row saved before it kept when entries were met is counted again.
-    digest = hashlib.sha256(repr(("met_at", mapping.course_id, mapping.wwwroot, mapping.entries)).encode()).hexdigest()
+    digest = _mapping_key(mapping)
     home = normalize_wwwroot(course.issuer)
-    stored = session.execute(select(CoverageProgress.mapping_key, CoverageProgress.watermark_us,
-                                    CoverageProgress.generation, CoverageProgress.data)
-                             .where(CoverageProgress.course_id == course.id)).one_or_none()
-    since = stored.watermark_us if stored is not None and stored.mapping_key == digest else None
-    voids = _voidings(session, mapping, since)
+    stored = _stored(session, course)
+    since, voids = _resume(session, mapping, stored, digest)
     reach = _decode(stored.data) if since is not None and stored is not None else CourseReach()
-    if since is not None and stored is not None and not set(voids) <= set(stored.data.get("voids", ())):
-        since, reach = None, CourseReach()  # a counted statement may be voided now: count again
     watermark = max(since or 0, through)
     index = ActivityIndex(mapping)
     seen = {str(summary["id"]) for _, _, summary in reach.others}
@@ -183,12 +182,152 @@ def course_reach(session: Session, course: Course, mapping: CourseMapping, *,
         changed = _count(reach, index, home, seen, stored_us, statement) or changed
     reach.others.sort(key=lambda other: (other[1], str(other[2]["id"])))
     if changed or (stored is not None and watermark - stored.watermark_us > MOVE_US):
-        data = _encode(reach, [v for v, us in voids.items() if us > watermark])
+        data = _encode(reach, [v for v, us in voids.items() if us > watermark], entry_identities(mapping))
         _save(session, course, stored.generation if stored is not None else None, digest, watermark, data, now_us)
     return reach
 
 
 MOVE_US = 60_000_000  # a row with nothing new is rewritten only to move its watermark this far (fewer writes)
+REFRESH_LOST_AFTER = timedelta(minutes=15)  # a background refresh claimed this long ago is taken over
+
+
+def _mapping_key(mapping: CourseMapping) -> str:
+    # "met_at" names the row's shape: a row saved before it kept when entries were met is counted again.
+    return hashlib.sha256(repr(("met_at", mapping.course_id, mapping.wwwroot, mapping.entries)).encode()).hexdigest()
+
+
+def entry_identities(mapping: CourseMapping) -> list[str]:
+    """Per entry, in index order, a digest of what decides which statements meet or touch it
+    (plugin.mapping.rules.ActivityIndex): its activity (IRI or cmid) and rule, in the course (id, wwwroot).
+    Not its targets nor title: an entry that now counts towards other criteria keeps its learners' figures."""
+    course = (mapping.course_id, normalize_wwwroot(mapping.wwwroot))
+    return [hashlib.sha256(repr((course, entry.activity, entry.cmid, entry.rule)).encode()).hexdigest()[:16]
+            for entry in mapping.entries]
+
+
+def _stored(session: Session, course: Course) -> Any:
+    row = CoverageProgress
+    return session.execute(select(row.mapping_key, row.watermark_us, row.generation, row.data, row.refreshing_since)
+                           .where(row.course_id == course.id)).one_or_none()
+
+
+def _resume(session: Session, mapping: CourseMapping, stored: Any, digest: str) -> tuple[int | None, dict[str, int]]:
+    """Where reading the course's statements starts: the row's watermark, or ``None`` to read them all (no row,
+    another mapping, or a voiding of a statement the row counted); and the voidings stored since the watermark."""
+    since = stored.watermark_us if stored is not None and stored.mapping_key == digest else None
+    voids = _voidings(session, mapping, since)
+    if since is not None and not set(voids) <= set(stored.data.get("voids", ())):
+        since = None  # a counted statement may be voided now: count again
+    return since, voids
+
+
+@dataclass
+class LastFigures:
+    """A course's reach while its full read runs in the background: the row's figures translated to the current
+    mapping (an entry new to it has none yet); ``as_of``: they count every statement stored until then (``None``:
+    the course was never counted, so no learner has figures yet); ``refresh``: this caller claimed the full read
+    and is to start it (:func:`refresh_reach`)."""
+
+    reach: CourseReach
+    as_of: datetime | None
+    refresh: bool
+
+
+def last_figures(session: Session, course: Course, mapping: CourseMapping, *, large_at: int,
+                 now: datetime | None = None) -> LastFigures | None:
+    """``None`` when :func:`course_reach` answers quickly: its row is current (it reads only what was stored
+    since), or a full read is no more than ``large_at`` statement links. Otherwise the last figures, without
+    reading the statements; at most one caller at a time, across processes, gets ``refresh`` (the claim is
+    CoverageProgress.refreshing_since; one older than REFRESH_LOST_AFTER is taken over)."""
+    row, digest = CoverageProgress, _mapping_key(mapping)
+    # The common case first, without loading the row's figures: current, and nothing voided since.
+    mark = session.execute(select(row.mapping_key, row.watermark_us).where(row.course_id == course.id)).one_or_none()
+    if mark is not None and mark.mapping_key == digest and not _voidings(session, mapping, mark.watermark_us):
+        return None
+    stored = _stored(session, course)
+    since, _ = _resume(session, mapping, stored, digest)
+    if since is not None or not _larger_than(session, mapping, large_at):
+        return None
+    moment = now or utcnow()
+    reach, as_of = CourseReach(), None
+    if stored is not None and stored.data.get("entries") is not None:
+        reach = _translated(stored.data, entry_identities(mapping))
+        as_of = datetime.fromtimestamp(stored.watermark_us / 1e6, UTC)
+    claimed = stored is not None and stored.refreshing_since is not None and \
+        _aware(stored.refreshing_since) >= moment - REFRESH_LOST_AFTER
+    return LastFigures(reach, as_of, not claimed and _claim(session, course, moment))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite gives naive UTC back
+
+
+def _larger_than(session: Session, mapping: CourseMapping, limit: int) -> bool:
+    """Whether more than ``limit`` statement links name the course or a mapped activity: counting stops there,
+    so this costs an index range of ``limit`` rows however large the course."""
+    links = (select(StatementActivity.statement_id).where(StatementActivity.activity_iri.in_(_about_keys(mapping)))
+             .limit(limit + 1).subquery())
+    return (session.scalar(select(func.count()).select_from(links)) or 0) > limit
+
+
+def _translated(data: dict[str, Any], current: list[str]) -> CourseReach:
+    """The row's reach with entry indexes moved to the current mapping's: an entry the row knew (the same
+    :func:`entry_identities`) keeps its figures, wherever it stands now."""
+    now_at: dict[str, list[int]] = {}
+    for j, identity in enumerate(current):
+        now_at.setdefault(identity, []).append(j)
+    moved = {i: now_at.get(identity, []) for i, identity in enumerate(data["entries"])}
+    reach = _decode(data)
+    for actor in reach.actors.values():
+        actor.met = {j for i in actor.met for j in moved.get(i, ())}
+        actor.touched = {j for i in actor.touched for j in moved.get(i, ())}
+        actor.met_at = {j: us for i, us in actor.met_at.items() for j in moved.get(i, ())}
+    return reach
+
+
+def _claim(session: Session, course: Course, now: datetime) -> bool:
+    """Mark the course's full read as taken on: one conditional UPDATE, or the INSERT of a row holding only the
+    claim when there is none, so of two processes only one gets it. RETURNING, not rowcount (psycopg)."""
+    row = CoverageProgress
+    with Session(session.get_bind()) as writer:
+        try:
+            taken = writer.execute(update(row).where(row.course_id == course.id, or_(
+                row.refreshing_since.is_(None), row.refreshing_since < now - REFRESH_LOST_AFTER))
+                .values(refreshing_since=now).returning(row.course_id)).first() is not None
+            if not taken:
+                dialect = postgresql if writer.get_bind().dialect.name == "postgresql" else sqlite
+                taken = writer.execute(dialect.insert(row).values(
+                    course_id=course.id, mapping_key="", watermark_us=0, generation=1, data={}, updated_at=now,
+                    refreshing_since=now).on_conflict_do_nothing(index_elements=["course_id"])
+                    .returning(row.course_id)).first() is not None
+            writer.commit()
+            return taken
+        except DBAPIError as error:  # locked: another request claims it next time
+            writer.rollback()
+            log.info("coverage refresh of course %s not claimed: %s", course.id, error.orig)
+            return False
+
+
+def refresh_reach(session: Session, course_pk: int, mapping: CourseMapping) -> None:
+    """The background refresh a :func:`last_figures` caller claimed: the exact :func:`course_reach`, saved in the
+    row; then the claim is let go, also when the read failed (logged), so the next view tries again."""
+    log.info("refreshing coverage of course %s in the background", course_pk)
+    try:
+        course = session.get(Course, course_pk)
+        if course is not None:
+            course_reach(session, course, mapping)
+    except Exception:  # a thread of its own: nobody else would hear of it
+        session.rollback()
+        log.exception("coverage refresh of course %s failed", course_pk)
+    finally:
+        row = CoverageProgress
+        with Session(session.get_bind()) as writer:
+            try:
+                writer.execute(update(row).where(row.course_id == course_pk).values(refreshing_since=None))
+                writer.commit()
+            except DBAPIError as error:  # the claim lapses after REFRESH_LOST_AFTER
+                writer.rollback()
+                log.warning("coverage refresh claim of course %s not released: %s", course_pk, error.orig)
 
 
 def _count(reach: CourseReach, index: ActivityIndex, home: str, seen: set[str], stored_us: int,
@@ -245,11 +384,12 @@ def _voidings(session: Session, mapping: CourseMapping, since: int | None) -> di
     return {statement_id: stored_us for statement_id, stored_us in session.execute(query)}
 
 
-def _encode(reach: CourseReach, voids: list[str]) -> dict[str, Any]:
+def _encode(reach: CourseReach, voids: list[str], entries: list[str]) -> dict[str, Any]:
     actors = [[*key, sorted(a.met), sorted(a.touched - a.met), *a.first, a.name, sorted(a.met_at.items())]
               for key, a in reach.actors.items()]
+    # "entries" (entry_identities): what each index meant, so another mapping's page can show these figures.
     return {"actors": actors, "others": [[key and list(key), us, summary] for key, us, summary in reach.others],
-            "voids": voids}
+            "voids": voids, "entries": entries}
 
 
 def _decode(data: dict[str, Any]) -> CourseReach:

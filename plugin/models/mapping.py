@@ -73,7 +73,12 @@ class MoodleWebService(Base):
 class CoverageProgress(Base):
     """Derived and rebuildable (plugin.evidence.course_reach): which mapping entries each actor seen in the
     course's statements has met or touched under one mapping (``mapping_key``, a digest of its entries),
-    counting every statement stored up to ``watermark_us``. Deleting a row only costs one full read."""
+    counting every statement stored up to ``watermark_us``. Deleting a row only costs one full read.
+
+    ``refreshing_since``: when a process took on the full read in the background for the coverage page
+    (plugin.evidence.last_figures), so the other worker processes do not start their own; a claim older than
+    15 minutes is taken to be lost (the process died) and taken over. A row that only holds such a claim has an
+    empty ``mapping_key``."""
 
     __tablename__ = "coverage_progress"
 
@@ -84,3 +89,4 @@ class CoverageProgress(Base):
     generation: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    refreshing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,8 +1,14 @@
 """Coverage for coordinators: which criteria the mapped activities cover (gaps per unit), how far each
-learner has got, the statements nobody in the course matches — as a page, CSV, SVG and JSON."""
+learner has got, the statements nobody in the course matches — as a page, CSV, SVG and JSON.
+
+A large course whose figures must be counted again from every statement (after a mapping change, a voiding,
+or never counted) does not keep the coordinator waiting: the page answers from the last figures, says so, and
+one worker counts afresh in a background thread (plugin.evidence.last_figures; SAMATTHA_COVERAGE_BACKGROUND_AT
+says what is large)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +29,7 @@ from plugin.coverage import (
     weekly_evidence,
 )
 from plugin.db import get_session
-from plugin.evidence import LEARNER_ROLE, actor_key, enrol_lrs_learners, learners_of
+from plugin.evidence import LEARNER_ROLE, actor_key, enrol_lrs_learners, last_figures, learners_of, refresh_reach
 from plugin.launch import access, i18n
 from plugin.launch.rendering import render
 from plugin.learner_evidence.store import claimed_codes
@@ -51,17 +57,25 @@ class CourseCoverage:
     lrs_only: set[str] = field(default_factory=set)  # learner keys of Moodle users who never launched
     unmatched: list[dict[str, Any]] = field(default_factory=list)  # plugin.evidence.statement_summary
     met_at: dict[str, dict[int, int]] = field(default_factory=dict)  # learner → entry → first met (µs, UTC)
+    # The learner figures are the last ones (as of ``figures_as_of``; None: none yet) while a recount runs.
+    refreshing: bool = False
+    figures_as_of: datetime | None = None
 
 
 def course_coverage(session: Session, course: Course, standard: StandardIndex, *,
-                    signed_off: Mapping[str, Set[str]] | None = None) -> CourseCoverage:
+                    signed_off: Mapping[str, Set[str]] | None = None,
+                    background_at: int | None = None) -> CourseCoverage:
     """The course's learners (plugin.evidence.learner_actors: the roster, those who launched, and the Moodle
     users seen only in the LRS) and what each reached. ``signed_off``: learner key → criteria an assessor
-    signed off."""
+    signed off. ``background_at``: a full read of more statement links than this runs in a background thread
+    (started here, in one process only) and the report has the last figures, marked ``refreshing``."""
     mapping = current_mapping(session, course, standard)
     if mapping is None:
         return CourseCoverage(course, None)
-    reach = enrol_lrs_learners(session, course, mapping)
+    last = None if background_at is None else last_figures(session, course, mapping, large_at=background_at)
+    if last is not None and last.refresh:
+        _refresh_in_background(course.id, mapping)
+    reach = enrol_lrs_learners(session, course, mapping, reach=last.reach if last is not None else None)
     learners = learners_of(session, course)
     by_actor = {key: str(u.id) for u in learners if (key := actor_key(u.xapi_actor)) is not None}
     claimed = {learner: key for key, learner in by_actor.items()}
@@ -81,7 +95,20 @@ def course_coverage(session: Session, course: Course, standard: StandardIndex, *
     own = {str(user_id): codes for user_id, codes in claimed_codes(session, course).items()}
     return CourseCoverage(course, mapping, coverage_matrix(mapping, standard),
                           progress_from_reach(mapping, standard, reached, signed_off or {}, claimed=own), names,
-                          lrs_only & set(names), unmatched, met_at)
+                          lrs_only & set(names), unmatched, met_at, last is not None,
+                          last.as_of if last is not None else None)
+
+
+def _refresh_in_background(course_pk: int, mapping: CourseMapping) -> None:
+    """The full read, in a daemon thread with its own session: a worker that stops mid-read leaves a claim that
+    lapses (plugin.evidence.REFRESH_LOST_AFTER) and the next view starts again."""
+    maker = current_app.extensions["samattha.sessionmaker"]
+
+    def run() -> None:
+        with maker() as session:
+            refresh_reach(session, course_pk, mapping)
+
+    threading.Thread(target=run, name=f"coverage-refresh-{course_pk}", daemon=True).start()
 
 
 def _staff_actors(session: Session, course: Course) -> set[tuple[str, str]]:
@@ -99,6 +126,9 @@ def coverage_json(report: CourseCoverage, standard: StandardIndex) -> dict[str, 
         "course": {"id": course.id, "context_id": course.context_id, "title": course.title},
         "mapping_version": report.mapping.version if report.mapping else None,
         "units": [], "matrix": {}, "learners": [], "unmatched": [],
+        # While a recount runs the learner figures are the last ones, counting what was stored until then.
+        "refreshing": report.refreshing,
+        "figures_as_of": report.figures_as_of.isoformat().replace("+00:00", "Z") if report.figures_as_of else None,
     }
     if report.matrix is None or report.progress is None:
         return out
@@ -121,7 +151,8 @@ def _load(course_pk: int) -> tuple[Course, User, CourseCoverage, StandardIndex]:
     db = get_session()
     standard = standard_index(db)
     # A unit an assessor judged competent shows as signed off, criterion by criterion.
-    report = course_coverage(db, course, standard, signed_off=judgements.signed_off(db, course))
+    report = course_coverage(db, course, standard, signed_off=judgements.signed_off(db, course),
+                             background_at=current_app.config["SAMATTHA"].coverage_background_at)
     return course, user, report, standard
 
 

@@ -11,6 +11,18 @@ i18n.register_messages({
     "cov.title": ("Coverage", "ความครอบคลุม"),
     "cov.no_mapping": ("No mapping is saved for this course yet.", "รายวิชานี้ยังไม่มีการจับคู่กิจกรรม"),
     "cov.mapping_version": ("Mapping version {version}", "ฉบับการจับคู่ {version}"),
+    "cov.refreshing_title": ("Learner figures are being refreshed.", "กำลังปรับปรุงตัวเลขของผู้เรียน"),
+    "cov.refreshing": ("The mapping or the learning records changed, so every record is being counted again. "
+                       "Meanwhile these are the figures as of {time}; activities new to the mapping are not "
+                       "counted yet. Reload the page in a few minutes.",
+                       "การจับคู่กิจกรรมหรือบันทึกการเรียนรู้เปลี่ยนไป จึงกำลังนับบันทึกทั้งหมดใหม่ "
+                       "ระหว่างนี้ตัวเลขที่แสดงเป็นของเวลา {time} กิจกรรมที่เพิ่งเพิ่มในการจับคู่ยังไม่ถูกนับ "
+                       "โปรดโหลดหน้านี้ใหม่ในอีกสักครู่"),
+    "cov.refreshing_first": ("Every learning record of the course is being counted for the first time; until then "
+                             "no learner shows evidence. Reload the page in a few minutes.",
+                             "กำลังนับบันทึกการเรียนรู้ทั้งหมดของรายวิชาเป็นครั้งแรก ระหว่างนี้ผู้เรียนทุกคนจะยังไม่แสดงหลักฐาน "
+                             "โปรดโหลดหน้านี้ใหม่ในอีกสักครู่"),
+    "cov.reload": ("Reload", "โหลดใหม่"),
     "cov.units": ("Gaps per unit", "ช่องว่างในแต่ละหน่วยสมรรถนะ"),
     "cov.unit": ("Unit", "หน่วยสมรรถนะ"),
     "cov.element": ("Element", "สมรรถนะย่อย"),
