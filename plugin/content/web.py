@@ -30,7 +30,7 @@ from plugin.content.launching import (
     waive,
 )
 from plugin.content.manifests import PACKAGE_LIMITS
-from plugin.content.placement import PackageRemoved, placed_package
+from plugin.content.placement import PACKAGE_PARAM, PackageRemoved, placed_package
 from plugin.content.store import (
     PackageRefused,
     Quota,
@@ -471,10 +471,13 @@ def _launch_mode(custom: dict[str, str]) -> str:
     return mode
 
 
-def launch_response(course: Course, user: User, custom: dict[str, str], base_url: str) -> Response | None:
+def launch_response(db: Session, course_id: int, user_id: int, custom: dict[str, str],
+                    base_url: str) -> Response | None:
     """Where an LTI launch of a placed package goes: the content itself, with its launch parameters; None when
     the link is not a package placement."""
-    db = get_session()
+    if not str(custom.get(PACKAGE_PARAM, "")).strip():
+        return None  # most launches: no package, nothing to read
+    course, user = db.get_one(Course, course_id), db.get_one(User, user_id)
     try:
         found = placed_package(db, course, custom)
         if found is None:

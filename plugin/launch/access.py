@@ -52,11 +52,11 @@ class AccessDenied(Exception):
         self.detail = detail
 
 
-def start_session(ctx: lti.LaunchContext, user: User, course: Course | None) -> None:
+def start_session(ctx: lti.LaunchContext, user_id: int, course_id: int | None) -> None:
     """Replace whatever identity the browser had: the latest launch decides who is here."""
     session.clear()
-    session[USER_KEY] = user.id
-    session[COURSE_KEY] = course.id if course is not None else None
+    session[USER_KEY] = user_id
+    session[COURSE_KEY] = course_id
     session[ADMIN_KEY] = [ctx.issuer] if ctx.is_administrator else []
     session[LOCALE_KEY] = ctx.locale or ""
     session[CSRF_KEY] = secrets.token_urlsafe(24)

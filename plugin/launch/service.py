@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 import lti
 from lti.services import SCOPE_LINEITEM, service_url
 from plugin import moodle_ws
+from plugin.db import each_statement_commits
 from plugin.launch import registrations
 from plugin.launch import repository as repo
 from plugin.launch.keys import current_key
@@ -104,7 +105,8 @@ def launch(session: Session, form: Mapping[str, str], *, binding: str | None, se
 
     def consume_nonce(issuer: str, nonce: str, until: datetime) -> bool:
         consumed.append(nonce)
-        return repo.consume_nonce(session, issuer, nonce, until, now=now)
+        with each_statement_commits(session):  # kept even if the launch is then refused: it was presented
+            return repo.consume_nonce(session, issuer, nonce, until, now=now)
 
     def validated(known: registrations.Active) -> tuple[lti.LaunchContext, int]:
         context = lti.validate_id_token(form.get("id_token", ""), find_registrations=known.registrations, keys=keys,
@@ -116,12 +118,13 @@ def launch(session: Session, form: Mapping[str, str], *, binding: str | None, se
                             nonce=consumed[-1])
     if not check.is_ok:
         raise StateRefused(check, context.locale)
-    record = record_launch(session, context, platform_id, now=now)
-    if record.course is not None and is_staff(context.roles):
+    with each_statement_commits(session):  # on PostgreSQL the launch's writes are one statement
+        record = record_launch(session, context, platform_id, now=now)
+    if record.course_id is not None and is_staff(context.roles):
         # Moodle sends Instructor for editing and non-editing teachers alike: its own roles tell them apart.
         # Read at each staff launch (rare, and a role changed in Moodle then counts from the next one), never
         # per page; learners' launches need no such reading.
-        read_moodle_roles(session, record.course, now=now)
+        read_moodle_roles(session, session.get_one(Course, record.course_id), now=now)
     return LaunchResult(context, record)
 
 

@@ -125,18 +125,18 @@ def launch() -> Response:
                         secret=_state_key(), keys=current_app.extensions["samattha.lti_keys"], now=utcnow())
     db.commit()
     ctx, record = result.context, result.record
-    access.start_session(ctx, record.user, record.course)
-    if record.user.language in i18n.LANGUAGES:
-        session[i18n.CHOSEN_KEY] = record.user.language  # a language the person chose outlives Moodle's locale
+    access.start_session(ctx, record.user_id, record.course_id)
+    if record.language in i18n.LANGUAGES:
+        session[i18n.CHOSEN_KEY] = record.language  # a language the person chose outlives Moodle's locale
     if ctx.is_deep_linking:
         session[access.DEEP_LINK_KEY] = svc.DeepLinkRequest.from_context(ctx).as_dict()
         return redirect(url_for("launch.deep_link"), code=303)
-    if record.course is None:
+    if record.course_id is None:
         return redirect(url_for("pages.home"), code=303)
-    content = launch_response(record.course, record.user, dict(ctx.custom), _base_url())
+    content = launch_response(db, record.course_id, record.user_id, dict(ctx.custom), _base_url())
     if content is not None:
         return content
-    return redirect(url_for("launch.course_home", course_pk=record.course.id), code=303)
+    return redirect(url_for("launch.course_home", course_pk=record.course_id), code=303)
 
 
 @bp.get("/language")
