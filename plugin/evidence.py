@@ -255,7 +255,8 @@ def last_figures(session: Session, course: Course, mapping: CourseMapping, *, la
         as_of = datetime.fromtimestamp(stored.watermark_us / 1e6, UTC)
     claimed = stored is not None and stored.refreshing_since is not None and \
         _aware(stored.refreshing_since) >= moment - REFRESH_LOST_AFTER
-    return LastFigures(reach, as_of, not claimed and _claim(session, course, moment))
+    generation = stored.generation if stored is not None else None
+    return LastFigures(reach, as_of, not claimed and _claim(session, course, generation, moment))
 
 
 def _aware(value: datetime) -> datetime:
@@ -285,16 +286,19 @@ def _translated(data: dict[str, Any], current: list[str]) -> CourseReach:
     return reach
 
 
-def _claim(session: Session, course: Course, now: datetime) -> bool:
-    """Mark the course's full read as taken on: one conditional UPDATE, or the INSERT of a row holding only the
-    claim when there is none, so of two processes only one gets it. RETURNING, not rowcount (psycopg)."""
+def _claim(session: Session, course: Course, generation: int | None, now: datetime) -> bool:
+    """Mark the course's full read as taken on: one conditional UPDATE of the row as read (``generation``), or
+    the INSERT of a row holding only the claim when there was none, so of two processes only one gets it, and
+    none once a refresh has saved the row meanwhile. RETURNING, not rowcount (psycopg)."""
     row = CoverageProgress
     with Session(session.get_bind()) as writer:
         try:
-            taken = writer.execute(update(row).where(row.course_id == course.id, or_(
-                row.refreshing_since.is_(None), row.refreshing_since < now - REFRESH_LOST_AFTER))
-                .values(refreshing_since=now).returning(row.course_id)).first() is not None
-            if not taken:
+            if generation is not None:
+                taken = writer.execute(update(row).where(
+                    row.course_id == course.id, row.generation == generation,
+                    or_(row.refreshing_since.is_(None), row.refreshing_since < now - REFRESH_LOST_AFTER))
+                    .values(refreshing_since=now).returning(row.course_id)).first() is not None
+            else:
                 dialect = postgresql if writer.get_bind().dialect.name == "postgresql" else sqlite
                 taken = writer.execute(dialect.insert(row).values(
                     course_id=course.id, mapping_key="", watermark_us=0, generation=1, data={}, updated_at=now,
