@@ -76,7 +76,7 @@ class CoverageProgress(Base):
     counting every statement stored up to ``watermark_us``. Deleting a row only costs one full read.
 
     ``refreshing_since``: when a process took on the full read in the background for the coverage page
-    (plugin.evidence.last_figures), so the other worker processes do not start their own; a claim older than
+    (plugin.evidence.reach_or_last_figures), so the other worker processes do not start their own; a claim older than
     15 minutes is taken to be lost (the process died) and taken over. A row that only holds such a claim has an
     empty ``mapping_key``."""
 

@@ -3,8 +3,8 @@ learner has got, the statements nobody in the course matches — as a page, CSV,
 
 A large course whose figures must be counted again from every statement (after a mapping change, a voiding,
 or never counted) does not keep the coordinator waiting: the page answers from the last figures, says so, and
-one worker counts afresh in a background thread (plugin.evidence.last_figures; SAMATTHA_COVERAGE_BACKGROUND_AT
-says what is large)."""
+one worker counts afresh in a background thread (plugin.evidence.reach_or_last_figures;
+SAMATTHA_COVERAGE_BACKGROUND_AT says what is large)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,14 @@ from plugin.coverage import (
     weekly_evidence,
 )
 from plugin.db import get_session
-from plugin.evidence import LEARNER_ROLE, actor_key, enrol_lrs_learners, last_figures, learners_of, refresh_reach
+from plugin.evidence import (
+    LEARNER_ROLE,
+    actor_key,
+    enrol_lrs_learners,
+    learners_of,
+    reach_or_last_figures,
+    refresh_reach,
+)
 from plugin.launch import access, i18n
 from plugin.launch.rendering import render
 from plugin.learner_evidence.store import claimed_codes
@@ -64,7 +71,7 @@ class CourseCoverage:
 
 def course_coverage(session: Session, course: Course, standard: StandardIndex, *,
                     signed_off: Mapping[str, Set[str]] | None = None,
-                    background_at: int | None = None) -> CourseCoverage:
+                    background_at: int) -> CourseCoverage:
     """The course's learners (plugin.evidence.learner_actors: the roster, those who launched, and the Moodle
     users seen only in the LRS) and what each reached. ``signed_off``: learner key → criteria an assessor
     signed off. ``background_at``: a full read of more statement links than this runs in a background thread
@@ -72,10 +79,10 @@ def course_coverage(session: Session, course: Course, standard: StandardIndex, *
     mapping = current_mapping(session, course, standard)
     if mapping is None:
         return CourseCoverage(course, None)
-    last = None if background_at is None else last_figures(session, course, mapping, large_at=background_at)
+    reach, last = reach_or_last_figures(session, course, mapping, large_at=background_at)
     if last is not None and last.refresh:
         _refresh_in_background(course.id, mapping)
-    reach = enrol_lrs_learners(session, course, mapping, reach=last.reach if last is not None else None)
+    reach = enrol_lrs_learners(session, course, mapping, reach=reach)
     learners = learners_of(session, course)
     by_actor = {key: str(u.id) for u in learners if (key := actor_key(u.xapi_actor)) is not None}
     claimed = {learner: key for key, learner in by_actor.items()}
