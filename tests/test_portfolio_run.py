@@ -224,7 +224,7 @@ def test_worker_processes_compile_exactly_what_the_run_stored(session: Session, 
     names = CourseName(course.title, course.label)
     with parallel.pool(mapping, standard, names, size=2, jobs=parallel.MIN_JOBS) as compiler:
         assert compiler.processes is not None  # two spawned interpreters really do the work
-        shared = compiler(jobs)
+        shared = compiler.start(jobs).wait()
     assert [c.learner_id for c in shared] == [job.learner_id for job in jobs]  # job order kept
     assert {c.learner_id: c.content_hash for c in shared} == stored
     assert shared == parallel.compile_jobs(mapping, standard, names, jobs)

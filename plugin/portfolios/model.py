@@ -17,6 +17,7 @@ from xapi import jsontext
 
 __all__ = [
     "FORMAT",
+    "canonical_text",
     "unit_evidence_key",
     "CriterionRecord",
     "ElementRecord",
@@ -157,7 +158,12 @@ def content_hash(portfolio: Portfolio) -> str:
 def canonical_json(portfolio: Portfolio) -> str:
     """:func:`portfolio_to_json` as canonical JSON text (sorted keys, no spaces, UTF-8 as is): what the hash
     covers, and what a compile run stores, so each portfolio is serialised once."""
-    return jsontext.dumps(portfolio_to_json(portfolio), sort_keys=True)
+    return canonical_text(portfolio_to_json(portfolio))
+
+
+def canonical_text(document: Mapping[str, Any]) -> str:
+    """A document of :func:`portfolio_to_json` as canonical JSON text (:func:`canonical_json`)."""
+    return jsontext.dumps(document, sort_keys=True)
 
 
 def portfolio_to_json(portfolio: Portfolio) -> dict[str, Any]:

@@ -14,15 +14,16 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from multiprocessing.pool import Pool
+from multiprocessing.pool import AsyncResult, Pool
 from typing import Any, NamedTuple
 
 from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.portfolios.compiler import CourseName, compile_portfolio
-from plugin.portfolios.model import canonical_json
+from plugin.portfolios.model import canonical_text, portfolio_to_json
+from plugin.portfolios.summaries import DocumentSummary, summarise
 from xapi import jsontext
 
-__all__ = ["MIN_JOBS", "Compiled", "Compiler", "Failed", "Job", "compile_jobs", "pool", "workers"]
+__all__ = ["MIN_JOBS", "Compiled", "Compiler", "Failed", "Job", "Pending", "compile_jobs", "pool", "workers"]
 
 MIN_JOBS = 1000  # learners in a run below which starting processes (about a second of imports each) costs more
 
@@ -37,10 +38,11 @@ class Job(NamedTuple):
 
 class Compiled(NamedTuple):
     learner_id: int
-    document: str  # canonical_json of the portfolio
+    document: str  # canonical JSON of the portfolio
     content_hash: str
     mapping_version: int
     as_of: datetime
+    summary: DocumentSummary  # what a caseload reads instead of the document
 
 
 class Failed(NamedTuple):
@@ -78,9 +80,10 @@ def _compile_one(mapping: CourseMapping, standard: StandardIndex, course: Course
                                   as_of=job.as_of,
                                   learner={"id": str(job.learner_id), "name": job.name, "actor": job.actor},
                                   course=course)
-    text = canonical_json(portfolio)
+    document = portfolio_to_json(portfolio)
+    text = canonical_text(document)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Compiled(job.learner_id, text, digest, portfolio.mapping_version, portfolio.as_of)
+    return Compiled(job.learner_id, text, digest, portfolio.mapping_version, portfolio.as_of, summarise(document))
 
 
 _context: tuple[CourseMapping, StandardIndex, CourseName] | None = None
@@ -97,19 +100,31 @@ def _work(jobs: list[Job]) -> list[Compiled | Failed]:
     return compile_jobs(*_context, jobs)
 
 
+class Pending:
+    """A batch being compiled: :meth:`wait` gives its results in job order."""
+
+    def __init__(self, work: list[Compiled | Failed] | AsyncResult[list[list[Compiled | Failed]]]) -> None:
+        self.work = work
+
+    def wait(self) -> list[Compiled | Failed]:
+        if isinstance(self.work, AsyncResult):
+            self.work = [compiled for part in self.work.get() for compiled in part]
+        return self.work
+
+
 class Compiler:
-    """Compiles a batch's jobs here, or split over the pool's processes; results in job order."""
+    """Compiles a batch's jobs here, or split over the pool's processes while the caller goes on (reading the
+    next batch, writing the last): :meth:`start`, then ``wait`` on what it gives."""
 
     def __init__(self, mapping: CourseMapping, standard: StandardIndex, course: CourseName, processes: Pool | None,
                  size: int) -> None:
         self.mapping, self.standard, self.course, self.processes, self.size = mapping, standard, course, processes, size
 
-    def __call__(self, jobs: list[Job]) -> list[Compiled | Failed]:
+    def start(self, jobs: list[Job]) -> Pending:
         if self.processes is None or len(jobs) < 2 * self.size:
-            return compile_jobs(self.mapping, self.standard, self.course, jobs)
+            return Pending(compile_jobs(self.mapping, self.standard, self.course, jobs))
         step = -(-len(jobs) // self.size)
-        parts = self.processes.map(_work, [jobs[i:i + step] for i in range(0, len(jobs), step)])
-        return [compiled for part in parts for compiled in part]
+        return Pending(self.processes.map_async(_work, [jobs[i:i + step] for i in range(0, len(jobs), step)]))
 
 
 @contextmanager

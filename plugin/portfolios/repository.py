@@ -20,7 +20,7 @@ from plugin.models import Course, User
 from plugin.models.caseload import SnapshotSummary, UnitSummary
 from plugin.models.portfolios import CompileRun, CompileState, PortfolioSnapshot
 from plugin.portfolios.parallel import Compiled
-from plugin.portfolios.summaries import summary_rows
+from plugin.portfolios.summaries import summarise, summary_rows
 
 __all__ = [
     "State",
@@ -108,19 +108,21 @@ def snapshot_row(
     return {"course_id": course.id, "learner_id": compiled.learner_id,
             "number": 1 if previous is None else previous[0] + 1, "content_hash": compiled.content_hash,
             "mapping_version": compiled.mapping_version, "as_of": compiled.as_of, "created_at": now,
-            "run_id": None if run is None else run.id, "document": compiled.document}
+            "run_id": None if run is None else run.id, "document": compiled.document, "summary": compiled.summary}
 
 
 def insert_snapshots(session: Session, rows: list[dict[str, Any]]) -> None:
-    """One executemany for a batch of :func:`snapshot_row` rows; ``document`` goes in as the text it is."""
+    """One executemany for a batch of :func:`snapshot_row` rows; ``document`` goes in as the text it is, with its
+    summary beside it (``summary``, a DocumentSummary; taken of the document when a row has none)."""
     if not rows:
         return
     connection = session.connection()
     text = bindparam("document", type_=Text)
     document = cast(text, JSONB) if connection.dialect.name == "postgresql" else text
-    connection.execute(insert(PortfolioSnapshot).values(document=document), rows)
-    summaries, units = summary_rows([(row["course_id"], row["learner_id"], row["number"], json.loads(row["document"]))
-                                   for row in rows])
+    stored = [{name: value for name, value in row.items() if name != "summary"} for row in rows]
+    connection.execute(insert(PortfolioSnapshot).values(document=document), stored)
+    summaries, units = summary_rows([(row["course_id"], row["learner_id"], row["number"],
+                                      row.get("summary") or summarise(json.loads(row["document"]))) for row in rows])
     connection.execute(insert(SnapshotSummary), summaries)
     if units:
         connection.execute(insert(UnitSummary), units)

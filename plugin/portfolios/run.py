@@ -203,22 +203,32 @@ def compile_course(
     work = _due(session, learners, states, mapping, watermark_us=watermark_us, full=full)
     figures.due = len(work)
     names = CourseName(course.title, course.label)
+    batches = [work[start:start + batch] for start in range(0, len(work), batch)]
     with parallel.pool(mapping, standard, names, size=workers, jobs=len(work)) as compiler:
-        for start in range(0, len(work), batch):
-            created, read, failed = _compile_batch(session, course, compiler, work[start:start + batch], learners,
-                                                   states, as_of, run, now)
-            compiled = min(len(work), start + batch) - start - len(failed)
+        # One batch ahead: while the workers compile a batch, this process writes the one before and reads the
+        # one after, so neither the database nor the workers wait on the other. Each batch still commits alone.
+        read = _read_batch(session, course, batches[0], learners, as_of) if batches else None
+        done = 0
+        while read is not None:
+            pending = compiler.start(read.jobs)
+            ahead = _read_batch(session, course, batches[done + 1], learners, as_of) \
+                if done + 1 < len(batches) else None
+            created, failed = _write_batch(session, course, pending.wait(), read, states, compiler.mapping.version,
+                                           as_of, run, now)
+            compiled = len(read.jobs) - len(failed)
             figures.failed.update(failed)
             figures.learners_compiled += compiled
             figures.snapshots_created += created
-            figures.statements_read += read
+            figures.statements_read += read.statements
             if run is not None:
                 run.learners_compiled += compiled
                 run.snapshots_created += created
-                run.statements_read += read
+                run.statements_read += read.statements
             session.commit()
+            done += 1
             if progress is not None:
-                progress(course, min(start + batch, len(work)), len(work))
+                progress(course, min(done * batch, len(work)), len(work))
+            read = ahead
     if learner is None:
         # Everyone else was checked through the watermark.
         repository.mark_checked(session, course, mapping.version, through_us=watermark_us)
@@ -226,29 +236,40 @@ def compile_course(
     return figures
 
 
-def _compile_batch(
-    session: Session, course: Course, compiler: parallel.Compiler, ids: list[int],
-    learners: dict[int, list[str]], states: dict[int, State], as_of: datetime, run: CompileRun | None,
-    now: datetime,
-) -> tuple[int, int, dict[int, str]]:
-    """(snapshots created, statements read, learner id → error of those that failed), the learners compiled at
-    the run's ``as_of``."""
+@dataclass
+class _Read:
+    """A batch as read: the compile jobs, how many statements they hold, and each learner's newest snapshot."""
+
+    jobs: list[parallel.Job]
+    statements: int
+    previous: dict[int, tuple[int, str]]
+
+
+def _read_batch(session: Session, course: Course, ids: list[int], learners: dict[int, list[str]],
+                as_of: datetime) -> _Read:
     users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
     statements = _statements_of(session, {learner: learners[learner] for learner in ids})
-    previous = repository.latest_hashes(session, course, ids)
     jobs = [parallel.Job(learner, users[learner].display_name, users[learner].xapi_actor, as_of,
                          statements[learner]) for learner in ids]
-    results = compiler(jobs)
+    return _Read(jobs, sum(len(found) for found in statements.values()),
+                 repository.latest_hashes(session, course, ids))
+
+
+def _write_batch(
+    session: Session, course: Course, results: list[parallel.Compiled | parallel.Failed], read: _Read,
+    states: dict[int, State], mapping_version: int, as_of: datetime, run: CompileRun | None, now: datetime,
+) -> tuple[int, dict[int, str]]:
+    """Store a compiled batch: (snapshots created, learner id → error of those that failed)."""
     failed = {result.learner_id: result.error for result in results if isinstance(result, parallel.Failed)}
     rows = [row for compiled in results if isinstance(compiled, parallel.Compiled)
-            if (row := repository.snapshot_row(course, compiled, previous=previous.get(compiled.learner_id),
+            if (row := repository.snapshot_row(course, compiled, previous=read.previous.get(compiled.learner_id),
                                                now=now, run=run)) is not None]
     repository.insert_snapshots(session, rows)
-    repository.save_states(session, states, course, [i for i in ids if i not in failed],
-                           mapping_version=compiler.mapping.version, compiled_us=_micros(as_of), as_of=as_of, now=now)
-    repository.save_failures(session, states, course, failed, mapping_version=compiler.mapping.version, as_of=as_of,
-                             now=now)
-    return len(rows), sum(len(found) for found in statements.values()), failed
+    compiled = [job.learner_id for job in read.jobs if job.learner_id not in failed]
+    repository.save_states(session, states, course, compiled, mapping_version=mapping_version,
+                           compiled_us=_micros(as_of), as_of=as_of, now=now)
+    repository.save_failures(session, states, course, failed, mapping_version=mapping_version, as_of=as_of, now=now)
+    return len(rows), failed
 
 
 def _course_or_failure(session: Session, course: Course, **kwargs: Any) -> CourseFigures:

@@ -18,24 +18,42 @@ from plugin.models.judgements import Judgement
 from plugin.models.portfolios import PortfolioSnapshot
 from plugin.portfolios.model import unit_evidence_key
 
-__all__ = ["Judged", "Latest", "latest_judgements", "latest_summaries", "summarise_missing", "summary_rows"]
+__all__ = ["DocumentSummary", "Judged", "Latest", "latest_judgements", "latest_summaries", "summarise",
+           "summarise_missing", "summary_rows"]
 
 
-def summary_rows(snapshots: Iterable[tuple[int, int, int, Mapping[str, Any]]]) -> tuple[list[dict[str, Any]],
-                                                                                      list[dict[str, Any]]]:
-    """What a caseload reads of each (course, learner, number, document) instead of the document: progress, the
-    newest evidence, and each unit's evidence key (the staleness rule of exports.view.portfolio_context)."""
+class DocumentSummary(NamedTuple):
+    """What a caseload reads of one snapshot's document: progress, the newest evidence, and each unit's (code,
+    evidenced, total, evidence key) in the document's order (the staleness rule of exports.view.portfolio_context)."""
+
+    evidenced: int
+    total: int
+    newest_evidence: str | None
+    units: tuple[tuple[str, int, int, str], ...]
+
+
+def summarise(document: Mapping[str, Any]) -> DocumentSummary:
+    """:class:`DocumentSummary` of a portfolio document (plugin.portfolios.model.portfolio_to_json). A compile
+    worker takes it of the document it has just built, so the run never decodes the text it stores."""
+    units = document["units"]
+    return DocumentSummary(
+        sum(u["summary"]["evidenced"] for u in units), sum(u["summary"]["total"] for u in units),
+        max((str(e["timestamp"]) for e in document["evidence"]), default=None),
+        tuple((u["code"], u["summary"]["evidenced"], u["summary"]["total"], unit_evidence_key(document, u["code"]))
+              for u in units))
+
+
+def summary_rows(snapshots: Iterable[tuple[int, int, int, DocumentSummary]]) -> tuple[list[dict[str, Any]],
+                                                                                    list[dict[str, Any]]]:
+    """The summary rows of each (course, learner, number, summary)."""
     summaries: list[dict[str, Any]] = []
     units: list[dict[str, Any]] = []
-    for course_id, learner_id, number, document in snapshots:
+    for course_id, learner_id, number, summary in snapshots:
         at = {"course_id": course_id, "learner_id": learner_id, "number": number}
-        summaries.append(at | {
-            "evidenced": sum(u["summary"]["evidenced"] for u in document["units"]),
-            "total": sum(u["summary"]["total"] for u in document["units"]),
-            "newest_evidence": max((str(e["timestamp"]) for e in document["evidence"]), default=None)})
-        units += [at | {"unit_code": u["code"], "position": n, "evidenced": u["summary"]["evidenced"],
-                        "total": u["summary"]["total"], "evidence_key": unit_evidence_key(document, u["code"])}
-                  for n, u in enumerate(document["units"])]
+        summaries.append(at | {"evidenced": summary.evidenced, "total": summary.total,
+                               "newest_evidence": summary.newest_evidence})
+        units += [at | {"unit_code": code, "position": n, "evidenced": evidenced, "total": total,
+                        "evidence_key": key} for n, (code, evidenced, total, key) in enumerate(summary.units)]
     return summaries, units
 
 
@@ -85,7 +103,7 @@ def summarise_missing(session: Session, course_id: int) -> None:
             PortfolioSnapshot.course_id == course_id,
             or_(*(and_(PortfolioSnapshot.learner_id == learner, PortfolioSnapshot.number == number)
                   for learner, number in chunk)))
-        summaries, units = summary_rows((course_id, learner, number, document)
+        summaries, units = summary_rows((course_id, learner, number, summarise(document))
                                       for learner, number, document in session.execute(query))
         session.execute(insert_new(SnapshotSummary).on_conflict_do_nothing(), summaries)
         if units:
