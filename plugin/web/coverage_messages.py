@@ -17,11 +17,11 @@ i18n.register_messages({
                        "counted yet. Reload the page in a few minutes.",
                        "การจับคู่กิจกรรมหรือบันทึกการเรียนรู้เปลี่ยนไป จึงกำลังนับบันทึกทั้งหมดใหม่ "
                        "ระหว่างนี้ตัวเลขที่แสดงเป็นของเวลา {time} กิจกรรมที่เพิ่งเพิ่มในการจับคู่ยังไม่ถูกนับ "
-                       "โปรดโหลดหน้านี้ใหม่ในอีกสักครู่"),
+                       "โปรดโหลดหน้านี้ใหม่ในอีกไม่กี่นาที"),
     "cov.refreshing_first": ("Every learning record of the course is being counted for the first time; until then "
                              "no learner shows evidence. Reload the page in a few minutes.",
                              "กำลังนับบันทึกการเรียนรู้ทั้งหมดของรายวิชาเป็นครั้งแรก ระหว่างนี้ผู้เรียนทุกคนจะยังไม่แสดงหลักฐาน "
-                             "โปรดโหลดหน้านี้ใหม่ในอีกสักครู่"),
+                             "โปรดโหลดหน้านี้ใหม่ในอีกไม่กี่นาที"),
     "cov.reload": ("Reload", "โหลดใหม่"),
     "cov.units": ("Gaps per unit", "ช่องว่างในแต่ละหน่วยสมรรถนะ"),
     "cov.unit": ("Unit", "หน่วยสมรรถนะ"),
