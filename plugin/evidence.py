@@ -31,9 +31,9 @@ from xapi.models import Statement, StatementActivity
 from xapi.prepare import index_key, to_micros
 
 __all__ = [
-    "ActorReach", "CourseEvidence", "CourseReach", "LastFigures", "actor_key", "course_reach", "course_statements",
-    "enrol_lrs_learners", "entry_identities", "learner_actors", "learners_of", "reach_or_last_figures",
-    "refresh_reach", "statement_summary",
+    "ActorReach", "CourseEvidence", "CourseReach", "LastFigures", "about_keys", "actor_key", "course_reach",
+    "course_statements", "enrol_lrs_learners", "entry_identities", "learner_actors", "learners_of",
+    "reach_or_last_figures", "refresh_reach", "statement_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -269,7 +269,7 @@ def _aware(value: datetime) -> datetime:
 def _larger_than(session: Session, mapping: CourseMapping, limit: int) -> bool:
     """Whether more than ``limit`` statement links name the course or a mapped activity: counting stops there,
     so this costs an index range of ``limit`` rows however large the course."""
-    links = (select(StatementActivity.statement_id).where(StatementActivity.activity_iri.in_(_about_keys(mapping)))
+    links = (select(StatementActivity.statement_id).where(StatementActivity.activity_iri.in_(about_keys(mapping)))
              .limit(limit + 1).subquery())
     return (session.scalar(select(func.count()).select_from(links)) or 0) > limit
 
@@ -388,7 +388,7 @@ def _voidings(session: Session, mapping: CourseMapping, since: int | None) -> di
     query = (select(Statement.statement_id, Statement.stored_us)
              .join(target, target.statement_id == Statement.target_id)
              .where(Statement.is_voiding.is_(True), Statement.stored_us > since,
-                    target.activity_iri.in_(_about_keys(mapping))))
+                    target.activity_iri.in_(about_keys(mapping))))
     return {statement_id: stored_us for statement_id, stored_us in session.execute(query)}
 
 
@@ -438,7 +438,9 @@ def _about(session: Session, mapping: CourseMapping, since_us: int | None) -> It
         yield full
 
 
-def _about_keys(mapping: CourseMapping) -> list[str]:
+def about_keys(mapping: CourseMapping) -> list[str]:
+    """The LRS's activity keys of the course and of every mapped activity: a statement linked to one is about
+    the course."""
     iris = [course_iri(mapping)] + [entry.activity for entry in mapping.entries if entry.activity]
     return list(dict.fromkeys(index_key(iri) for iri in iris))
 
@@ -454,7 +456,7 @@ def _about_rows(session: Session, mapping: CourseMapping, since_us: int | None, 
     statements decoding was half of a course's first read (32 of 67 s, SQLite)."""
     query = (select(Statement.stored_us, Statement.raw)
              .join(StatementActivity, StatementActivity.statement_id == Statement.statement_id)
-             .where(StatementActivity.activity_iri.in_(_about_keys(mapping)), Statement.voided.is_(False)))
+             .where(StatementActivity.activity_iri.in_(about_keys(mapping)), Statement.voided.is_(False)))
     if ordered:
         query = query.order_by(Statement.stored_us, Statement.statement_id)
     if since_us is not None:

@@ -18,9 +18,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from plugin.cli import main
+from plugin.clock import utcnow
+from plugin.evidence import course_reach
 from plugin.launch.access import USER_KEY
 from plugin.launch.repository import appoint_assessor
+from plugin.mapping import store
 from plugin.models import Course, Enrolment, User
+from plugin.portfolios.run import compile_all
 from tests.test_portfolio_cli import cli_env
 from tests.test_portfolio_run import LAB, course, lab_statements, post
 
@@ -84,3 +88,33 @@ def test_learners_seen_only_in_the_lrs_are_learners_everywhere(
     with zipfile.ZipFile(out) as archive:
         index = json.loads(archive.read("index.json"))
     assert {entry["learner"] for entry in index["portfolios"]} == ids
+
+
+def test_a_compile_finds_the_same_lrs_learners_and_names_as_coverage_reads(
+        session: Session, course: Course, post: Any) -> None:
+    """The compile finds Moodle users seen only in the LRS through its indexes (plugin.portfolios.seen), coverage
+    by reading every statement (plugin.evidence.course_reach); both must give the same people and names."""
+    base = lab_statements()[1]  # a quiz viewed, inside the course
+    other_site = copy.deepcopy(base) | {"actor": {"account": {"homePage": "https://other.example", "name": "41"}}}
+    by_mail = copy.deepcopy(base) | {"actor": {"mbox": "mailto:someone@example.org"}}
+    slash = copy.deepcopy(base) | {"actor": {"account": {"homePage": LAB + "/", "name": "42"}, "name": "Slash"}}
+    for statement in (other_site, by_mail, slash):
+        statement.pop("id", None)
+    voided_only = _as("43", base) | {"id": "00000000-0000-4000-8000-000000000043"}
+    post([_as("21", base) | {"timestamp": "2026-11-01T08:00:00Z"}, other_site, by_mail, slash, voided_only])
+    post([_as("21", base) | {"actor": {"account": {"homePage": LAB, "name": "21"}, "name": "Renamed later"}}])
+    post([{"actor": {"account": {"homePage": LAB, "name": "2"}}, "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+           "object": {"objectType": "StatementRef", "id": voided_only["id"]}}])
+
+    run, _ = compile_all(session, now=utcnow())
+    assert run.message == ""
+    by_compile = {user.subject: user.name for user in session.scalars(
+        select(User).join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.course_id == course.id, Enrolment.source == "lrs"))}
+
+    mapping = store.current_mapping(session, course, store.standard_index(session))
+    assert mapping is not None
+    reach = course_reach(session, course, mapping)
+    by_coverage = {name: actor.name for (home, name), actor in reach.actors.items() if home == LAB}
+    by_coverage = {subject: name for subject, name in by_coverage.items() if subject not in ("3", "4", "5", "6", "7")}
+    assert by_compile == by_coverage == {"21": "ผู้เรียน 21", "42": "Slash"}

@@ -15,7 +15,6 @@ above it, so it makes its learner due next time. Nothing is guessed and nothing 
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from sqlalchemy.orm import Session
 
 import xapi.models as lrs
 from plugin.clock import utcnow
-from plugin.evidence import actor_key, enrol_lrs_learners, learner_actors
+from plugin.evidence import learner_actors
 from plugin.mapping import store
 from plugin.mapping.model import CourseMapping, StandardIndex
 from plugin.models import Course, MappingRevision, User
@@ -35,8 +34,8 @@ from plugin.models.portfolios import CompileRun, CompileState
 from plugin.portfolios import parallel, repository
 from plugin.portfolios.compiler import CourseName
 from plugin.portfolios.repository import State
+from plugin.portfolios.seen import enrol_seen_learners, ifis
 from xapi.consistency import consistent_through
-from xapi.prepare import ifi_of
 
 __all__ = [
     "BATCH", "CourseFigures", "batch_size", "compile_all", "compile_course", "learner_is_behind", "run_as_of",
@@ -88,22 +87,11 @@ def _micros(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _ifis(actor: Any) -> list[str]:
-    """The IFIs the LRS indexes a learner's statements under: their account, homePage with or without "/"."""
-    key = actor_key(actor)
-    return [] if key is None else list(_account_ifis(*key))
-
-
-@functools.lru_cache(maxsize=100_000)  # every run works them out again for every learner of every course
-def _account_ifis(home: str, name: str) -> tuple[str, ...]:
-    return tuple(i for h in (home, home + "/") if (i := ifi_of({"account": {"homePage": h, "name": name}})))
-
-
 def _learners(session: Session, course: Course, only: User | None) -> dict[int, list[str]]:
     """Learner id → IFIs, for the course's learners (plugin.evidence.learner_actors), or only ``only``."""
     if only is not None:
-        return {only.id: _ifis(only.xapi_actor)}
-    return {uid: _ifis(actor) for uid, actor in learner_actors(session, course).items()}
+        return {only.id: ifis(only.xapi_actor)}
+    return {uid: ifis(actor) for uid, actor in learner_actors(session, course).items()}
 
 
 def _activity_since(session: Session, since_us: int, until_us: int) -> dict[str, int]:
@@ -158,7 +146,7 @@ def learner_is_behind(session: Session, course: Course, learner: User) -> bool:
     if state is None or state.mapping_version != mapping_version:
         return True
     newest = session.scalar(select(func.max(lrs.StatementAgent.stored_us))
-                            .where(lrs.StatementAgent.ifi.in_(_ifis(learner.xapi_actor))))
+                            .where(lrs.StatementAgent.ifi.in_(ifis(learner.xapi_actor))))
     return newest is not None and newest > state.compiled_us
 
 
@@ -172,9 +160,9 @@ def _due(session: Session, learners: dict[int, list[str]], states: dict[int, Sta
              and state.mapping_version == mapping.version]
     newest = _activity_since(session, min(s.compiled_us for s in known), watermark_us) if known else {}
     due: list[int] = []
-    for learner, ifis in learners.items():
+    for learner, keys in learners.items():
         state = states.get(learner)
-        latest = max((newest.get(ifi, 0) for ifi in ifis), default=0)
+        latest = max((newest.get(ifi, 0) for ifi in keys), default=0)
         if state is None or state.mapping_version != mapping.version or latest > state.compiled_us:
             due.append(learner)
     return due
@@ -197,7 +185,7 @@ def compile_course(
     now = now or as_of
     watermark_us = _micros(as_of)
     if learner is None:
-        enrol_lrs_learners(session, course, mapping)  # Moodle users seen only in the LRS are learners too
+        enrol_seen_learners(session, course, mapping, now=now)  # Moodle users seen only in the LRS are learners too
     learners = _learners(session, course, learner)
     states = repository.compile_states(session, course)
     work = _due(session, learners, states, mapping, watermark_us=watermark_us, full=full)
