@@ -118,3 +118,10 @@ def test_a_compile_finds_the_same_lrs_learners_and_names_as_coverage_reads(
     by_coverage = {name: actor.name for (home, name), actor in reach.actors.items() if home == LAB}
     by_coverage = {subject: name for subject, name in by_coverage.items() if subject not in ("3", "4", "5", "6", "7")}
     assert by_compile == by_coverage == {"21": "ผู้เรียน 21", "42": "Slash"}
+
+    # A later run reads only what came since the last one, and still finds a newcomer.
+    post([_as("44", base)])
+    run, _ = compile_all(session, now=utcnow())
+    assert run.message == "" and run.learners_compiled == 1
+    assert session.scalars(select(User.name).join(Enrolment, Enrolment.user_id == User.id).where(
+        Enrolment.course_id == course.id, User.subject == "44")).one() == "ผู้เรียน 44"

@@ -184,10 +184,13 @@ def compile_course(
         return figures
     now = now or as_of
     watermark_us = _micros(as_of)
-    if learner is None:
-        enrol_seen_learners(session, course, mapping, now=now)  # Moodle users seen only in the LRS are learners too
-    learners = _learners(session, course, learner)
     states = repository.compile_states(session, course)
+    if learner is None:
+        # Moodle users seen only in the LRS are learners too. The last run under this mapping saw every statement
+        # up to its watermark (its learners were checked through it): only what came since can add one.
+        since = max((s.compiled_us for s in states.values() if s.mapping_version == mapping.version), default=None)
+        enrol_seen_learners(session, course, mapping, now=now, since_us=since)
+    learners = _learners(session, course, learner)
     work = _due(session, learners, states, mapping, watermark_us=watermark_us, full=full)
     figures.due = len(work)
     names = CourseName(course.title, course.label)

@@ -38,13 +38,17 @@ def account_ifis(home: str, name: str) -> tuple[str, ...]:
     return tuple(i for h in (home, home + "/") if (i := ifi_of({"account": {"homePage": h, "name": name}})))
 
 
-def enrol_seen_learners(session: Session, course: Course, mapping: CourseMapping, *, now: datetime) -> None:
+def enrol_seen_learners(session: Session, course: Course, mapping: CourseMapping, *, now: datetime,
+                        since_us: int | None = None) -> None:
     """Enrol the Moodle users the LRS shows acting in the course who are not members yet (plugin.launch.repository
-    .enrol_seen), as plugin.evidence.enrol_lrs_learners does."""
+    .enrol_seen), as plugin.evidence.enrol_lrs_learners does; ``since_us``: only statements stored after it can
+    show a new one (an index range on the link table's (activity, stored) index)."""
     about = (select(Statement.actor_ifi)
              .join(StatementActivity, StatementActivity.statement_id == Statement.statement_id)
              .where(StatementActivity.activity_iri.in_(about_keys(mapping)), Statement.voided.is_(False),
                     Statement.actor_ifi.is_not(None)))
+    if since_us is not None:
+        about = about.where(StatementActivity.stored_us > since_us)
     acting = set(session.scalars(about.distinct()))
     members = select(User.xapi_actor).join(Enrolment, Enrolment.user_id == User.id).where(
         Enrolment.course_id == course.id)
