@@ -29,7 +29,6 @@ from plugin.portfolios import SAMATTHA_PACKAGE_EXTENSION, CourseName, parallel, 
 from plugin.portfolios.run import compile_all
 from plugin.portfolios.scheduler import scheduled_run
 from tests.lrs_support import headers, issue
-from xapi.models import Statement
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = "http://127.0.0.1:8081"
@@ -218,16 +217,16 @@ def test_worker_processes_compile_exactly_what_the_run_stored(session: Session, 
     jobs = []
     for user in session.scalars(select(User).order_by(User.id)):
         ifi = f"account::{user.subject}@{LAB}"  # how the LRS indexes the lab's Moodle accounts
-        raws = list(session.scalars(select(Statement.raw).where(Statement.actor_ifi == ifi,
-                                                                Statement.voided.is_(False))))
-        jobs.append(parallel.Job(user.id, user.display_name, user.xapi_actor, run.as_of, raws))
+        jobs.append(parallel.Job(user.id, user.display_name, user.xapi_actor, run.as_of, [ifi]))
     names = CourseName(course.title, course.label)
-    with parallel.pool(mapping, standard, names, size=2, jobs=parallel.MIN_JOBS) as compiler:
-        assert compiler.processes is not None  # two spawned interpreters really do the work
+    session.commit()
+    with parallel.pool(mapping, standard, names, session.connection, size=2, jobs=parallel.MIN_JOBS) as compiler:
+        assert compiler.processes is not None  # two spawned interpreters, each reading the database, do the work
         shared = compiler.start(jobs).wait()
     assert [c.learner_id for c in shared] == [job.learner_id for job in jobs]  # job order kept
     assert {c.learner_id: c.content_hash for c in shared} == stored
-    assert shared == parallel.compile_jobs(mapping, standard, names, jobs)
+    assert sum(c.statements for c in shared) == run.statements_read
+    assert shared == parallel.compile_jobs(mapping, standard, names, jobs, session.connection())
 
 
 def test_the_schedule_also_brings_coverage_up_to_date(app: Flask, session: Session, course: Course,

@@ -117,23 +117,6 @@ def _activity_since(session: Session, since_us: int, until_us: int) -> dict[str,
     return newest
 
 
-def _statements_of(session: Session, learners: dict[int, list[str]]) -> dict[int, list[str]]:
-    """Each learner's not-voided statements (raw JSON text), by the identity join: the statement's actor is
-    one of the learner's account IFIs. One query over the agent index; the actor's IFI column tells whose a
-    statement is, so nothing is decoded here, and the compiler decodes each statement once."""
-    owner = {ifi: learner for learner, ifis in learners.items() for ifi in ifis}
-    found: dict[int, list[str]] = {learner: [] for learner in learners}
-    if not owner:
-        return found
-    agent, statement = lrs.StatementAgent, lrs.Statement
-    query = (select(agent.ifi, statement.raw)
-             .join(statement, statement.statement_id == agent.statement_id)
-             .where(agent.ifi.in_(list(owner)), statement.actor_ifi == agent.ifi, statement.voided.is_(False)))
-    for ifi, raw in session.connection().execute(query):
-        found[owner[ifi]].append(raw)
-    return found
-
-
 def learner_is_behind(session: Session, course: Course, learner: User) -> bool:
     """Whether the learner's portfolio misses something: never compiled, compiled under another mapping version,
     or statements naming them stored after it (an index lookup on the LRS's agent links)."""
@@ -195,7 +178,7 @@ def compile_course(
     figures.due = len(work)
     names = CourseName(course.title, course.label)
     batches = [work[start:start + batch] for start in range(0, len(work), batch)]
-    with parallel.pool(mapping, standard, names, size=workers, jobs=len(work)) as compiler:
+    with parallel.pool(mapping, standard, names, session.connection, size=workers, jobs=len(work)) as compiler:
         # One batch ahead: while the workers compile a batch, this process writes the one before and reads the
         # one after, so neither the database nor the workers wait on the other. Each batch still commits alone.
         read = _read_batch(session, course, batches[0], learners, as_of) if batches else None
@@ -204,17 +187,18 @@ def compile_course(
             pending = compiler.start(read.jobs)
             ahead = _read_batch(session, course, batches[done + 1], learners, as_of) \
                 if done + 1 < len(batches) else None
-            created, failed = _write_batch(session, course, pending.wait(), read, states, compiler.mapping.version,
+            results = pending.wait()
+            created, failed = _write_batch(session, course, results, read, states, compiler.mapping.version,
                                            as_of, run, now)
-            compiled = len(read.jobs) - len(failed)
+            compiled, statements = len(read.jobs) - len(failed), sum(result.statements for result in results)
             figures.failed.update(failed)
             figures.learners_compiled += compiled
             figures.snapshots_created += created
-            figures.statements_read += read.statements
+            figures.statements_read += statements
             if run is not None:
                 run.learners_compiled += compiled
                 run.snapshots_created += created
-                run.statements_read += read.statements
+                run.statements_read += statements
             session.commit()
             done += 1
             if progress is not None:
@@ -229,21 +213,18 @@ def compile_course(
 
 @dataclass
 class _Read:
-    """A batch as read: the compile jobs, how many statements they hold, and each learner's newest snapshot."""
+    """A batch as read: the compile jobs and each learner's newest snapshot."""
 
     jobs: list[parallel.Job]
-    statements: int
     previous: dict[int, tuple[int, str]]
 
 
 def _read_batch(session: Session, course: Course, ids: list[int], learners: dict[int, list[str]],
                 as_of: datetime) -> _Read:
     users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
-    statements = _statements_of(session, {learner: learners[learner] for learner in ids})
-    jobs = [parallel.Job(learner, users[learner].display_name, users[learner].xapi_actor, as_of,
-                         statements[learner]) for learner in ids]
-    return _Read(jobs, sum(len(found) for found in statements.values()),
-                 repository.latest_hashes(session, course, ids))
+    jobs = [parallel.Job(learner, users[learner].display_name, users[learner].xapi_actor, as_of, learners[learner])
+            for learner in ids]
+    return _Read(jobs, repository.latest_hashes(session, course, ids))
 
 
 def _write_batch(
