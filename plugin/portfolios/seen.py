@@ -21,7 +21,7 @@ from plugin.launch.repository import enrol_seen
 from plugin.mapping.model import CourseMapping, normalize_wwwroot
 from plugin.models import Course, Enrolment, User
 from xapi import jsontext
-from xapi.models import Statement, StatementActivity
+from xapi.models import Statement, StatementActivity, StatementAgent
 from xapi.prepare import ifi_of
 
 __all__ = ["account_ifis", "enrol_seen_learners", "ifis"]
@@ -43,9 +43,10 @@ def enrol_seen_learners(session: Session, course: Course, mapping: CourseMapping
     """Enrol the Moodle users the LRS shows acting in the course who are not members yet (plugin.launch.repository
     .enrol_seen), as plugin.evidence.enrol_lrs_learners does; ``since_us``: only statements stored after it can
     show a new one (an index range on the link table's (activity, stored) index)."""
+    keys = about_keys(mapping)
     about = (select(Statement.actor_ifi)
              .join(StatementActivity, StatementActivity.statement_id == Statement.statement_id)
-             .where(StatementActivity.activity_iri.in_(about_keys(mapping)), Statement.voided.is_(False),
+             .where(StatementActivity.activity_iri.in_(keys), Statement.voided.is_(False),
                     Statement.actor_ifi.is_not(None)))
     if since_us is not None:
         about = about.where(StatementActivity.stored_us > since_us)
@@ -56,11 +57,14 @@ def enrol_seen_learners(session: Session, course: Course, mapping: CourseMapping
     home = normalize_wwwroot(course.issuer)
     earliest: dict[str, tuple[int, str, str | None]] = {}  # Moodle user id → (stored, statement id, name)
     for ifi in acting:
+        # Through the agent index: the actor's own statements, then which of them are about the course.
+        about_course = select(StatementActivity.statement_id).where(
+            StatementActivity.statement_id == Statement.statement_id, StatementActivity.activity_iri.in_(keys))
         first = session.execute(
             select(Statement.stored_us, Statement.statement_id, Statement.raw)
-            .join(StatementActivity, StatementActivity.statement_id == Statement.statement_id)
-            .where(StatementActivity.activity_iri.in_(about_keys(mapping)), Statement.voided.is_(False),
-                   Statement.actor_ifi == ifi)
+            .join(StatementAgent, StatementAgent.statement_id == Statement.statement_id)
+            .where(StatementAgent.ifi == ifi, Statement.actor_ifi == ifi, Statement.voided.is_(False),
+                   about_course.exists())
             .order_by(Statement.stored_us, Statement.statement_id).limit(1)).first()
         actor = jsontext.loads(first.raw).get("actor") if first is not None else None
         key = actor_key(actor)
