@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -86,11 +85,6 @@ def one_launch(client: FlaskClient, platform: MoodlePlatform, tool: Tool, login_
     return spent
 
 
-def measure(launches: int, make_client: Callable[[], FlaskClient], *args: Any) -> list[float]:
-    one_launch(make_client(), *args)  # warm up: the platform's keys fetched, caches filled
-    return [one_launch(make_client(), *args) for _ in range(launches)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--launches", type=int, default=300)
@@ -110,13 +104,14 @@ def main() -> None:
         minimal_tool_record = platform.add_tool(target_link_uri="http://minimal.test/launch")
         minimal = minimal_tool(platform, minimal_tool_record)
         rounds: dict[str, list[float]] = {"samattha": [], "minimal": []}
+        one_launch(app.test_client(), platform, tool, "/lti/login", "/lti/launch")  # warm up: keys fetched, caches
+        one_launch(minimal.test_client(), platform, minimal_tool_record, "/login", "/launch")
         before = statements[0]
-        for _ in range(3):  # alternate, so a slower moment of the machine hits both
-            rounds["samattha"] += measure(args.launches // 3, app.test_client, platform, tool, "/lti/login",
-                                          "/lti/launch")
-            rounds["minimal"] += measure(args.launches // 3, minimal.test_client, platform, minimal_tool_record,
-                                         "/login", "/launch")
-        per_launch = (statements[0] - before) / (len(rounds["samattha"]) + 3)
+        for _ in range(args.launches):  # one of each in turn, so a slower moment of the machine hits both alike
+            rounds["samattha"].append(one_launch(app.test_client(), platform, tool, "/lti/login", "/lti/launch"))
+            rounds["minimal"].append(one_launch(minimal.test_client(), platform, minimal_tool_record, "/login",
+                                                "/launch"))
+        per_launch = (statements[0] - before) / len(rounds["samattha"])
         samattha, least = statistics.median(rounds["samattha"]), statistics.median(rounds["minimal"])
         print(f"database: {args.database_url or 'SQLite (WAL)'}; {len(rounds['samattha'])} launches each")
         print(f"Samattha login + launch:  {samattha * 1000:6.2f} ms CPU (median)  {per_launch:.1f} SQL statements")
