@@ -161,7 +161,8 @@ def test_in_chromium_a_refusal_takes_the_focus_at_the_top_of_its_form(app: Flask
             page.goto(content)
             page.set_input_files("input[name=package] >> nth=0", {"name": "broken.zip", "mimeType": "application/zip",
                                                                    "buffer": broken})
-            page.locator("form button[type=submit] >> nth=0").click()
+            with page.expect_navigation():  # the refusal is a page of its own: wait for it, not the form
+                page.locator("form button[type=submit] >> nth=0").click()
             summary = page.locator("#upload-error")
             expect(summary).to_be_focused()
             expect(summary).to_contain_text("ไฟล์กำกับแพ็กเกจ (tincan.xml หรือ cmi5.xml) มีข้อผิดพลาด" if language == "th"
