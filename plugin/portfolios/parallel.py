@@ -62,8 +62,8 @@ class Failed(NamedTuple):
 
 
 def workers(env: Mapping[str, str] = os.environ) -> int:
-    """SAMATTHA_COMPILE_WORKERS: processes compiling in parallel during large runs; by default one per CPU this
-    process may use (a run of 10^6 statements on 2 CPUs: 44 s in one process, 33 s in two)."""
+    """SAMATTHA_COMPILE_WORKERS: processes reading and compiling in parallel during large runs; by default one per
+    CPU this process may use (benchmarks/README.md, "Portfolio compilation", has what two give on 2 CPUs)."""
     value = env.get("SAMATTHA_COMPILE_WORKERS", "").strip()
     if not value:
         return len(os.sched_getaffinity(0))
