@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from plugin.clock import utcnow
-from plugin.launch.repository import active_assessors, enrol_seen
+from plugin.launch.repository import active_assessors, aware, enrol_seen
 from plugin.mapping.model import CourseMapping, course_iri, normalize_wwwroot
 from plugin.mapping.rules import ActivityIndex
 from plugin.models import Course, Enrolment, User
@@ -257,13 +257,9 @@ def _last_figures(session: Session, course: Course, mapping: CourseMapping, stor
         reach = _translated(stored.data, entry_identities(mapping))
         as_of = datetime.fromtimestamp(stored.watermark_us / 1e6, UTC)
     claimed = stored is not None and stored.refreshing_since is not None and \
-        _aware(stored.refreshing_since) >= moment - REFRESH_LOST_AFTER
+        aware(stored.refreshing_since) >= moment - REFRESH_LOST_AFTER
     generation = stored.generation if stored is not None else None
     return LastFigures(reach, as_of, not claimed and _claim(session, course, generation, moment))
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite gives naive UTC back
 
 
 def _larger_than(session: Session, mapping: CourseMapping, limit: int) -> bool:
